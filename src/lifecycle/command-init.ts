@@ -1,0 +1,161 @@
+/**
+ * Single-command mode: `ringmaster [options] -- CMD ARGS...`, what `tini -- CMD` does,
+ * plus a grace period and a wait for everything the command left behind.
+ *
+ *   running --SIGTERM/INT/QUIT--> stopping --grace over--> killing
+ *      |                            |                        |
+ *      +--child exits--> draining <-+------------------------+
+ *                           |
+ *                           +--no descendant left (or grace over, then SIGKILL)--> done(code)
+ *
+ * running:  every signal but SIGCHLD goes to the child (or its process group with -g).
+ * stopping: same, and at the deadline everything left gets SIGKILL.
+ * draining: the child has exited; its descendants get SIGTERM, then SIGKILL at the deadline.
+ */
+import type { StdioOptions } from 'node:child_process';
+import { EXIT } from '../errors/codes.js';
+import { signalNumber } from '../sys/signals.js';
+import { ManagedProcess, assertNever, type ExitOutcome } from '../supervisor/process.js';
+import type { InitRuntime } from './runtime.js';
+
+export interface CommandOptions {
+  command: readonly string[];
+  processGroup: boolean;
+  gracefulTimeoutMs: number;
+  remapExit: ReadonlySet<number>;
+  /** fds the init inherited, handed to the child at the same numbers */
+  passFds: readonly number[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+type State =
+  | { kind: 'running' }
+  | { kind: 'stopping'; deadline: number; signal: NodeJS.Signals }
+  | { kind: 'killing' }
+  | { kind: 'draining'; outcome: ExitOutcome };
+
+const SHUTDOWN_SIGNALS = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGQUIT']);
+
+/** The exit code for a child outcome: its code, 128+signal, 127/126 when it could not run. */
+export function exitCodeOf(outcome: ExitOutcome, remap: ReadonlySet<number> = new Set()): number {
+  let code: number;
+  switch (outcome.kind) {
+    case 'exited':
+      code = outcome.code;
+      break;
+    case 'signaled':
+      code = (128 + outcome.number) % 256;
+      break;
+    case 'spawn-failed':
+      code = outcome.code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.NOT_EXECUTABLE;
+      break;
+    default:
+      return assertNever(outcome);
+  }
+  return remap.has(code) ? 0 : code;
+}
+
+/** Build a stdio array that places each inherited fd at its own number in the child. */
+export function stdioWithFds(fds: readonly number[]): StdioOptions {
+  const stdio: Array<'inherit' | 'ignore' | number> = ['inherit', 'inherit', 'inherit'];
+  for (const fd of fds) {
+    while (stdio.length < fd) stdio.push('ignore');
+    stdio[fd] = fd;
+  }
+  return stdio;
+}
+
+export class CommandInit {
+  #state: State = { kind: 'running' };
+  readonly #rt: InitRuntime;
+  readonly #opts: CommandOptions;
+  #child: ManagedProcess | undefined;
+  #stopTimer: NodeJS.Timeout | undefined;
+
+  constructor(runtime: InitRuntime, options: CommandOptions) {
+    this.#rt = runtime;
+    this.#opts = options;
+  }
+
+  get state(): State['kind'] {
+    return this.#state.kind;
+  }
+
+  /** Run the command to the end; resolves with the exit code for the init. */
+  async run(): Promise<number> {
+    const [file, ...args] = this.#opts.command;
+    if (file === undefined) throw new Error('CommandInit.run() without a command');
+    const log = this.#rt.log;
+    const child = new ManagedProcess(
+      {
+        file,
+        args,
+        env: this.#opts.env,
+        cwd: this.#opts.cwd,
+        stdio: stdioWithFds(this.#opts.passFds),
+        ownGroup: true,
+      },
+      { own: (p) => this.#rt.reaper.own(p), disown: (p) => this.#rt.reaper.disown(p), now: Date.now },
+    );
+    this.#child = child;
+    this.#rt.start((signal) => this.#onSignal(signal));
+    child.start();
+    if (child.pid !== undefined) log.debug('child started', { pid: child.pid, command: file });
+
+    const outcome = await child.waitExit();
+    if (outcome.kind === 'spawn-failed') {
+      const what = outcome.code === 'ENOENT' ? 'command not found' : 'cannot execute';
+      log.error(`${what}: ${file}`, { code: outcome.code });
+    } else {
+      log.debug('child exited', outcome.kind === 'exited' ? { code: outcome.code } : { signal: outcome.signal });
+    }
+    // The child is gone: anything it left behind is now ours. TERM it, wait, KILL it.
+    const now = Date.now();
+    const st = this.#state;
+    const deadline = st.kind === 'stopping' ? st.deadline : st.kind === 'killing' ? now : now + this.#opts.gracefulTimeoutMs;
+    this.#state = { kind: 'draining', outcome };
+    await this.#rt.terminateDescendants(deadline);
+    this.#finish();
+    return exitCodeOf(outcome, this.#opts.remapExit);
+  }
+
+  #onSignal(signal: NodeJS.Signals): void {
+    const s = this.#state;
+    const log = this.#rt.log;
+    switch (s.kind) {
+      case 'running':
+      case 'stopping':
+      case 'killing': {
+        const ok = this.#child?.signal(signal, this.#opts.processGroup) ?? false;
+        log.debug('forwarded signal', { signal, to: this.#child?.pid, group: this.#opts.processGroup, delivered: ok });
+        if (s.kind === 'running' && SHUTDOWN_SIGNALS.has(signal)) this.#beginStop(signal);
+        return;
+      }
+      case 'draining':
+        // The child is gone; a second TERM means "hurry": pass it on to what is left.
+        if (signalNumber(signal) !== undefined) this.#rt.signalDescendants(signal);
+        return;
+      default:
+        return assertNever(s);
+    }
+  }
+
+  #beginStop(signal: NodeJS.Signals): void {
+    const deadline = Date.now() + this.#opts.gracefulTimeoutMs;
+    this.#state = { kind: 'stopping', deadline, signal };
+    this.#rt.log.info('shutting down', { signal, grace_seconds: this.#opts.gracefulTimeoutMs / 1000 });
+    this.#stopTimer = setTimeout(() => {
+      if (this.#state.kind !== 'stopping') return;
+      this.#state = { kind: 'killing' };
+      const n = this.#rt.signalDescendants('SIGKILL');
+      this.#rt.log.warn('grace period over: sent SIGKILL', { processes: n });
+    }, this.#opts.gracefulTimeoutMs);
+  }
+
+  #finish(): void {
+    if (this.#stopTimer) clearTimeout(this.#stopTimer);
+    this.#stopTimer = undefined;
+    this.#rt.dispose();
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * One managed process: spawned through libuv (so Node reports its exit), registered
+ * with the reaper so its status is never stolen, stopped gracefully or destroyed.
+ *
+ *   idle --start()--> running --stop()--> stopping --exit--> exited
+ *     |                  |                    |
+ *     |                  +-------exit---------+------------> exited
+ *     +--spawn error (ENOENT, EACCES...)--------------------> exited
+ *
+ * stop() sends the stop signal, then SIGKILL to the process group after the timeout;
+ * destroy() sends SIGKILL at once. Both are idempotent and resolve on the exit.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { signalNumber } from '../sys/signals.js';
+
+export type ExitOutcome =
+  | { kind: 'exited'; code: number }
+  | { kind: 'signaled'; signal: string; number: number }
+  | { kind: 'spawn-failed'; code: string; message: string };
+
+export type ProcessState =
+  | { kind: 'idle' }
+  | { kind: 'running'; pid: number; startedAt: number }
+  | { kind: 'stopping'; pid: number; startedAt: number; signal: string }
+  | { kind: 'exited'; outcome: ExitOutcome; pid: number | undefined };
+
+export interface SpawnSpec {
+  file: string;
+  args: readonly string[];
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** stdin, stdout, stderr, then the fds the child gets as 3, 4, ... */
+  stdio: StdioOptions;
+  uid?: number;
+  gid?: number;
+  /**
+   * Run in a session and process group of its own, so that signals to the group reach
+   * everything it starts and a terminal's signals do not reach it behind our back.
+   * @default true
+   */
+  ownGroup?: boolean;
+}
+
+/** What a managed process needs from the init: the reaper's ownership register, a clock. */
+export interface ProcessHost {
+  own(pid: number): void;
+  disown(pid: number): void;
+  now(): number;
+  spawn?: typeof spawn;
+}
+
+export type ExitListener = (outcome: ExitOutcome, proc: ManagedProcess) => void;
+
+function sendSignal(pid: number, signal: NodeJS.Signals | number, group: boolean): boolean {
+  try {
+    process.kill(group ? -pid : pid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: already gone
+  }
+}
+
+export class ManagedProcess {
+  #state: ProcessState = { kind: 'idle' };
+  #child: ChildProcess | undefined;
+  readonly #host: ProcessHost;
+  readonly #spec: SpawnSpec;
+  readonly #exitWaiters: Array<(o: ExitOutcome) => void> = [];
+  readonly #onExit: ExitListener | undefined;
+  #killTimer: NodeJS.Timeout | undefined;
+
+  constructor(spec: SpawnSpec, host: ProcessHost, onExit?: ExitListener) {
+    this.#spec = spec;
+    this.#host = host;
+    this.#onExit = onExit;
+  }
+
+  get state(): ProcessState {
+    return this.#state;
+  }
+
+  get pid(): number | undefined {
+    const s = this.#state;
+    switch (s.kind) {
+      case 'idle':
+        return undefined;
+      case 'running':
+      case 'stopping':
+      case 'exited':
+        return s.pid;
+      default:
+        return assertNever(s);
+    }
+  }
+
+  /** The ChildProcess, for its stdio streams when they are pipes. */
+  get child(): ChildProcess | undefined {
+    return this.#child;
+  }
+
+  get ownGroup(): boolean {
+    return this.#spec.ownGroup ?? true;
+  }
+
+  /** Spawn. Synchronous: when it returns the process exists (or has failed to). */
+  start(): void {
+    if (this.#state.kind !== 'idle') throw new Error(`ManagedProcess.start() in state ${this.#state.kind}`);
+    const spawnFn = this.#host.spawn ?? spawn;
+    const s = this.#spec;
+    const child = spawnFn(s.file, [...s.args], {
+      env: s.env,
+      cwd: s.cwd,
+      stdio: s.stdio,
+      detached: this.ownGroup,
+      uid: s.uid,
+      gid: s.gid,
+    });
+    this.#child = child;
+    const pid = child.pid;
+    if (pid !== undefined) {
+      this.#host.own(pid);
+      this.#state = { kind: 'running', pid, startedAt: this.#host.now() };
+    }
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      if (this.#state.kind === 'exited') return;
+      // 'error' without a pid is a failed spawn; with one it is a failed kill(), not an exit.
+      if (pid !== undefined) return;
+      this.#finish({ kind: 'spawn-failed', code: err.code ?? 'UNKNOWN', message: err.message }, undefined);
+    });
+    child.once('exit', (code, signal) => {
+      if (pid !== undefined) this.#host.disown(pid);
+      const outcome: ExitOutcome =
+        signal !== null
+          ? { kind: 'signaled', signal, number: signalNumber(signal) ?? 0 }
+          : { kind: 'exited', code: code ?? 0 };
+      this.#finish(outcome, pid);
+    });
+  }
+
+  /** Send a signal to the process, or to its whole process group. False if it is gone. */
+  signal(signal: NodeJS.Signals | number, group = false): boolean {
+    const s = this.#state;
+    if (s.kind !== 'running' && s.kind !== 'stopping') return false;
+    return sendSignal(s.pid, signal, group && this.ownGroup);
+  }
+
+  /**
+   * Graceful stop: `signal`, then SIGKILL to the process group after `timeoutMs`.
+   * Resolves with the exit outcome. Idempotent: a second call waits for the same exit.
+   */
+  stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000, group = false): Promise<ExitOutcome> {
+    const s = this.#state;
+    switch (s.kind) {
+      case 'idle':
+        return Promise.resolve({ kind: 'exited', code: 0 });
+      case 'exited':
+        return Promise.resolve(s.outcome);
+      case 'stopping':
+        return this.waitExit();
+      case 'running':
+        this.#state = { kind: 'stopping', pid: s.pid, startedAt: s.startedAt, signal };
+        sendSignal(s.pid, signal, group && this.ownGroup);
+        this.#killTimer = setTimeout(() => this.destroy(), Math.max(0, timeoutMs));
+        return this.waitExit();
+      default:
+        return assertNever(s);
+    }
+  }
+
+  /** SIGKILL the process group now. Idempotent. */
+  destroy(): Promise<ExitOutcome> {
+    const s = this.#state;
+    if (s.kind === 'running' || s.kind === 'stopping') {
+      sendSignal(s.pid, 'SIGKILL', this.ownGroup);
+    }
+    return s.kind === 'idle' ? Promise.resolve({ kind: 'exited', code: 0 }) : this.waitExit();
+  }
+
+  waitExit(): Promise<ExitOutcome> {
+    const s = this.#state;
+    if (s.kind === 'exited') return Promise.resolve(s.outcome);
+    return new Promise((resolve) => this.#exitWaiters.push(resolve));
+  }
+
+  #finish(outcome: ExitOutcome, pid: number | undefined): void {
+    if (this.#killTimer) clearTimeout(this.#killTimer);
+    this.#killTimer = undefined;
+    this.#state = { kind: 'exited', outcome, pid };
+    for (const w of this.#exitWaiters.splice(0)) w(outcome);
+    this.#onExit?.(outcome, this);
+  }
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected state: ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,170 @@
+/**
+ * The only module that calls libc. Node has no waitpid/waitid for processes it did
+ * not spawn, no prctl, and no way to bind a socket without accepting on it; koffi
+ * gives us those calls without a compiler. Everything here is synchronous and cheap
+ * (one FFI call is about a microsecond), and every -1/errno result becomes a
+ * Node-style error carrying `code`, `errno` and `syscall`.
+ *
+ * koffi is loaded on first use, so a mode that needs none of this pays nothing.
+ */
+import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
+
+const require = createRequire(import.meta.url);
+
+/** A failed system call, shaped like Node's own errors (`err.code === 'ECHILD'`). */
+export class SysError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+  constructor(syscall: string, errno: number, detail?: string) {
+    const code = errnoName(errno);
+    super(`${syscall}${detail ? ` ${detail}` : ''} failed: ${code}`);
+    this.name = 'SysError';
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}
+
+let errnoNames: Map<number, string> | undefined;
+
+/** errno number -> name. Node 20's util.getSystemErrorName misses some, os.constants has them all. */
+export function errnoName(errno: number): string {
+  if (!errnoNames) {
+    errnoNames = new Map();
+    for (const [name, value] of Object.entries(osConstants.errno)) errnoNames.set(value, name);
+  }
+  return errnoNames.get(errno) ?? `E${errno}`;
+}
+
+// Linux constants (stable ABI; same on x86_64 and aarch64).
+export const P_ALL = 0;
+export const WNOHANG = 1;
+export const WEXITED = 4;
+export const WNOWAIT = 0x01000000;
+export const PR_SET_PDEATHSIG = 1;
+export const PR_SET_CHILD_SUBREAPER = 36;
+export const PR_GET_CHILD_SUBREAPER = 37;
+const SIG_IGN = 1;
+const SIGINFO_SIZE = 128;
+/** Offset of si_pid in siginfo_t on 64-bit Linux: three ints, padding, then the union. */
+const SIGINFO_PID_OFFSET = 16;
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Fn = (...args: any[]) => any;
+
+interface Bindings {
+  koffi: { errno(): number };
+  waitpid: Fn;
+  waitid: Fn;
+  prctl: Fn;
+  prctlGetInt: Fn;
+  signal: Fn;
+  close: Fn;
+  ioctl: Fn;
+  getsid: Fn;
+}
+
+let bound: Bindings | undefined;
+
+function libc(): Bindings {
+  if (bound) return bound;
+  const koffi = require('koffi');
+  const lib = koffi.load('libc.so.6');
+  bound = {
+    koffi,
+    waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
+    waitid: lib.func('int waitid(int idtype, uint32_t id, void *infop, int options)'),
+    // prctl is variadic; every option we use takes unsigned longs, passed in registers.
+    prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+    prctlGetInt: lib.func('prctl', 'int', ['int', '_Out_ int *', 'unsigned long', 'unsigned long', 'unsigned long']),
+    // SIG_IGN is the integer 1; intptr_t is ABI-compatible with the handler pointer.
+    signal: lib.func('intptr_t signal(int signum, intptr_t handler)'),
+    close: lib.func('int close(int fd)'),
+    ioctl: lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)'),
+    getsid: lib.func('int getsid(int pid)'),
+  };
+  return bound;
+}
+
+function fail(syscall: string, detail?: string): never {
+  throw new SysError(syscall, libc().koffi.errno(), detail);
+}
+
+/** The outcome of a reaped process, decoded from the wait status. */
+export type WaitStatus =
+  | { kind: 'exited'; code: number }
+  | { kind: 'signaled'; signal: number }
+  | { kind: 'other'; raw: number };
+
+export function decodeWaitStatus(raw: number): WaitStatus {
+  const termsig = raw & 0x7f;
+  if (termsig === 0) return { kind: 'exited', code: (raw >> 8) & 0xff };
+  if (termsig !== 0x7f) return { kind: 'signaled', signal: termsig };
+  return { kind: 'other', raw };
+}
+
+/**
+ * waitpid(pid, WNOHANG). Returns null when the process has not exited yet,
+ * the decoded status once it is reaped. Throws SysError (ECHILD when it is not our child).
+ */
+export function waitpidNoHang(pid: number): WaitStatus | null {
+  const status = [0];
+  const r = libc().waitpid(pid, status, WNOHANG);
+  if (r < 0) fail('waitpid', String(pid));
+  if (r === 0) return null;
+  return decodeWaitStatus(status[0] ?? 0);
+}
+
+const siginfo = Buffer.alloc(SIGINFO_SIZE);
+
+/**
+ * Peek at a child that has exited, without reaping it (waitid with WNOWAIT).
+ * Returns its pid, 0 when no child has exited, or -1 when we have no children at all.
+ */
+export function peekExitedChild(): number {
+  siginfo.fill(0);
+  const r = libc().waitid(P_ALL, 0, siginfo, WEXITED | WNOHANG | WNOWAIT);
+  if (r < 0) {
+    const errno = libc().koffi.errno();
+    if (errno === osConstants.errno.ECHILD) return -1;
+    throw new SysError('waitid', errno);
+  }
+  return siginfo.readInt32LE(SIGINFO_PID_OFFSET);
+}
+
+export function setChildSubreaper(on: boolean): void {
+  if (libc().prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0) < 0) fail('prctl', 'PR_SET_CHILD_SUBREAPER');
+}
+
+export function isChildSubreaper(): boolean {
+  // PR_GET_CHILD_SUBREAPER writes an int through the pointer in arg2.
+  const out = [0];
+  if (libc().prctlGetInt(PR_GET_CHILD_SUBREAPER, out, 0, 0, 0) < 0) fail('prctl', 'PR_GET_CHILD_SUBREAPER');
+  return out[0] !== 0;
+}
+
+/** Ask the kernel to send `signal` to us when our parent dies (tini -p). */
+export function setParentDeathSignal(signal: number): void {
+  if (libc().prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0) < 0) fail('prctl', 'PR_SET_PDEATHSIG');
+}
+
+/**
+ * Set a signal's disposition to SIG_IGN. Used for the real-time signals, which Node
+ * cannot listen to: left at their default they would kill the init when it is not PID 1.
+ */
+export function ignoreSignal(signum: number): void {
+  if (libc().signal(signum, SIG_IGN) === -1) fail('signal', String(signum));
+}
+
+export function closeFd(fd: number): void {
+  if (libc().close(fd) < 0) fail('close', String(fd));
+}
+
+/** The session id of a process (0 = ourselves). */
+export function getsid(pid = 0): number {
+  const r = libc().getsid(pid);
+  if (r < 0) fail('getsid', String(pid));
+  return r;
+}

@@ -1,0 +1,118 @@
+/**
+ * What the kernel tells us through /proc: our children, a process's state, our open fds.
+ * Plain synchronous reads: these files are generated on read and tiny.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The direct children of process `pid`, from /proc/PID/task/TID/children of every thread:
+ * an orphan is re-parented to one thread of the reaper, not always the main one.
+ */
+export function childrenOf(pid: number | 'self'): number[] {
+  const base = `/proc/${pid}/task`;
+  let tids: string[];
+  try {
+    tids = readdirSync(base);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const tid of tids) {
+    const text = readOrNull(`${base}/${tid}/children`);
+    if (!text) continue;
+    for (const word of text.split(' ')) {
+      const n = Number.parseInt(word, 10);
+      if (n > 0) out.push(n);
+    }
+  }
+  return out;
+}
+
+/** Every descendant of `pid` (children first, then theirs), as seen at one instant. */
+export function descendantsOf(pid: number | 'self'): number[] {
+  const out: number[] = [];
+  const queue = childrenOf(pid);
+  const seen = new Set<number>();
+  while (queue.length > 0) {
+    const p = queue.shift() as number;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    out.push(p);
+    queue.push(...childrenOf(p));
+  }
+  return out;
+}
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  /** R, S, D, Z, T, ... */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  /** user + system CPU time in clock ticks */
+  cpuTicks: number;
+  /** resident set size in pages */
+  rssPages: number;
+  /** start time in clock ticks since boot */
+  startTicks: number;
+}
+
+/** Parse /proc/PID/stat; null when the process is gone. */
+export function procStat(pid: number | 'self'): ProcStat | null {
+  const text = readOrNull(`/proc/${pid}/stat`);
+  if (!text) return null;
+  // comm is in parentheses and may itself contain spaces or ')': split at the last ')'.
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  const rest = text.slice(close + 2).split(' ');
+  const num = (i: number): number => Number(rest[i] ?? 0);
+  return {
+    pid: Number.parseInt(text.slice(0, open), 10),
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? '?',
+    ppid: num(1),
+    pgrp: num(2),
+    session: num(3),
+    cpuTicks: num(11) + num(12),
+    startTicks: num(19),
+    rssPages: num(21),
+  };
+}
+
+export interface OpenFd {
+  fd: number;
+  /** readlink of /proc/self/fd/N: a path, `pipe:[ino]`, `socket:[ino]`, `anon_inode:[eventfd]`... */
+  target: string;
+}
+
+/** Our own open file descriptors. */
+export function openFds(): OpenFd[] {
+  const out: OpenFd[] = [];
+  let names: string[];
+  try {
+    names = readdirSync('/proc/self/fd');
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const fd = Number.parseInt(name, 10);
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${name}`);
+    } catch {
+      continue; // the directory handle readdir itself used, already closed
+    }
+    out.push({ fd, target });
+  }
+  return out.sort((a, b) => a.fd - b.fd);
+}
