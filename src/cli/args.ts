@@ -116,6 +116,7 @@ function closest(word: string): string | undefined {
   let best: string | undefined;
   let bestScore = 3;
   for (const s of SPECS) {
+    if (word.length >= 3 && s.long.startsWith(word)) return s.long;
     const d = editDistance(word, s.long);
     if (d < bestScore) {
       best = s.long;

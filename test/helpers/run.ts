@@ -1,0 +1,129 @@
+/**
+ * Run ringmaster (or anything) as PID 1 of a new PID namespace, or plainly, and talk to it.
+ * Every process started here is ended by pid in `close()`; `unshare --kill-child` makes
+ * the namespace die with the unshare process, so nothing outlives a test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN = `${ROOT}bin/ringmaster`;
+export const FIXTURES = `${ROOT}fixtures/`;
+
+export interface Started {
+  proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** resolves when `predicate(stdout)` holds, rejects after `ms` */
+  waitStdout(predicate: (s: string) => boolean, ms?: number): Promise<string>;
+  waitStderr(predicate: (s: string) => boolean, ms?: number): Promise<string>;
+  /** host pid of the init (PID 1 inside the namespace; the process itself when not namespaced), once it has started its child */
+  initPid(ms?: number): Promise<number>;
+  exit(ms?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  pid1?: boolean;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdio?: Array<'pipe' | 'ignore' | 'inherit' | number>;
+}
+
+async function until<T>(fn: () => T | undefined, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Start `ringmaster ARGS` (as PID 1 of a new namespace by default). */
+export function startRingmaster(args: readonly string[], opts: StartOptions = {}): Started {
+  return startProcess([process.execPath, BIN, ...args], opts);
+}
+
+export function startProcess(argv: readonly string[], opts: StartOptions = {}): Started {
+  const pid1 = opts.pid1 ?? true;
+  const full = pid1 ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...argv] : [...argv];
+  const proc = spawn(full[0] as string, full.slice(1), {
+    env: opts.env ?? process.env,
+    cwd: opts.cwd ?? ROOT,
+    stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exitP = once(proc, 'exit').then(([code, signal]) => {
+    exited = { code: code as number | null, signal: signal as NodeJS.Signals | null };
+    return exited;
+  });
+  const started: Started = {
+    proc,
+    stdout: () => out,
+    stderr: () => err,
+    waitStdout: (p, ms = 10_000) => until(() => (p(out) ? out : undefined), ms, `stdout condition; stdout=${JSON.stringify(out)} stderr=${JSON.stringify(err)}`),
+    waitStderr: (p, ms = 10_000) => until(() => (p(err) ? err : undefined), ms, `stderr condition; stderr=${JSON.stringify(err)}`),
+    // The init has its signal listeners in place before it spawns its child: wait for
+    // that child, or a signal sent during Node's start-up would be dropped (PID 1) or fatal.
+    initPid: async (ms = 10_000) => {
+      const init = pid1 ? await until(() => childrenOf(proc.pid as number)[0], ms, 'the namespace init') : (proc.pid as number);
+      await until(() => (childrenOf(init).length > 0 ? true : undefined), ms, 'the init to start its child');
+      return init;
+    },
+    exit: async (ms = 20_000) => {
+      let timedOut = false;
+      const t = setTimeout(() => {
+        timedOut = true;
+        proc.kill('SIGKILL');
+      }, ms);
+      try {
+        const r = await exitP;
+        if (timedOut) throw new Error(`did not exit within ${ms} ms; stdout=${JSON.stringify(out)} stderr=${JSON.stringify(err)}`);
+        return r;
+      } finally {
+        clearTimeout(t);
+      }
+    },
+    close: async () => {
+      if (!exited) {
+        proc.kill('SIGKILL');
+        await exitP;
+      }
+    },
+  };
+  return started;
+}
+
+/** Parse /proc/PID/status into a map. */
+export function procStatus(pid: number): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) m.set(line.slice(0, i), line.slice(i + 1).trim());
+  }
+  return m;
+}
+
+export function childPids(pid: number): number[] {
+  return childrenOf(pid);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRingmaster, FIXTURES, sleep } from '../helpers/run.js';
+
+test('when the main child exits, the processes it left get SIGTERM and ringmaster exits with its code', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rm-test-'));
+  const log = join(dir, 'bg.log');
+  const rm = startRingmaster(['-t', '60', '--', 'sh', '-c', `node "${FIXTURES}sigcatch.mjs" > "${log}" & while ! grep -q ready "${log}" 2>/dev/null; do sleep 0.05; done; exit 5`]);
+  try {
+    // A 60 s grace that is not slept out: the helper's 20 s bound fails the test if it is.
+    const r = await rm.exit(20_000);
+    assert.equal(r.code, 5, rm.stderr());
+    assert.match(readFileSync(log, 'utf8'), /SIGTERM/);
+  } finally {
+    await rm.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a child that ignores SIGTERM is killed after the grace period (exit 137)', async () => {
+  const rm = startRingmaster(['-t', '1', '--', 'sh', '-c', 'trap "" TERM; echo up; while :; do sleep 0.1; done']);
+  try {
+    await rm.waitStdout((s) => s.includes('up'));
+    process.kill(await rm.initPid(), 'SIGTERM');
+    const r = await rm.exit();
+    assert.equal(r.code, 137, rm.stderr());
+    assert.match(rm.stderr(), /grace period over/);
+  } finally {
+    await rm.close();
+  }
+});
+
+test('shutdown ends as soon as the child is gone, not after the grace period', async () => {
+  const rm = startRingmaster(['-t', '300', '--', 'sleep', '300']);
+  try {
+    const init = await rm.initPid();
+    await sleep(200);
+    process.kill(init, 'SIGTERM');
+    const r = await rm.exit(15_000);
+    assert.equal(r.code, 143);
+  } finally {
+    await rm.close();
+  }
+});
+
+test('stdin passes through to the child', async () => {
+  const rm = startRingmaster(['sh'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  try {
+    rm.proc.stdin?.end('echo from-stdin; exit 3\n');
+    const r = await rm.exit();
+    assert.equal(r.code, 3);
+    assert.match(rm.stdout(), /from-stdin/);
+  } finally {
+    await rm.close();
+  }
+});
+
+test("the child keeps the invocation's cwd while the init moves to /", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rm-cwd-'));
+  const rm = startRingmaster(['--', 'sh', '-c', 'pwd; exec sleep 30'], { cwd: dir });
+  try {
+    await rm.waitStdout((s) => s.includes(dir));
+    const init = await rm.initPid();
+    await sleep(100);
+    assert.equal(readlinkSync(`/proc/${init}/cwd`), '/');
+    process.kill(init, 'SIGTERM');
+    await rm.exit();
+  } finally {
+    await rm.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an inherited fd is handed to the child at the same number and closed in the init', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rm-fd-'));
+  const file = join(dir, 'inherited');
+  writeFileSync(file, '');
+  const fd = openSync(file, 'r');
+  const rm = startRingmaster(['--', 'sh', '-c', 'readlink /proc/$$/fd/5; exec sleep 30'], { stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', fd] });
+  closeSync(fd);
+  try {
+    await rm.waitStdout((s) => s.includes(file));
+    const init = await rm.initPid();
+    await sleep(100);
+    const held = readdirSync(`/proc/${init}/fd`).map((f) => {
+      try {
+        return readlinkSync(`/proc/${init}/fd/${f}`);
+      } catch {
+        return '';
+      }
+    });
+    assert.ok(!held.includes(file), `init still holds the inherited fd: ${held.join(' ')}`);
+    process.kill(init, 'SIGTERM');
+    await rm.exit();
+  } finally {
+    await rm.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('socket activation: LISTEN_PID is rewritten to the child pid', async () => {
+  const rm = startRingmaster(['--', 'sh', '-c', 'echo "pid=$$ listen_pid=$LISTEN_PID fds=$LISTEN_FDS"'], {
+    env: { ...process.env, LISTEN_FDS: '1', LISTEN_PID: '1' },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  try {
+    const r = await rm.exit();
+    assert.equal(r.code, 0, rm.stderr());
+    const m = /pid=(\d+) listen_pid=(\d+) fds=1/.exec(rm.stdout());
+    assert.ok(m, rm.stdout());
+    assert.equal(m[1], m[2]);
+  } finally {
+    await rm.close();
+  }
+});
