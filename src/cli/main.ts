@@ -1,21 +1,23 @@
 /**
  * The entry point: parse argv, pick a mode, run it, exit with its code.
- * The only module that calls process.exit.
+ * The only module that calls process.exit. Modes load only what they need.
  */
 import { openFds } from '../sys/proc.js';
 import { inheritedFds, socketActivationFds } from '../lifecycle/fds.js';
 import { RingmasterError, EXIT } from '../errors/codes.js';
-import { createLogger, verbosityFromEnv, type Logger, type LogFormat } from '../log/logger.js';
+import { createLogger, verbosityFromEnv, LEVELS, type Logger, type LogFormat } from '../log/logger.js';
 import { parseRunArgs, USAGE, type RunOptions } from './args.js';
 import { version } from './version.js';
+import type { Config } from '../config/types.js';
 
 // Taken before anything of ours opens a file: what is open now beyond Node's own came from outside.
 const INHERITED_AT_START = inheritedFds(openFds());
 
-function makeLogger(o: RunOptions | undefined): Logger {
-  const base = verbosityFromEnv(process.env.RINGMASTER_VERBOSITY) ?? 1;
+function makeLogger(o: RunOptions | undefined, config?: Config): Logger {
+  const fromConfig = config?.ringmaster.loglevel === undefined ? undefined : LEVELS.indexOf(config.ringmaster.loglevel);
+  const base = verbosityFromEnv(process.env.RINGMASTER_VERBOSITY) ?? fromConfig ?? (config ? 2 : 1);
   const envFormat = process.env.RINGMASTER_LOG_FORMAT;
-  const format: LogFormat = o?.logFormat ?? (envFormat === 'json' ? 'json' : 'text');
+  const format: LogFormat = o?.logFormat ?? (envFormat === 'json' || envFormat === 'text' ? envFormat : config?.ringmaster.log_format ?? 'text');
   return createLogger({ verbosity: Math.max(0, Math.min(4, base + (o?.verbosityDelta ?? 0))), format });
 }
 
@@ -23,23 +25,68 @@ function exit(code: number): never {
   process.exit(code);
 }
 
+async function runtimeFor(o: RunOptions, log: Logger, subreaper = o.subreaper) {
+  const { InitRuntime } = await import('../lifecycle/runtime.js');
+  return new InitRuntime({ log, subreaper, warnOnReap: o.warnOnReap, parentDeathSignal: o.parentDeathSignal });
+}
+
+/** The init keeps no inherited fd (a held socket stays bound, a held pipe never reaches EOF). */
+async function closeInherited(log: Logger, fds: readonly number[]): Promise<void> {
+  const libc = await import('../sys/libc.js');
+  for (const fd of fds) {
+    try {
+      libc.closeFd(fd);
+    } catch (err) {
+      log.debug('could not close inherited fd', { fd, error: (err as Error).message });
+    }
+  }
+}
+
+function leaveCwd(): void {
+  try {
+    process.chdir('/'); // the init must not pin the mount it was started in
+  } catch {
+    // no permission on /: harmless
+  }
+}
+
 async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
-  const [{ InitRuntime }, { CommandInit }, libc] = await Promise.all([
-    import('../lifecycle/runtime.js'),
-    import('../lifecycle/command-init.js'),
-    import('../sys/libc.js'),
-  ]);
-  const runtime = new InitRuntime({
-    log,
-    subreaper: o.subreaper,
-    warnOnReap: o.warnOnReap,
-    parentDeathSignal: o.parentDeathSignal,
-  });
+  const { CommandInit } = await import('../lifecycle/command-init.js');
+  const runtime = await runtimeFor(o, log);
   let command = o.command;
   const env = { ...process.env };
+  const fdMap: Array<[number, number]> = [];
+  let sockets: { close(): void } | undefined;
+  if (o.sockets.length > 0) {
+    // --socket NAME=URL: bound here, handed to the child as fds 3, 4, ... like a watcher's.
+    const [{ socketFromUrl }, { SocketSet }, { substitute }] = await Promise.all([
+      import('../config/socket-url.js'),
+      import('../supervisor/socket-set.js'),
+      import('../supervisor/substitute.js'),
+    ]);
+    const configs = o.sockets.map((spec) => {
+      const eq = spec.indexOf('=');
+      if (eq <= 0) throw new RingmasterError('RM_USAGE', `--socket takes NAME=URL (e.g. web=tcp://0.0.0.0:8080), got "${spec}"`);
+      return socketFromUrl(spec.slice(0, eq), spec.slice(eq + 1));
+    });
+    const set = await SocketSet.bind(configs);
+    sockets = set;
+    const map = new Map<string, number>();
+    set.list().forEach((s, i) => {
+      fdMap.push([3 + i, s.fd]);
+      map.set(s.name, 3 + i);
+      log.info('socket listening', { socket: s.name, url: s.url, fd: 3 + i });
+    });
+    env.LISTEN_FDS = String(configs.length);
+    env.LISTEN_FDNAMES = set.list().map((s) => s.name).join(':');
+    delete env.LISTEN_PID;
+    command = command.map((a) => substitute(a, { wid: 1, sockets: map, env }));
+  }
+  const taken = new Set(fdMap.map(([c]) => c));
+  for (const fd of INHERITED_AT_START) if (!taken.has(fd)) fdMap.push([fd, fd]);
   // Socket activation passed to us is meant for the child: LISTEN_PID must name it, and
   // its pid is known only after the fork, so a shell sets it right before exec.
-  if (socketActivationFds(env, process.pid).length > 0 && env.LISTEN_PID !== undefined) {
+  if ((o.sockets.length > 0 || socketActivationFds(env, process.pid).length > 0) && (env.LISTEN_PID !== undefined || o.sockets.length > 0)) {
     command = ['/bin/sh', '-c', 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"', 'ringmaster-exec', ...command];
   }
   const init = new CommandInit(runtime, {
@@ -47,30 +94,49 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
     processGroup: o.processGroup,
     gracefulTimeoutMs: o.gracefulTimeoutMs,
     remapExit: o.remapExit,
-    passFds: INHERITED_AT_START,
+    fdMap,
     env,
     cwd: process.cwd(),
   });
   const done = init.run();
-  // The child has its own copies now: the init keeps none (a held socket stays bound, a
-  // held pipe never reaches EOF) and leaves the invocation's directory (it would pin a mount).
-  for (const fd of INHERITED_AT_START) {
-    try {
-      libc.closeFd(fd);
-    } catch (err) {
-      log.debug('could not close inherited fd', { fd, error: (err as Error).message });
-    }
-  }
+  await closeInherited(log, INHERITED_AT_START);
+  leaveCwd();
   try {
-    process.chdir('/');
-  } catch {
-    // no permission on /: harmless
+    return await done;
+  } finally {
+    sockets?.close();
   }
+}
+
+async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promise<number> {
+  const { ConfigInit } = await import('../lifecycle/config-init.js');
+  for (const w of config.warnings) log.warn(w);
+  const runtime = await runtimeFor(o, log, o.subreaper && config.ringmaster.subreaper);
+  const init = new ConfigInit(runtime, config);
+  await closeInherited(log, INHERITED_AT_START);
+  const done = init.run();
+  leaveCwd();
   return done;
 }
 
+async function loadConfigFor(o: RunOptions, required: boolean): Promise<Config | null> {
+  const { loadConfig } = await import('../config/index.js');
+  const config = loadConfig({ path: o.configPath, env: process.env, cwd: process.cwd() });
+  if (!config && required) {
+    throw new RingmasterError('RM_CONFIG', 'no configuration found: give -c PATH, RINGMASTER_CONFIG, RINGMASTER_CONFIG_FILE, or /etc/ringmaster/ringmaster.yaml');
+  }
+  return config;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  check: async (argv) => (await import('./check.js')).check(argv),
+  schema: async () => (await import('./check.js')).printSchema(),
+};
+
 async function main(argv: readonly string[]): Promise<number> {
-  let o: RunOptions | undefined;
+  const sub = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
+  if (sub) return sub(argv.slice(1));
+  let o: RunOptions;
   try {
     o = parseRunArgs(argv);
   } catch (err) {
@@ -80,7 +146,6 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     throw err;
   }
-  const log = makeLogger(o);
   if (o.help) {
     process.stdout.write(USAGE);
     return EXIT.OK;
@@ -89,11 +154,18 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`ringmaster ${version()}\n`);
     return EXIT.OK;
   }
-  if (o.command.length === 0) {
-    log.error('no command given: ringmaster [options] -- COMMAND [ARGS...] (see ringmaster --help)', { code: 'RM_USAGE' });
+  if (o.command.length > 0) {
+    if (o.configPath !== undefined) {
+      throw new RingmasterError('RM_USAGE', 'give either a command or a config (-c), not both (see ringmaster --help)');
+    }
+    return runCommandMode(o, makeLogger(o));
+  }
+  const config = await loadConfigFor(o, o.configPath !== undefined);
+  if (!config) {
+    makeLogger(o).error('no command and no configuration: ringmaster [options] -- COMMAND [ARGS...], or ringmaster -c CONFIG (see ringmaster --help)', { code: 'RM_USAGE' });
     return EXIT.USAGE;
   }
-  return runCommandMode(o, log);
+  return runConfigMode(o, config, makeLogger(o, config));
 }
 
 main(process.argv.slice(2)).then(exit, (err: unknown) => {

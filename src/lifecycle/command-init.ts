@@ -23,8 +23,8 @@ export interface CommandOptions {
   processGroup: boolean;
   gracefulTimeoutMs: number;
   remapExit: ReadonlySet<number>;
-  /** fds the init inherited, handed to the child at the same numbers */
-  passFds: readonly number[];
+  /** [fd in the child, fd in the init]: inherited fds at their own numbers, sockets from 3 */
+  fdMap: ReadonlyArray<readonly [number, number]>;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
@@ -56,12 +56,12 @@ export function exitCodeOf(outcome: ExitOutcome, remap: ReadonlySet<number> = ne
   return remap.has(code) ? 0 : code;
 }
 
-/** Build a stdio array that places each inherited fd at its own number in the child. */
-export function stdioWithFds(fds: readonly number[]): StdioOptions {
+/** Build a stdio array that places each init fd at its number in the child. */
+export function stdioWithFds(fdMap: ReadonlyArray<readonly [number, number]>): StdioOptions {
   const stdio: Array<'inherit' | 'ignore' | number> = ['inherit', 'inherit', 'inherit'];
-  for (const fd of fds) {
-    while (stdio.length < fd) stdio.push('ignore');
-    stdio[fd] = fd;
+  for (const [childFd, fd] of fdMap) {
+    while (stdio.length < childFd) stdio.push('ignore');
+    stdio[childFd] = fd;
   }
   return stdio;
 }
@@ -93,7 +93,7 @@ export class CommandInit {
         args,
         env: this.#opts.env,
         cwd: this.#opts.cwd,
-        stdio: stdioWithFds(this.#opts.passFds),
+        stdio: stdioWithFds(this.#opts.fdMap),
         ownGroup: true,
       },
       { own: (p) => this.#rt.reaper.own(p), disown: (p) => this.#rt.reaper.disown(p), now: Date.now },

@@ -47,6 +47,9 @@ export class InitRuntime {
 
   /** Become the reaper for our subtree and start routing signals to `onSignal` (SIGCHLD is handled here). */
   start(onSignal: ForwardHandler): void {
+    // PID 1 must never die of a bug of ours: if it does, the container dies with it.
+    process.on('uncaughtException', this.#onBug);
+    process.on('unhandledRejection', this.#onBug);
     this.#setupReaping();
     if (this.#options.parentDeathSignal !== undefined) {
       libc.setParentDeathSignal(this.#options.parentDeathSignal);
@@ -150,8 +153,14 @@ export class InitRuntime {
     return killed;
   }
 
+  readonly #onBug = (err: unknown): void => {
+    this.log.error(`internal error (ringmaster keeps running): ${(err as Error)?.stack ?? String(err)}`, { code: 'RM_INTERNAL' });
+  };
+
   /** Remove every signal listener. Idempotent. */
   dispose(): void {
+    process.off('uncaughtException', this.#onBug);
+    process.off('unhandledRejection', this.#onBug);
     this.#unroute?.();
     this.#unroute = undefined;
     this.#childWatchers.clear();

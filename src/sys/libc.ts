@@ -5,12 +5,10 @@
  * (one FFI call is about a microsecond), and every -1/errno result becomes a
  * Node-style error carrying `code`, `errno` and `syscall`.
  *
- * koffi is loaded on first use, so a mode that needs none of this pays nothing.
+ * The raw declarations are in ffi.ts, loaded on first use.
  */
-import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
-
-const require = createRequire(import.meta.url);
+import { libc } from './ffi.js';
 
 /** A failed system call, shaped like Node's own errors (`err.code === 'ECHILD'`). */
 export class SysError extends Error {
@@ -51,45 +49,8 @@ const SIGINFO_SIZE = 128;
 /** Offset of si_pid in siginfo_t on 64-bit Linux: three ints, padding, then the union. */
 const SIGINFO_PID_OFFSET = 16;
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Fn = (...args: any[]) => any;
-
-interface Bindings {
-  koffi: { errno(): number };
-  waitpid: Fn;
-  waitid: Fn;
-  prctl: Fn;
-  prctlGetInt: Fn;
-  signal: Fn;
-  close: Fn;
-  ioctl: Fn;
-  getsid: Fn;
-}
-
-let bound: Bindings | undefined;
-
-function libc(): Bindings {
-  if (bound) return bound;
-  const koffi = require('koffi');
-  const lib = koffi.load('libc.so.6');
-  bound = {
-    koffi,
-    waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
-    waitid: lib.func('int waitid(int idtype, uint32_t id, void *infop, int options)'),
-    // prctl is variadic; every option we use takes unsigned longs, passed in registers.
-    prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
-    prctlGetInt: lib.func('prctl', 'int', ['int', '_Out_ int *', 'unsigned long', 'unsigned long', 'unsigned long']),
-    // SIG_IGN is the integer 1; intptr_t is ABI-compatible with the handler pointer.
-    signal: lib.func('intptr_t signal(int signum, intptr_t handler)'),
-    close: lib.func('int close(int fd)'),
-    ioctl: lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)'),
-    getsid: lib.func('int getsid(int pid)'),
-  };
-  return bound;
-}
-
 function fail(syscall: string, detail?: string): never {
-  throw new SysError(syscall, libc().koffi.errno(), detail);
+  throw new SysError(syscall, libc().errno(), detail);
 }
 
 /** The outcome of a reaped process, decoded from the wait status. */
@@ -127,7 +88,7 @@ export function peekExitedChild(): number {
   siginfo.fill(0);
   const r = libc().waitid(P_ALL, 0, siginfo, WEXITED | WNOHANG | WNOWAIT);
   if (r < 0) {
-    const errno = libc().koffi.errno();
+    const errno = libc().errno();
     if (errno === osConstants.errno.ECHILD) return -1;
     throw new SysError('waitid', errno);
   }
@@ -167,4 +128,19 @@ export function getsid(pid = 0): number {
   const r = libc().getsid(pid);
   if (r < 0) fail('getsid', String(pid));
   return r;
+}
+
+/** RLIMIT_* resource numbers on Linux, by lower-case name without the prefix. */
+export const RLIMITS: Readonly<Record<string, number>> = {
+  cpu: 0, fsize: 1, data: 2, stack: 3, core: 4, rss: 5, nproc: 6, nofile: 7,
+  memlock: 8, as: 9, locks: 10, sigpending: 11, msgqueue: 12, nice: 13, rtprio: 14, rttime: 15,
+};
+
+/** Set soft = hard = `value` (null: infinity) for `resource` of process `pid`. */
+export function setRlimit(pid: number, resource: number, value: number | null): void {
+  const b = Buffer.alloc(16);
+  const v = value === null ? 0xffffffffffffffffn : BigInt(value);
+  b.writeBigUInt64LE(v, 0);
+  b.writeBigUInt64LE(v, 8);
+  if (libc().prlimit(pid, resource, b, null) < 0) fail('prlimit', `${pid} ${resource}`);
 }

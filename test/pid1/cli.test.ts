@@ -74,7 +74,7 @@ test('usage errors exit 64 with a message', async () => {
   assert.match(r.stderr, /did you mean --graceful-timeout/);
   r = await run([]);
   assert.equal(r.code, 64);
-  assert.match(r.stderr, /no command given/);
+  assert.match(r.stderr, /no command and no configuration/);
   r = await run(['-t', 'soon', 'true']);
   assert.equal(r.code, 64);
   assert.match(r.stderr, /--graceful-timeout takes a number of seconds >= 0, got "soon"/);

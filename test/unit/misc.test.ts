@@ -35,7 +35,8 @@ test('socket activation fds follow LISTEN_FDS and LISTEN_PID', () => {
 });
 
 test('stdio array places fds at their own numbers', () => {
-  assert.deepEqual(stdioWithFds([3, 5]), ['inherit', 'inherit', 'inherit', 3, 'ignore', 5]);
+  assert.deepEqual(stdioWithFds([[3, 3], [5, 5]]), ['inherit', 'inherit', 'inherit', 3, 'ignore', 5]);
+  assert.deepEqual(stdioWithFds([[3, 17]]), ['inherit', 'inherit', 'inherit', 17]);
 });
 
 test('logger: text and JSON lines, verbosity filter', () => {

@@ -1,0 +1,87 @@
+/**
+ * `ringmaster check [PATH]`: validate a config, bind its sockets (so a port in use or a
+ * missing directory shows now, and port 0 gets its real port), print the resolved plan,
+ * close everything. `ringmaster schema`: print the JSON Schema for editors.
+ */
+import { EXIT, RingmasterError } from '../errors/codes.js';
+import type { Config } from '../config/types.js';
+import { substitute } from '../supervisor/substitute.js';
+
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+/** The plan as text: sockets with their real addresses, each watcher's commands after substitution. */
+export function formatPlan(config: Config, sockets: ReadonlyArray<{ name: string; url: string }>): string {
+  const lines: string[] = [];
+  lines.push(`config: ${config.source.files.join(', ') || '(environment)'} (${config.source.format})`);
+  for (const w of config.warnings) lines.push(`warning: ${w}`);
+  lines.push('sockets:');
+  if (sockets.length === 0) lines.push('  (none)');
+  for (const s of sockets) {
+    const c = config.sockets.find((x) => x.name === s.name);
+    lines.push(`  ${s.name}: ${s.url}${c?.so_reuseport ? ' (SO_REUSEPORT: one socket per worker)' : ''}${c ? ` backlog=${c.backlog}` : ''}`);
+  }
+  lines.push('watchers (in start order):');
+  if (config.watchers.length === 0) lines.push('  (none)');
+  for (const w of config.watchers) {
+    lines.push(`  ${w.name}: ${w.numprocesses} process${w.numprocesses === 1 ? '' : 'es'}, priority ${w.priority}${w.autostart ? '' : ', autostart off'}`);
+    const map = new Map(w.sockets.map((n, i) => [n.toLowerCase(), 3 + i]));
+    if (w.sockets.length > 0) lines.push(`    sockets: ${w.sockets.map((n, i) => `${n}=fd ${3 + i}`).join(', ')}`);
+    const shown = Math.min(w.numprocesses, 3);
+    for (let wid = 1; wid <= shown; wid++) {
+      const argv = w.argv.map((a) => substitute(a, { wid, sockets: map, env: { ...process.env, ...w.env } }));
+      lines.push(`    [${wid}] ${argv.map((a) => (/^[\w./:=@%+,-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`);
+    }
+    if (w.numprocesses > shown) lines.push(`    ... ${w.numprocesses - shown} more`);
+    lines.push(`    stop: ${w.stop_signal}, then SIGKILL after ${w.graceful_timeout} s; restart: ${w.respawn ? `backoff ${w.backoff_initial}-${w.backoff_max} s, FATAL after ${w.max_retry} quick failures` : 'off'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function check(argv: string[]): Promise<number> {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    out('Usage: ringmaster check [PATH]\n  Validate the config (PATH, or the usual sources), bind its sockets, print the plan.\n');
+    return EXIT.OK;
+  }
+  const path = argv.find((a) => !a.startsWith('-'));
+  const { loadConfig } = await import('../config/index.js');
+  let config: Config | null;
+  try {
+    config = loadConfig({ path, env: process.env, cwd: process.cwd() });
+  } catch (err) {
+    if (err instanceof RingmasterError) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+  if (!config) {
+    process.stderr.write('ringmaster check: no configuration found (give a PATH, or set RINGMASTER_CONFIG / RINGMASTER_CONFIG_FILE)\n');
+    return EXIT.CONFIG;
+  }
+  const { SocketSet } = await import('../supervisor/socket-set.js');
+  let set;
+  try {
+    set = await SocketSet.bind(config.sockets);
+  } catch (err) {
+    if (err instanceof RingmasterError) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+  try {
+    out(formatPlan(config, set.list()));
+  } finally {
+    set.close();
+  }
+  out('ok\n');
+  return EXIT.OK;
+}
+
+export async function printSchema(): Promise<number> {
+  const { configSchema } = await import('../config/index.js');
+  out(`${JSON.stringify(configSchema(), null, 2)}\n`);
+  return EXIT.OK;
+}

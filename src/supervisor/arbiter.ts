@@ -1,0 +1,122 @@
+/**
+ * The arbiter: every watcher of a config, over one set of bound sockets. Watchers start
+ * by priority (higher first, warmup_delay apart) and stop in the reverse order. It never
+ * exits the process itself: when a watcher's `exit_on` fires, it asks its host to.
+ */
+import type { Config } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import type { ExitOutcome } from './process.js';
+import type { SocketSet } from './socket-set.js';
+import { Watcher, type WatcherStatus } from './watcher.js';
+
+export interface ArbiterHost {
+  log: Logger;
+  own(pid: number): void;
+  disown(pid: number): void;
+  now(): number;
+  baseEnv: NodeJS.ProcessEnv;
+  cwd: string;
+  /** a watcher's exit_on fired: the init should shut down and exit with `code` */
+  requestExit(code: number, reason: string): void;
+}
+
+export interface SocketStatus {
+  name: string;
+  url: string;
+  fd: number;
+  port: number | undefined;
+}
+
+export interface ArbiterStatus {
+  watchers: WatcherStatus[];
+  sockets: SocketStatus[];
+}
+
+function exitCodeFor(outcome: ExitOutcome): number {
+  switch (outcome.kind) {
+    case 'exited':
+      return outcome.code;
+    case 'signaled':
+      return (128 + outcome.number) % 256;
+    case 'spawn-failed':
+      return outcome.code === 'ENOENT' ? 127 : 126;
+  }
+}
+
+export class Arbiter {
+  readonly watchers: Watcher[];
+  readonly sockets: SocketSet;
+  readonly #config: Config;
+  readonly #host: ArbiterHost;
+
+  constructor(config: Config, sockets: SocketSet, host: ArbiterHost) {
+    this.#config = config;
+    this.#host = host;
+    this.sockets = sockets;
+    this.watchers = config.watchers.map(
+      (wc) =>
+        new Watcher(wc, {
+          log: host.log,
+          sockets,
+          own: host.own,
+          disown: host.disown,
+          now: host.now,
+          baseEnv: host.baseEnv,
+          cwd: host.cwd,
+          onUnexpectedExit: (w, wid, outcome) => {
+            if (w.config.exit_on === 'exit') {
+              host.requestExit(exitCodeFor(outcome), `watcher "${w.name}" worker ${wid} exited and exit_on = exit`);
+            }
+          },
+          onFatal: (w) => {
+            if (w.config.exit_on === 'fatal' || w.config.exit_on === 'exit') {
+              const last = w.status().lastExit;
+              const code = last ? exitCodeFor(last.outcome) : 1;
+              host.requestExit(code === 0 ? 1 : code, `watcher "${w.name}" is FATAL and exit_on = ${w.config.exit_on}`);
+            }
+          },
+        }),
+    );
+  }
+
+  /** Watcher by name, case-insensitively (as circusctl looks them up). */
+  get(name: string): Watcher | undefined {
+    const n = name.toLowerCase();
+    return this.watchers.find((w) => w.name.toLowerCase() === n);
+  }
+
+  async start(): Promise<void> {
+    const delay = this.#config.ringmaster.warmup_delay;
+    let first = true;
+    for (const w of this.watchers) {
+      if (!w.config.autostart) continue;
+      if (!first && delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
+      first = false;
+      await w.start();
+    }
+  }
+
+  /** Stop the watchers in the reverse of their start order. */
+  async stop(): Promise<void> {
+    for (const w of [...this.watchers].reverse()) await w.stop();
+  }
+
+  /** SIGKILL every worker now. */
+  destroy(): void {
+    for (const w of this.watchers) w.destroy();
+  }
+
+  /** Pass a signal the init does not use itself to the watchers that take it. Returns the number of workers signalled. */
+  forward(signal: NodeJS.Signals): number {
+    let n = 0;
+    for (const w of this.watchers) if (w.config.forward_signals.includes(signal)) n += w.signal(signal);
+    return n;
+  }
+
+  status(): ArbiterStatus {
+    return {
+      watchers: this.watchers.map((w) => w.status()),
+      sockets: this.sockets.list().map((s) => ({ name: s.name, url: s.url, fd: s.fd, port: s.port })),
+    };
+  }
+}

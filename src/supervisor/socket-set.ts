@@ -1,0 +1,216 @@
+/**
+ * The sockets of a config, bound and listening before any worker starts (and before
+ * privileges drop), through libc so the init never accepts on them. All or nothing:
+ * if one socket cannot be bound, those already bound are closed and a single error
+ * names the socket, the address, the reason and the fix.
+ *
+ * With `so_reuseport`, no shared socket is handed out: each worker gets a socket of its
+ * own in the SO_REUSEPORT group (Circus does the same). The init keeps one bound but
+ * not listening, which reserves the port (and fixes it when port 0 was asked for)
+ * without ever being handed a connection.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
+import type { SocketConfig } from '../config/types.js';
+import { RingmasterError } from '../errors/codes.js';
+import { bindAndListen, closeSocket, localPort, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, type SockAddr } from '../sys/socket.js';
+import { lookupGroup, lookupUser } from '../sys/users.js';
+
+export interface BoundSocket {
+  readonly name: string;
+  readonly config: SocketConfig;
+  /** the fd the workers share; for so_reuseport the reserving fd (bound, not listening) */
+  readonly fd: number;
+  readonly addr: SockAddr;
+  /** `tcp://127.0.0.1:8080`, `tcp://[::1]:8080`, `unix:/run/app.sock`, `unix:@name` */
+  readonly url: string;
+  /** the real port (for port 0), undefined for unix sockets */
+  readonly port: number | undefined;
+}
+
+const HINTS: Record<string, string> = {
+  EADDRINUSE: 'another process already listens there: stop it, or pick another port',
+  EACCES: 'permission denied: ports below 1024 need root (bind before dropping privileges) or net.ipv4.ip_unprivileged_port_start; a unix socket needs write access to its directory',
+  EPERM: 'operation not permitted',
+  ENOENT: 'the directory of the socket path does not exist: create it first',
+  EADDRNOTAVAIL: 'that address is not configured on any interface of this host',
+  ENAMETOOLONG: 'a unix socket path is at most 107 bytes',
+  EINVAL: 'invalid address for this socket family',
+  ENODEV: 'no such network interface',
+};
+
+function socketError(s: SocketConfig, url: string, err: unknown): RingmasterError {
+  const code = (err as { code?: string }).code ?? 'UNKNOWN';
+  const hint = HINTS[code] ?? (err as Error).message;
+  return new RingmasterError('RM_SOCKET', `socket "${s.name}": cannot bind ${url}: ${code} (${hint})`, { cause: err });
+}
+
+function urlOf(addr: SockAddr): string {
+  switch (addr.family) {
+    case 'inet':
+      return `tcp://${addr.address}:${addr.port}`;
+    case 'inet6':
+      return `tcp://[${addr.address}]:${addr.port}`;
+    case 'unix':
+      return `unix:${addr.path}`;
+  }
+}
+
+function typeOf(s: SocketConfig): number {
+  return s.type === 'SOCK_DGRAM' ? SOCK_DGRAM : s.type === 'SOCK_SEQPACKET' ? SOCK_SEQPACKET : SOCK_STREAM;
+}
+
+/** Resolve the address to bind: an IP literal as it is; a name with getaddrinfo, IPv4 first unless AF_INET6. */
+async function resolve(s: SocketConfig): Promise<SockAddr> {
+  if (s.family === 'AF_UNIX' || s.path !== undefined) return { family: 'unix', path: s.path ?? '' };
+  const host = s.host.startsWith('[') && s.host.endsWith(']') ? s.host.slice(1, -1) : s.host;
+  const literal = isIP(host);
+  if (literal === 4) return { family: 'inet', address: host, port: s.port };
+  if (literal === 6) return { family: 'inet6', address: host, port: s.port };
+  const want = s.family === 'AF_INET6' ? 6 : 4;
+  let results: Array<{ address: string; family: number }>;
+  try {
+    results = await lookup(host, { all: true });
+  } catch (err) {
+    throw new RingmasterError('RM_SOCKET', `socket "${s.name}": cannot resolve host "${s.host}": ${(err as { code?: string }).code ?? err} (check the name, or use an IP address)`, { cause: err });
+  }
+  const pick = results.find((r) => r.family === want) ?? results[0];
+  if (!pick) throw new RingmasterError('RM_SOCKET', `socket "${s.name}": host "${s.host}" resolves to no address`);
+  return pick.family === 6 ? { family: 'inet6', address: pick.address, port: s.port } : { family: 'inet', address: pick.address, port: s.port };
+}
+
+function prepareUnixPath(s: SocketConfig, path: string): void {
+  if (path.startsWith('@')) return;
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return; // nothing there
+  }
+  if (!st.isSocket()) {
+    throw new RingmasterError('RM_SOCKET', `socket "${s.name}": ${path} exists and is not a socket: remove it or choose another path`);
+  }
+  if (!s.replace) {
+    throw new RingmasterError('RM_SOCKET', `socket "${s.name}": ${path} already exists (a stale socket?): set replace = true to remove it at start`);
+  }
+  unlinkSync(path);
+}
+
+function finishUnixPath(s: SocketConfig, path: string): void {
+  if (path.startsWith('@')) return;
+  if (s.mode !== undefined) chmodSync(path, s.mode);
+  if (s.owner !== undefined || s.group !== undefined) {
+    const user = s.owner === undefined ? undefined : lookupUser(s.owner);
+    if (s.owner !== undefined && !user) throw new RingmasterError('RM_SOCKET', `socket "${s.name}": unknown owner "${s.owner}"`);
+    const gid = s.group === undefined ? -1 : lookupGroup(s.group);
+    if (gid === undefined) throw new RingmasterError('RM_SOCKET', `socket "${s.name}": unknown group "${s.group}"`);
+    chownSync(path, user?.uid ?? -1, gid);
+  }
+}
+
+function bindOne(s: SocketConfig, addr: SockAddr, listen: boolean): number {
+  const opts = {
+    type: typeOf(s),
+    backlog: s.backlog,
+    reusePort: s.so_reuseport,
+    v6only: s.v6only,
+    nonBlocking: !s.blocking,
+    bindToDevice: s.interface,
+    noListen: !listen,
+  };
+  if (addr.family !== 'unix') return bindAndListen(addr, opts);
+  // The umask applies to the socket file bind() creates: set it only around the call.
+  const old = process.umask(s.umask);
+  try {
+    return bindAndListen(addr, opts);
+  } finally {
+    process.umask(old);
+  }
+}
+
+export class SocketSet {
+  readonly #sockets = new Map<string, BoundSocket>();
+  #closed = false;
+
+  private constructor() {}
+
+  /** Bind every socket, in order. Throws RingmasterError RM_SOCKET, having closed what it bound. */
+  static async bind(configs: readonly SocketConfig[]): Promise<SocketSet> {
+    const set = new SocketSet();
+    try {
+      for (const s of configs) {
+        const addr = await resolve(s);
+        let url = urlOf(addr);
+        let fd: number;
+        try {
+          if (addr.family === 'unix') prepareUnixPath(s, addr.path);
+          fd = bindOne(s, addr, !s.so_reuseport);
+        } catch (err) {
+          if (err instanceof RingmasterError) throw err;
+          throw socketError(s, url, err);
+        }
+        let port: number | undefined;
+        let bound: SockAddr = addr;
+        if (addr.family !== 'unix') {
+          port = localPort(fd);
+          bound = { ...addr, port };
+          url = urlOf(bound);
+        } else {
+          try {
+            finishUnixPath(s, addr.path);
+          } catch (err) {
+            closeSocket(fd);
+            if (err instanceof RingmasterError) throw err;
+            throw socketError(s, url, err);
+          }
+        }
+        set.#sockets.set(s.name, { name: s.name, config: s, fd, addr: bound, url, port });
+      }
+    } catch (err) {
+      set.close();
+      throw err;
+    }
+    return set;
+  }
+
+  get(name: string): BoundSocket | undefined {
+    return this.#sockets.get(name.toLowerCase());
+  }
+
+  list(): BoundSocket[] {
+    return [...this.#sockets.values()];
+  }
+
+  /**
+   * The fd a worker gets for socket `name`: the shared one, or for so_reuseport a new
+   * listening socket in the group, which the caller closes once the worker is spawned.
+   */
+  fdForWorker(name: string): { fd: number; own: boolean } {
+    const b = this.get(name);
+    if (!b) throw new Error(`no socket named ${name}`);
+    if (!b.config.so_reuseport) return { fd: b.fd, own: false };
+    return { fd: bindOne(b.config, b.addr, true), own: true };
+  }
+
+  /** Close every socket and remove the unix socket files we created. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const b of this.#sockets.values()) {
+      try {
+        closeSocket(b.fd);
+      } catch {
+        // already closed
+      }
+      if (b.addr.family === 'unix' && !b.addr.path.startsWith('@')) {
+        try {
+          if (lstatSync(b.addr.path).isSocket()) unlinkSync(b.addr.path);
+        } catch {
+          // gone already
+        }
+      }
+    }
+    this.#sockets.clear();
+  }
+}

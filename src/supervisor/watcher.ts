@@ -1,0 +1,349 @@
+/**
+ * A watcher: a pool of `numprocesses` workers running the same command on the same
+ * sockets. Each worker has an id (wid 1..N) that a replacement takes over.
+ *
+ *   stopped --start()--> running --stop()--> stopping --all exited--> stopped
+ *                           |
+ *                           +-- more than max_retry quick failures in a row --> fatal
+ *
+ * A worker that exits while the watcher is running is respawned: at once after a
+ * healthy run (uptime >= backoff_reset) or a first quick failure, then with exponential
+ * backoff and jitter, up to backoff_max. The watcher reacts to the exit itself (libuv's
+ * SIGCHLD), not on a periodic check.
+ */
+import type { StdioOptions } from 'node:child_process';
+import type { WatcherConfig } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import { RingmasterError } from '../errors/codes.js';
+import { RLIMITS, setRlimit } from '../sys/libc.js';
+import { closeSocket } from '../sys/socket.js';
+import { lookupGroup, lookupUser } from '../sys/users.js';
+import { backoffDelay } from './backoff.js';
+import { pipeLines } from './output.js';
+import { ManagedProcess, assertNever, type ExitOutcome } from './process.js';
+import type { SocketSet } from './socket-set.js';
+import { substitute } from './substitute.js';
+
+export type WatcherPhase = 'stopped' | 'running' | 'stopping' | 'fatal';
+
+/** Why a worker exited, as counted in status and metrics. */
+export type ExitReason = 'exited' | 'failed' | 'signaled' | 'spawn_failed' | 'stopped';
+
+export interface WorkerStatus {
+  wid: number;
+  pid: number | undefined;
+  startedAt: number;
+  state: string;
+}
+
+export interface WatcherStatus {
+  name: string;
+  phase: WatcherPhase;
+  desired: number;
+  running: number;
+  restarts: number;
+  exits: Record<ExitReason, number>;
+  failuresInARow: number;
+  lastExit: { wid: number; outcome: ExitOutcome; at: number } | undefined;
+  fatalReason: string | undefined;
+  workers: WorkerStatus[];
+}
+
+export interface WatcherHost {
+  log: Logger;
+  sockets: SocketSet;
+  own(pid: number): void;
+  disown(pid: number): void;
+  now(): number;
+  /** the init's environment, copied into workers when copy_env is on */
+  baseEnv: NodeJS.ProcessEnv;
+  /** working directory when the watcher sets none */
+  cwd: string;
+  /** a worker exited while the watcher wanted it running */
+  onUnexpectedExit?(watcher: Watcher, wid: number, outcome: ExitOutcome): void;
+  onFatal?(watcher: Watcher): void;
+  random?: () => number;
+}
+
+interface Worker {
+  wid: number;
+  proc: ManagedProcess;
+  startedAt: number;
+}
+
+const LISTEN_PID_SHIM = 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"';
+
+export function reasonOf(outcome: ExitOutcome): Exclude<ExitReason, 'stopped'> {
+  switch (outcome.kind) {
+    case 'exited':
+      return outcome.code === 0 ? 'exited' : 'failed';
+    case 'signaled':
+      return 'signaled';
+    case 'spawn-failed':
+      return 'spawn_failed';
+    default:
+      return assertNever(outcome);
+  }
+}
+
+function describe(outcome: ExitOutcome): Record<string, string | number> {
+  switch (outcome.kind) {
+    case 'exited':
+      return { code: outcome.code };
+    case 'signaled':
+      return { signal: outcome.signal };
+    case 'spawn-failed':
+      return { error: outcome.code };
+    default:
+      return assertNever(outcome);
+  }
+}
+
+export class Watcher {
+  readonly config: WatcherConfig;
+  readonly #host: WatcherHost;
+  #phase: WatcherPhase = 'stopped';
+  readonly #workers = new Map<number, Worker>();
+  readonly #respawnTimers = new Map<number, NodeJS.Timeout>();
+  #desired: number;
+  #restarts = 0;
+  #failures = 0;
+  #fatalReason: string | undefined;
+  #lastExit: WatcherStatus['lastExit'];
+  readonly #exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
+  readonly #uid: number | undefined;
+  readonly #gid: number | undefined;
+
+  constructor(config: WatcherConfig, host: WatcherHost) {
+    this.config = config;
+    this.#host = host;
+    this.#desired = config.singleton ? Math.min(1, config.numprocesses) : config.numprocesses;
+    const ids = resolveIds(config);
+    this.#uid = ids.uid;
+    this.#gid = ids.gid;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get phase(): WatcherPhase {
+    return this.#phase;
+  }
+
+  /** Spawn the workers (warmup_delay apart). Resolves once all are spawned. */
+  async start(): Promise<void> {
+    if (this.#phase === 'running') return;
+    this.#phase = 'running';
+    this.#failures = 0;
+    this.#fatalReason = undefined;
+    for (let wid = 1; wid <= this.#desired; wid++) {
+      if (this.#phase !== 'running') return;
+      if (!this.#workers.has(wid)) this.#spawn(wid);
+      if (this.config.warmup_delay > 0 && wid < this.#desired) await sleep(this.config.warmup_delay * 1000);
+    }
+  }
+
+  /**
+   * Stop every worker: stop_signal, then SIGKILL to its process group after
+   * graceful_timeout. No respawn meanwhile. Resolves when all have exited.
+   */
+  async stop(): Promise<void> {
+    if (this.#phase === 'stopped') return;
+    this.#phase = 'stopping';
+    for (const t of this.#respawnTimers.values()) clearTimeout(t);
+    this.#respawnTimers.clear();
+    const signal = this.config.stop_signal as NodeJS.Signals;
+    await Promise.all(
+      [...this.#workers.values()].map((w) => w.proc.stop(signal, this.config.graceful_timeout * 1000, this.config.stop_children)),
+    );
+    this.#phase = 'stopped';
+  }
+
+  /** SIGKILL every worker's process group now. */
+  destroy(): void {
+    this.#phase = 'stopping';
+    for (const t of this.#respawnTimers.values()) clearTimeout(t);
+    this.#respawnTimers.clear();
+    for (const w of this.#workers.values()) void w.proc.destroy();
+  }
+
+  /** Send a signal to every worker. Returns how many got it. */
+  signal(signal: NodeJS.Signals): number {
+    let n = 0;
+    for (const w of this.#workers.values()) if (w.proc.signal(signal, this.config.stop_children)) n++;
+    return n;
+  }
+
+  status(): WatcherStatus {
+    return {
+      name: this.name,
+      phase: this.#phase,
+      desired: this.#desired,
+      running: [...this.#workers.values()].filter((w) => w.proc.state.kind === 'running').length,
+      restarts: this.#restarts,
+      exits: { ...this.#exits },
+      failuresInARow: this.#failures,
+      lastExit: this.#lastExit,
+      fatalReason: this.#fatalReason,
+      workers: [...this.#workers.values()]
+        .sort((a, b) => a.wid - b.wid)
+        .map((w) => ({ wid: w.wid, pid: w.proc.pid, startedAt: w.startedAt, state: w.proc.state.kind })),
+    };
+  }
+
+  /** pids of the running workers */
+  pids(): number[] {
+    return [...this.#workers.values()].map((w) => w.proc.pid).filter((p): p is number => p !== undefined);
+  }
+
+  #spawn(wid: number): void {
+    const c = this.config;
+    const host = this.#host;
+    const fds: number[] = [];
+    const owned: number[] = [];
+    const socketFds = new Map<string, number>();
+    c.sockets.forEach((name, i) => {
+      const { fd, own } = host.sockets.fdForWorker(name);
+      fds.push(fd);
+      if (own) owned.push(fd);
+      socketFds.set(name.toLowerCase(), 3 + i);
+    });
+    const env: NodeJS.ProcessEnv = c.copy_env ? { ...host.baseEnv } : {};
+    Object.assign(env, c.env);
+    delete env.LISTEN_PID;
+    delete env.LISTEN_FDS;
+    delete env.LISTEN_FDNAMES;
+    env.RINGMASTER_WATCHER = c.name;
+    env.RINGMASTER_WID = String(wid);
+    if (c.sockets.length > 0) {
+      env.LISTEN_FDS = String(c.sockets.length);
+      env.LISTEN_FDNAMES = c.sockets.join(':');
+    }
+    const ctx = { wid, sockets: socketFds, env, options: c as unknown as Record<string, unknown> };
+    let argv = c.argv.map((a) => substitute(a, ctx));
+    if (c.shell) argv = ['/bin/sh', '-c', argv.join(' ')];
+    let file = c.executable ?? (argv[0] as string);
+    let args = argv.slice(1);
+    if (c.listen_pid) {
+      args = ['-c', LISTEN_PID_SHIM, argv[0] as string, ...(c.executable ? [c.executable, ...argv.slice(1)] : argv)];
+      file = '/bin/sh';
+    }
+    const out = c.output === 'inherit' ? (c.close_child_stdout ? 'ignore' : 'inherit') : 'pipe';
+    const err = c.output === 'inherit' ? (c.close_child_stderr ? 'ignore' : 'inherit') : 'pipe';
+    const stdio: StdioOptions = [c.close_child_stdin ? 'ignore' : 'inherit', out, err, ...fds];
+    const proc = new ManagedProcess(
+      {
+        file,
+        args,
+        env,
+        cwd: c.working_dir ?? host.cwd,
+        stdio,
+        uid: this.#uid,
+        gid: this.#gid,
+        ownGroup: true,
+      },
+      { own: host.own, disown: host.disown, now: host.now },
+      (outcome) => this.#onExit(wid, proc, outcome),
+    );
+    const worker: Worker = { wid, proc, startedAt: host.now() };
+    this.#workers.set(wid, worker);
+    proc.start();
+    // A per-worker SO_REUSEPORT socket now lives in the worker only.
+    for (const fd of owned) {
+      try {
+        closeSocket(fd);
+      } catch {
+        // already closed
+      }
+    }
+    const pid = proc.pid;
+    if (pid !== undefined) {
+      host.log.info('worker started', { watcher: c.name, wid, pid });
+      for (const [name, value] of Object.entries(c.rlimits)) {
+        const resource = RLIMITS[name.toLowerCase()];
+        if (resource === undefined) continue;
+        try {
+          setRlimit(pid, resource, value);
+        } catch (e) {
+          host.log.warn('could not set rlimit', { watcher: c.name, wid, rlimit: name, error: (e as Error).message });
+        }
+      }
+      if (c.output !== 'inherit') {
+        const label = { watcher: c.name, wid, pid };
+        if (proc.child?.stdout) pipeLines(proc.child.stdout, c.output, label, 'stdout');
+        if (proc.child?.stderr) pipeLines(proc.child.stderr, c.output, label, 'stderr');
+      }
+    }
+  }
+
+  #onExit(wid: number, proc: ManagedProcess, outcome: ExitOutcome): void {
+    const w = this.#workers.get(wid);
+    if (w?.proc !== proc) return;
+    this.#workers.delete(wid);
+    const host = this.#host;
+    const c = this.config;
+    const now = host.now();
+    this.#lastExit = { wid, outcome, at: now };
+    if (this.#phase !== 'running') {
+      this.#exits.stopped++;
+      host.log.info('worker stopped', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
+      return;
+    }
+    this.#exits[reasonOf(outcome)]++;
+    if (outcome.kind === 'spawn-failed') {
+      host.log.error(`worker could not be started: ${outcome.message}`, { watcher: c.name, wid, command: c.cmd });
+    } else {
+      host.log.warn('worker exited', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
+    }
+    host.onUnexpectedExit?.(this, wid, outcome);
+    if (this.#phase !== 'running' || !c.respawn) return;
+    const uptime = (now - w.startedAt) / 1000;
+    if (uptime >= c.backoff_reset) this.#failures = 0;
+    this.#failures++;
+    if (c.max_retry >= 0 && this.#failures > c.max_retry) {
+      this.#phase = 'fatal';
+      this.#fatalReason = `${this.#failures} quick failures in a row (max_retry = ${c.max_retry}); last: ${JSON.stringify(describe(outcome))}`;
+      host.log.error('watcher is FATAL: not respawning', { watcher: c.name, reason: this.#fatalReason });
+      host.onFatal?.(this);
+      return;
+    }
+    const delay = backoffDelay(this.#failures, {
+      initial: c.backoff_initial,
+      multiplier: c.backoff_multiplier,
+      max: c.backoff_max,
+      jitter: c.backoff_jitter,
+    }, host.random);
+    const respawn = (): void => {
+      this.#respawnTimers.delete(wid);
+      if (this.#phase !== 'running' || this.#workers.has(wid) || wid > this.#desired) return;
+      this.#restarts++;
+      this.#spawn(wid);
+    };
+    if (delay === 0) respawn();
+    else {
+      host.log.info('respawning after backoff', { watcher: c.name, wid, delay_seconds: Math.round(delay * 1000) / 1000 });
+      this.#respawnTimers.set(wid, setTimeout(respawn, delay * 1000));
+    }
+  }
+}
+
+function resolveIds(c: WatcherConfig): { uid: number | undefined; gid: number | undefined } {
+  let uid: number | undefined;
+  let gid: number | undefined;
+  if (c.uid !== undefined) {
+    const u = lookupUser(c.uid);
+    if (!u) throw new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.uid: unknown user "${c.uid}" (no such entry in /etc/passwd; use a numeric uid or create the user)`);
+    uid = u.uid;
+    gid = u.gid;
+  }
+  if (c.gid !== undefined) {
+    gid = lookupGroup(c.gid);
+    if (gid === undefined) throw new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.gid: unknown group "${c.gid}" (no such entry in /etc/group; use a numeric gid)`);
+  }
+  return { uid, gid };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

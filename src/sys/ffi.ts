@@ -1,0 +1,56 @@
+/**
+ * The single FFI module: every libc function ringmaster calls, declared once, loaded on
+ * first use (a mode that needs none of them never loads koffi). Wrappers in libc.ts and
+ * socket.ts turn -1/errno into SysError; nothing else imports koffi.
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Fn = (...args: any[]) => any;
+
+export interface Libc {
+  /** errno of the last call made through koffi on this thread */
+  errno(): number;
+  waitpid: Fn;
+  waitid: Fn;
+  prctl: Fn;
+  prctlGetInt: Fn;
+  signal: Fn;
+  close: Fn;
+  getsid: Fn;
+  socket: Fn;
+  setsockopt: Fn;
+  bind: Fn;
+  listen: Fn;
+  getsockname: Fn;
+  prlimit: Fn;
+}
+
+let loaded: Libc | undefined;
+
+export function libc(): Libc {
+  if (loaded) return loaded;
+  const koffi = require('koffi');
+  const lib = koffi.load('libc.so.6');
+  loaded = {
+    errno: () => koffi.errno() as number,
+    waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
+    waitid: lib.func('int waitid(int idtype, uint32_t id, void *infop, int options)'),
+    // prctl is variadic; every option we use takes unsigned longs, passed in registers.
+    prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+    prctlGetInt: lib.func('prctl', 'int', ['int', '_Out_ int *', 'unsigned long', 'unsigned long', 'unsigned long']),
+    // SIG_IGN is the integer 1; intptr_t is ABI-compatible with the handler pointer.
+    signal: lib.func('intptr_t signal(int signum, intptr_t handler)'),
+    close: lib.func('int close(int fd)'),
+    getsid: lib.func('int getsid(int pid)'),
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
+    setsockopt: lib.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
+    bind: lib.func('int bind(int fd, void *addr, uint32_t len)'),
+    listen: lib.func('int listen(int fd, int backlog)'),
+    getsockname: lib.func('int getsockname(int fd, void *addr, _Inout_ uint32_t *len)'),
+    prlimit: lib.func('int prlimit(int pid, int resource, void *newLimit, void *oldLimit)'),
+  };
+  return loaded;
+}
