@@ -66,9 +66,13 @@ export class ConfigInit {
   #exitCode: number | undefined;
   #shutdown: (() => void) | undefined;
 
-  constructor(runtime: InitRuntime, config: Config) {
+  readonly #cwd: string;
+
+  /** `cwd`: the invocation's directory, the workers' default working_dir (the init itself moves to /). */
+  constructor(runtime: InitRuntime, config: Config, cwd: string = process.cwd()) {
     this.#rt = runtime;
     this.#config = config;
+    this.#cwd = cwd;
   }
 
   get phase(): Phase['kind'] {
@@ -95,7 +99,7 @@ export class ConfigInit {
         disown: (p) => this.#rt.reaper.disown(p),
         now: Date.now,
         baseEnv: process.env,
-        cwd: process.cwd(),
+        cwd: this.#cwd,
         requestExit: (code, reason) => {
           log.warn(`shutting down: ${reason}`, { exit_code: code });
           if (this.#exitCode === undefined) this.#exitCode = code;
@@ -107,12 +111,19 @@ export class ConfigInit {
       throw err;
     }
     const stopRequested = new Promise<void>((resolve) => (this.#shutdown = resolve));
+    // Sockets made through libc and signal listeners are no libuv handles that keep the
+    // event loop alive: without this, an init whose workers are all down would just exit.
+    const keepAlive = setInterval(() => {}, 1 << 30);
     this.#rt.start((signal) => this.#onSignal(signal));
     this.#phase = { kind: 'running' };
     await this.#arbiter.start();
     log.info('all watchers started', { watchers: this.#arbiter.watchers.length });
     await stopRequested;
-    return this.#stop();
+    try {
+      return await this.#stop();
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   #onSignal(signal: NodeJS.Signals): void {

@@ -45,7 +45,7 @@ function writeStderr(line: string): void {
 
 function formatValue(v: string | number | boolean | null): string {
   if (typeof v !== 'string') return String(v);
-  return /^[\w./:@+-]*$/.test(v) && v !== '' ? v : JSON.stringify(v);
+  return /^[\w./:@+[\]%,=-]*$/.test(v) && v !== '' ? v : JSON.stringify(v);
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {

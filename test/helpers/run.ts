@@ -21,6 +21,8 @@ export interface Started {
   waitStderr(predicate: (s: string) => boolean, ms?: number): Promise<string>;
   /** host pid of the init (PID 1 inside the namespace; the process itself when not namespaced), once it has started its child */
   initPid(ms?: number): Promise<number>;
+  /** host pid of the init, without waiting for its child (when a log line already shows it is up) */
+  initPidNow(ms?: number): Promise<number>;
   exit(ms?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   close(): Promise<void>;
 }
@@ -32,12 +34,12 @@ export interface StartOptions {
   stdio?: Array<'pipe' | 'ignore' | 'inherit' | number>;
 }
 
-async function until<T>(fn: () => T | undefined, ms: number, what: string): Promise<T> {
+async function until<T>(fn: () => T | undefined, ms: number, what: string | (() => string)): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();
     if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -79,8 +81,8 @@ export function startProcess(argv: readonly string[], opts: StartOptions = {}): 
     proc,
     stdout: () => out,
     stderr: () => err,
-    waitStdout: (p, ms = 10_000) => until(() => (p(out) ? out : undefined), ms, `stdout condition; stdout=${JSON.stringify(out)} stderr=${JSON.stringify(err)}`),
-    waitStderr: (p, ms = 10_000) => until(() => (p(err) ? err : undefined), ms, `stderr condition; stderr=${JSON.stringify(err)}`),
+    waitStdout: (p, ms = 10_000) => until(() => (p(out) ? out : undefined), ms, () => `stdout condition; stdout=${JSON.stringify(out)} stderr=${JSON.stringify(err)}`),
+    waitStderr: (p, ms = 10_000) => until(() => (p(err) ? err : undefined), ms, () => `stderr condition; stderr=${JSON.stringify(err)}`),
     // The init has its signal listeners in place before it spawns its child: wait for
     // that child, or a signal sent during Node's start-up would be dropped (PID 1) or fatal.
     initPid: async (ms = 10_000) => {
@@ -88,6 +90,8 @@ export function startProcess(argv: readonly string[], opts: StartOptions = {}): 
       await until(() => (childrenOf(init).length > 0 ? true : undefined), ms, 'the init to start its child');
       return init;
     },
+    initPidNow: async (ms = 10_000) =>
+      pid1 ? until(() => childrenOf(proc.pid as number)[0], ms, 'the namespace init') : (proc.pid as number),
     exit: async (ms = 20_000) => {
       let timedOut = false;
       const t = setTimeout(() => {

@@ -1,0 +1,40 @@
+/** A small HTTP client for tests: one request per connection (Connection: close), loopback only. */
+import { request } from 'node:http';
+
+export interface Reply {
+  status: number;
+  body: string;
+}
+
+export function get(url: string, opts: { timeoutMs?: number; socketPath?: string } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = request(
+      {
+        host: u.hostname.replace(/^\[|\]$/g, ''),
+        port: u.port,
+        path: u.pathname + u.search,
+        socketPath: opts.socketPath,
+        agent: false,
+        headers: { connection: 'close' },
+        timeout: opts.timeoutMs ?? 5_000,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${opts.timeoutMs ?? 5_000} ms: ${url}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The port of socket `name` from ringmaster's "socket listening" log line. */
+export function portFromLog(stderr: string, name: string): number | undefined {
+  const m = new RegExp(`socket listening socket=${name} url=tcp://(?:\\[[^\\]]+\\]|[^:]+):(\\d+)`).exec(stderr);
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRingmaster } from '../helpers/run.js';
+import { tempDir } from '../helpers/config.js';
+import { backoffDelay } from '../../src/supervisor/backoff.js';
+
+test('backoff: first quick failure respawns at once, then grows by the multiplier up to the cap, with jitter', () => {
+  const p = { initial: 0.1, multiplier: 2, max: 1, jitter: 0 };
+  assert.equal(backoffDelay(1, p), 0);
+  assert.equal(backoffDelay(2, p), 0.1);
+  assert.equal(backoffDelay(3, p), 0.2);
+  assert.equal(backoffDelay(4, p), 0.4);
+  assert.equal(backoffDelay(10, p), 1);
+  const j = { ...p, jitter: 0.5 };
+  assert.equal(backoffDelay(3, j, () => 0), 0.1);
+  assert.equal(backoffDelay(3, j, () => 1), 0.30000000000000004);
+});
+
+function crashConfig(extra: string): string {
+  return `watchers:
+  crash:
+    cmd: sh -c "exit 3"
+    max_retry: 3
+    backoff_initial: 0.05
+    backoff_max: 0.2
+${extra}`;
+}
+
+test('a crash-looping watcher goes FATAL after max_retry quick failures and says so', async () => {
+  const t = tempDir();
+  const rm = startRingmaster(['-c', t.write('r.yaml', crashConfig(''))]);
+  try {
+    await rm.waitStderr((s) => s.includes('watcher is FATAL'));
+    assert.equal((rm.stderr().match(/worker exited watcher=crash/g) ?? []).length, 4);
+    assert.match(rm.stderr(), /respawning after backoff/);
+    assert.match(rm.stderr(), /4 quick failures in a row \(max_retry = 3\)/);
+    process.kill(await initOf(rm), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('exit_on: fatal ends the init with the failing code', async () => {
+  const t = tempDir();
+  const rm = startRingmaster(['-c', t.write('r.yaml', crashConfig('    exit_on: fatal\n'))]);
+  try {
+    const r = await rm.exit();
+    assert.equal(r.code, 3, rm.stderr());
+    assert.match(rm.stderr(), /is FATAL and exit_on = fatal/);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('exit_on: exit ends the init as soon as a worker exits, with its status, stopping the others', async () => {
+  const t = tempDir();
+  const cfg = `watchers:
+  job:
+    cmd: sh -c "sleep 0.3; exit 5"
+    exit_on: exit
+  server:
+    cmd: sleep 60
+`;
+  const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
+  try {
+    const r = await rm.exit();
+    assert.equal(r.code, 5, rm.stderr());
+    assert.match(rm.stderr(), /worker stopped watcher=server/);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('respawn = false: an exited worker stays down', async () => {
+  const t = tempDir();
+  const cfg = `watchers:
+  once:
+    cmd: sh -c "exit 0"
+    respawn: false
+`;
+  const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
+  try {
+    await rm.waitStderr((s) => s.includes('worker exited watcher=once'));
+    const init = await initOf(rm);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((rm.stderr().match(/worker started watcher=once/g) ?? []).length, 1);
+    process.kill(init, 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('a worker that ignores its stop signal is killed after graceful_timeout, with its process group', async () => {
+  const t = tempDir();
+  const cfg = `watchers:
+  stubborn:
+    cmd: sh -c "trap '' TERM; sleep 60 & wait; wait"
+    graceful_timeout: 0.5
+`;
+  const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
+  try {
+    const init = await initOf(rm);
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(init, 'SIGTERM');
+    const r = await rm.exit();
+    assert.equal(r.code, 0, rm.stderr());
+    assert.match(rm.stderr(), /worker stopped watcher=stubborn wid=1 pid=\d+ signal=SIGKILL/);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+async function initOf(rm: ReturnType<typeof startRingmaster>): Promise<number> {
+  await rm.waitStderr((s) => s.includes('all watchers started'));
+  return rm.initPidNow();
+}

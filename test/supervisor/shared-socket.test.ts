@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { startRingmaster, FIXTURES, childPids, sleep } from '../helpers/run.js';
+import { get, portFromLog } from '../helpers/http.js';
+import { tempDir } from '../helpers/config.js';
+
+const worker = `node ${FIXTURES}worker-http.mjs $(circus.sockets.web)`;
+
+function yaml(n: number, extra = ''): string {
+  return `sockets:
+  web:
+    host: 127.0.0.1
+    port: 0
+watchers:
+  web:
+    cmd: ${worker}
+    numprocesses: ${n}
+${extra}`;
+}
+
+async function startPool(n: number, extra = '') {
+  const t = tempDir();
+  const path = t.write('ringmaster.yaml', yaml(n, extra));
+  const rm = startRingmaster(['-c', path]);
+  await rm.waitStdout((s) => (s.match(/listening \d+/g) ?? []).length >= n);
+  const port = portFromLog(rm.stderr(), 'web');
+  assert.ok(port, rm.stderr());
+  return { rm, port, t, url: `http://127.0.0.1:${port}` };
+}
+
+test('several Node workers serve one shared socket', async () => {
+  const { rm, url, t } = await startPool(3);
+  try {
+    // Slow requests in parallel make every worker accept some.
+    const replies = await Promise.all(Array.from({ length: 12 }, () => get(`${url}/slow?ms=300`)));
+    const wids = new Set(replies.map((r) => (JSON.parse(r.body) as { wid: number }).wid));
+    assert.ok(replies.every((r) => r.status === 200));
+    assert.ok(wids.size >= 2, `only workers ${[...wids]} answered`);
+    for (const w of wids) assert.ok(w >= 1 && w <= 3);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    const r = await rm.exit();
+    assert.equal(r.code, 0, rm.stderr());
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('a worker killed with SIGKILL is respawned while clients keep connecting: nothing refused', async () => {
+  const { rm, url, t } = await startPool(2);
+  try {
+    const init = await rm.initPid();
+    const before = childPids(init);
+    let stop = false;
+    let ok = 0;
+    const errors: string[] = [];
+    const client = (async () => {
+      const end = Date.now() + 10_000;
+      while (!stop && Date.now() < end) {
+        try {
+          const r = await get(url);
+          if (r.status === 200) ok++;
+          else errors.push(`status ${r.status}`);
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+      }
+    })();
+    await sleep(200);
+    process.kill(before[0] as number, 'SIGKILL');
+    await rm.waitStdout((s) => (s.match(/listening \d+/g) ?? []).length >= 3);
+    await sleep(300);
+    stop = true;
+    await client;
+    assert.deepEqual(errors, []);
+    assert.ok(ok > 10, `only ${ok} requests`);
+    const after = childPids(init);
+    assert.equal(after.length, 2);
+    assert.ok(!after.includes(before[0] as number));
+    assert.match(rm.stderr(), /worker exited watcher=web wid=\d pid=\d+ signal=SIGKILL/);
+    process.kill(init, 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('connections queued on the socket survive the death of the only worker', async () => {
+  const { rm, port, t } = await startPool(1);
+  try {
+    const init = await rm.initPid();
+    const [pid] = childPids(init);
+    // The worker cannot accept while stopped: connections wait in the listen queue.
+    process.kill(pid as number, 'SIGSTOP');
+    const pending = Array.from({ length: 5 }, () =>
+      new Promise<string>((resolve, reject) => {
+        const s = connect(port as number, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+        let data = '';
+        s.setEncoding('utf8');
+        s.on('data', (d: string) => (data += d));
+        s.on('end', () => resolve(data));
+        s.on('error', reject);
+        s.setTimeout(15_000, () => s.destroy(new Error('timeout')));
+      }),
+    );
+    await sleep(300);
+    process.kill(pid as number, 'SIGKILL');
+    const answers = await Promise.all(pending);
+    for (const a of answers) assert.match(a, /^HTTP\/1.1 200/);
+    process.kill(init, 'SIGTERM');
+    await rm.exit();
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
