@@ -1,0 +1,138 @@
+/**
+ * A validated watcher section to a WatcherConfig: argv from `cmd` and `args`
+ * (shlex-split, substitutions kept), the sockets it gets, its env, rlimits and output.
+ *
+ * The sockets of a watcher: every one its argv names with `$(circus.sockets.NAME)`,
+ * `((circus.sockets.NAME))` or `{SOCKET:NAME}` (names compared whole, case-insensitively;
+ * Circus matches substrings, so `web` also caught `web2`), plus its `sockets` list, or
+ * all of them with `use_sockets`. Naming a socket that does not exist is an error.
+ */
+import { at, issue } from './errors.js';
+import { WATCHER_DEFAULTS } from './defaults.js';
+import { RLIMIT_KEY, RLIMIT_NAMES } from './options.js';
+import { readyCheck } from './ready.js';
+import { shlexJoin, shlexSplit } from './shlex.js';
+import { NOT_FORWARDABLE } from './signals.js';
+import { didYouMean } from './suggest.js';
+import { dotted, keyPosOf, posOf, type Path, type RawSource } from './tree.js';
+import type { ConfigIssue, OutputMode, WatcherConfig } from './types.js';
+
+const SOCKET_REF = /\$\(circus\.sockets\.([\w.-]+)\)|\(\(circus\.sockets\.([\w.-]+)\)\)|\{SOCKET:([\w.-]+)\}/gi;
+
+/** Socket names an argv refers to, lower-cased, in order of appearance. */
+export function socketRefs(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const word of argv) {
+    for (const m of word.matchAll(SOCKET_REF)) {
+      const n = (m[1] ?? m[2] ?? m[3] ?? '').toLowerCase();
+      if (!out.includes(n)) out.push(n);
+    }
+  }
+  return out;
+}
+
+export interface WatcherContext {
+  src: RawSource;
+  socketNames: readonly string[];
+  globalEnv: Readonly<Record<string, string>>;
+  issues: ConfigIssue[];
+  warnings: string[];
+}
+
+/** Build one watcher. */
+export function buildWatcher(name: string, o: Record<string, unknown>, ctx: WatcherContext): WatcherConfig {
+  const { src, issues } = ctx;
+  const p = (key: string): Path => ['watchers', name, key];
+  /** `watchers.NAME.KEY <text>`, at the value */
+  const bad = (key: string, text: string): void => {
+    issues.push(issue(dotted(p(key)), `${dotted(p(key))} ${text}`, posOf(src, p(key)), o[key]));
+  };
+  const notice = (key: string, text: string): void => {
+    ctx.warnings.push(`${dotted(p(key))}: ${text}${at(keyPosOf(src, p(key)))}`);
+  };
+  const words = (key: 'cmd' | 'args'): string[] => {
+    const v = o[key];
+    if (Array.isArray(v)) return v as string[];
+    if (typeof v !== 'string') return [];
+    try {
+      return shlexSplit(v);
+    } catch (e) {
+      bad(key, `${(e as Error).message}: ${JSON.stringify(v)}; close the quote or escape it with \\`);
+      return [];
+    }
+  };
+  const cmdWords = words('cmd');
+  const argv = [...cmdWords, ...words('args')];
+  const cmd = typeof o['cmd'] === 'string' ? o['cmd'] : shlexJoin(cmdWords);
+  if (cmdWords.length === 0 && !issues.some((i) => i.path === dotted(p('cmd')))) {
+    bad('cmd', `must name a program to run, got ${JSON.stringify(o['cmd'])}`);
+  }
+
+  const w = { name, argv, cmd, ...WATCHER_DEFAULTS } as WatcherConfig;
+  for (const key of Object.keys(WATCHER_DEFAULTS) as Array<keyof typeof WATCHER_DEFAULTS>) {
+    if (o[key] !== undefined && key !== 'ready') (w as unknown as Record<string, unknown>)[key] = o[key];
+  }
+  w.forward_signals = [...w.forward_signals];
+  w.ready = readyCheck(o['ready']);
+  w.env = { ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
+  w.output = (o['output'] as OutputMode | undefined) ?? outputFromStream(o);
+  w.rlimits = rlimits(name, o, ctx);
+  w.sockets = sockets(name, o, argv, ctx);
+
+  if (w.singleton && w.numprocesses > 1) {
+    bad('numprocesses', `must be 0 or 1 for a singleton watcher, got ${w.numprocesses}; lower it or remove singleton`);
+  }
+  if (w.backoff_initial > w.backoff_max) {
+    bad('backoff_initial', `must be <= backoff_max (${w.backoff_max}), got ${w.backoff_initial}`);
+  }
+  for (const s of w.forward_signals.filter((x) => NOT_FORWARDABLE.has(x))) {
+    const why = s === 'SIGTERM' || s === 'SIGINT' ? 'it stops ringmaster itself' : 'it cannot be forwarded';
+    bad('forward_signals', `cannot include ${s}: ${why}; remove it`);
+  }
+  if (w.shell_args !== undefined && !w.shell) notice('shell_args', 'used only with shell = true; ignored');
+  if (o['numprocesses'] === 0 && !w.singleton) notice('numprocesses', '0, so no worker starts until the watcher is scaled up');
+  return w;
+}
+
+/** Circus stream classes: FancyStdoutStream prefixes lines; StdoutStream is what inherit does. */
+function outputFromStream(o: Record<string, unknown>): OutputMode {
+  const cls = [o['stdout_stream.class'], o['stderr_stream.class']].map((c) => (typeof c === 'string' ? c.split('.').pop() : undefined));
+  return cls.includes('FancyStdoutStream') ? 'prefix' : WATCHER_DEFAULTS.output;
+}
+
+function rlimits(name: string, o: Record<string, unknown>, ctx: WatcherContext): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [key, v] of Object.entries(o)) {
+    const m = RLIMIT_KEY.exec(key);
+    if (!m) continue;
+    const r = (m[1] as string).toLowerCase();
+    if (!RLIMIT_NAMES.includes(r)) {
+      const path = ['watchers', name, key];
+      const hint = didYouMean(key, RLIMIT_NAMES.map((n) => `rlimit_${n}`));
+      ctx.issues.push(issue(dotted(path), `${dotted(path)} is not a known resource limit${hint}`, keyPosOf(ctx.src, path), key));
+      continue;
+    }
+    out[r] = v as number | null;
+  }
+  return out;
+}
+
+function sockets(name: string, o: Record<string, unknown>, argv: readonly string[], ctx: WatcherContext): string[] {
+  const known = new Set(ctx.socketNames);
+  const out = new Set<string>();
+  const want = (s: string, key: string): void => {
+    if (known.has(s)) {
+      out.add(s);
+      return;
+    }
+    const path = ['watchers', name, key];
+    const hint = didYouMean(s, ctx.socketNames) || `; define it under sockets (or as [socket:${s}])`;
+    ctx.issues.push(issue(dotted(path), `${dotted(path)} names socket "${s}", which is not defined${hint}`, posOf(ctx.src, path), s));
+  };
+  const fromCmd = socketRefs(typeof o['cmd'] === 'string' ? [o['cmd']] : ((o['cmd'] as string[] | undefined) ?? []));
+  for (const s of fromCmd) want(s, 'cmd');
+  for (const s of socketRefs(argv)) if (!fromCmd.includes(s)) want(s, 'args');
+  for (const s of (o['sockets'] as string[] | undefined) ?? []) want(s.toLowerCase(), 'sockets');
+  if (o['use_sockets'] === true) for (const s of ctx.socketNames) out.add(s);
+  return [...out].sort();
+}

@@ -1,0 +1,65 @@
+/**
+ * Validated data to a Config: defaults filled in, sockets sorted by name, watchers in
+ * start order (priority descending, then name), plus the checks that span sections
+ * (names unique case-insensitively, sockets that watchers name).
+ */
+import { issue } from './errors.js';
+import { buildSocket } from './build-socket.js';
+import { buildWatcher } from './build-watcher.js';
+import { GLOBAL_DEFAULTS } from './defaults.js';
+import { isMap, keyPosOf, type RawSource } from './tree.js';
+import type { Config, ConfigIssue, GlobalConfig, SocketConfig, WatcherConfig } from './types.js';
+
+export interface Built {
+  config: Config;
+  issues: ConfigIssue[];
+  warnings: string[];
+}
+
+/** Build a Config from the validated data of `src` (the result is not frozen yet). */
+export function buildConfig(src: RawSource): Built {
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const data = src.data;
+  const ringmaster = { ...GLOBAL_DEFAULTS } as GlobalConfig;
+  const g = isMap(data['ringmaster']) ? data['ringmaster'] : {};
+  for (const key of Object.keys(GLOBAL_DEFAULTS) as Array<keyof GlobalConfig>) {
+    if (g[key] !== undefined) (ringmaster as unknown as Record<string, unknown>)[key] = g[key];
+  }
+  const env = isMap(data['env']) ? (data['env'] as Record<string, string>) : {};
+
+  const sockets: SocketConfig[] = [];
+  for (const [name, o] of Object.entries(isMap(data['sockets']) ? data['sockets'] : {})) {
+    const lower = name.toLowerCase();
+    if (sockets.some((s) => s.name === lower)) {
+      const text = `sockets.${name}: socket names are case-insensitive and "${lower}" is defined twice; rename one`;
+      issues.push(issue(`sockets.${name}`, text, keyPosOf(src, ['sockets', name]), name));
+      continue;
+    }
+    sockets.push(buildSocket(lower, isMap(o) ? o : {}, src, issues, warnings));
+  }
+  sockets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const socketNames = sockets.map((s) => s.name);
+
+  const watchers: WatcherConfig[] = [];
+  for (const [name, o] of Object.entries(isMap(data['watchers']) ? data['watchers'] : {})) {
+    const twin = watchers.find((w) => w.name.toLowerCase() === name.toLowerCase());
+    if (twin) {
+      const text = `watchers.${name}: watcher names are case-insensitive and "${twin.name}" is already defined; rename one`;
+      issues.push(issue(`watchers.${name}`, text, keyPosOf(src, ['watchers', name]), name));
+      continue;
+    }
+    watchers.push(buildWatcher(name, isMap(o) ? o : {}, { src, socketNames, globalEnv: env, issues, warnings }));
+  }
+  watchers.sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+  const config: Config = {
+    source: { format: src.format, files: [...src.files] },
+    ringmaster,
+    sockets,
+    watchers,
+    env: { ...env },
+    warnings: [],
+  };
+  return { config, issues, warnings };
+}

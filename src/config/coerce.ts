@@ -1,0 +1,142 @@
+/**
+ * Coercion to each option's type, before schema validation. Text (every INI value, and
+ * YAML strings produced by `${VAR}`) is parsed: integers, numbers, Circus booleans
+ * (yes/true/on/1, no/false/off/0), octal, signals, lists. Values from YAML are only
+ * normalized: signal names get SIG and upper case, `umask: 022` is read as octal from
+ * its source text, enum spellings are canonicalized (`unix` -> `AF_UNIX`), env values
+ * become strings, user/group numbers become strings.
+ *
+ * A value that cannot be coerced is a failure; the caller reports it with the option's
+ * "must be ..." text. A value of the wrong YAML type is passed through for the schema.
+ */
+import { readyFromString } from './ready.js';
+import { normalizeSignal } from './signals.js';
+import type { OptionSpec } from './options.js';
+import { isMap } from './tree.js';
+
+export type Coerced = { ok: true; value: unknown } | { ok: false; reason?: string };
+
+const TRUE = new Set(['yes', 'true', 'on', '1']);
+const FALSE = new Set(['no', 'false', 'off', '0']);
+
+const ok = (value: unknown): Coerced => ({ ok: true, value });
+const fail = (reason?: string): Coerced => (reason === undefined ? { ok: false } : { ok: false, reason });
+
+/**
+ * Coerce one value. `textual`: the value is text to parse. `raw`: the YAML source text of
+ * a plain scalar, for octal options.
+ */
+export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?: string): Coerced {
+  const text = typeof value === 'string' && textual ? value.trim() : undefined;
+  switch (spec.type) {
+    case 'int':
+      if (text === undefined) return ok(value);
+      return /^[+-]?\d+$/.test(text) ? ok(Number(text)) : fail();
+    case 'number': {
+      if (text === undefined) return ok(value);
+      const n = Number(text);
+      return text !== '' && Number.isFinite(n) ? ok(n) : fail();
+    }
+    case 'bool':
+      if (text === undefined) return ok(value);
+      if (TRUE.has(text.toLowerCase())) return ok(true);
+      return FALSE.has(text.toLowerCase()) ? ok(false) : fail();
+    case 'string':
+    case 'ignored':
+      return ok(value);
+    case 'id':
+      return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? ok(String(value)) : ok(value);
+    case 'octal':
+      return octal(value, text ?? raw);
+    case 'signal':
+      return signal(value);
+    case 'signals': {
+      const list = text !== undefined ? text.split(/[\s,]+/).filter(Boolean) : value;
+      if (!Array.isArray(list)) return ok(value);
+      const out: string[] = [];
+      for (const item of list) {
+        const c = signal(item);
+        if (!c.ok) return c;
+        out.push(c.value as string);
+      }
+      return ok(out);
+    }
+    case 'names':
+      return ok(text !== undefined ? text.split(/[\s,]+/).filter(Boolean) : value);
+    case 'argv':
+      return ok(value);
+    case 'ready':
+      if (typeof value !== 'string') return ok(value);
+      return ((r) => (r === undefined ? fail() : ok(r)))(readyFromString(value));
+    case 'env':
+      return envMap(value, textual);
+    case 'rlimit': {
+      if (value === null) return ok(null);
+      if (typeof value !== 'string') return ok(value);
+      const t = value.trim().toLowerCase();
+      if (t === '' || t === 'infinity' || t === 'unlimited') return ok(null);
+      return /^\d+$/.test(t) ? ok(Number(t)) : fail();
+    }
+    case 'enum':
+      return typeof value === 'string' ? ok(canonicalEnum(spec, value.trim())) : ok(value);
+  }
+}
+
+function octal(value: unknown, text: string | undefined): Coerced {
+  if (text !== undefined) {
+    const m = /^(?:0o)?([0-7]+)$/i.exec(text.trim());
+    return m ? ok(parseInt(m[1] as string, 8)) : fail();
+  }
+  if (typeof value === 'string') return octal(value, value);
+  // a YAML number without source text (an alias, a flow value): its digits, read as octal
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return octal(value, String(value));
+  return ok(value);
+}
+
+function signal(value: unknown): Coerced {
+  if (typeof value !== 'string' && typeof value !== 'number') return ok(value);
+  if (typeof value === 'string' && /^SIGRT|^RTM/i.test(value.trim())) {
+    return fail('real-time signals cannot be named here');
+  }
+  const name = normalizeSignal(value);
+  return name === undefined ? fail() : ok(name);
+}
+
+function envMap(value: unknown, textual: boolean): Coerced {
+  if (typeof value === 'string' && textual) {
+    // Circus's parse_env_str: "K=V, K2=V2"
+    const out: Record<string, string> = {};
+    for (const part of value.split(',')) {
+      if (part.trim() === '') continue;
+      const eq = part.indexOf('=');
+      if (eq <= 0) return fail('write KEY=VALUE pairs separated by commas');
+      out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    }
+    return ok(out);
+  }
+  if (!isMap(value)) return ok(value);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : v === null ? '' : v;
+  }
+  return ok(out);
+}
+
+const ENUM_ALIASES: Record<string, string> = {
+  warning: 'warn',
+  critical: 'error',
+  inet: 'AF_INET',
+  inet6: 'AF_INET6',
+  unix: 'AF_UNIX',
+  stream: 'SOCK_STREAM',
+  dgram: 'SOCK_DGRAM',
+  seqpacket: 'SOCK_SEQPACKET',
+};
+
+function canonicalEnum(spec: OptionSpec, s: string): string {
+  const values = spec.values ?? [];
+  const exact = values.find((v) => v.toLowerCase() === s.toLowerCase());
+  if (exact !== undefined) return exact;
+  const alias = ENUM_ALIASES[s.toLowerCase()];
+  return alias !== undefined && values.includes(alias) ? alias : s;
+}

@@ -1,0 +1,78 @@
+/**
+ * Defaults, in one place. Where ringmaster departs from Circus it says so: `copy_env`
+ * is true (a worker without PATH is never what a container user wants), `http_host`
+ * is 0.0.0.0 (kubelet probes come from outside the pod's loopback).
+ */
+import { DEFAULT_FORWARD_SIGNALS } from './signals.js';
+import type { GlobalConfig, SocketConfig, WatcherConfig } from './types.js';
+
+export const GLOBAL_DEFAULTS: Readonly<GlobalConfig> = {
+  user: undefined,
+  group: undefined,
+  graceful_timeout: 25,
+  warmup_delay: 0,
+  drain_delay: 0,
+  umask: undefined,
+  http_host: '0.0.0.0',
+  http_port: undefined,
+  control_socket: undefined,
+  loglevel: 'info',
+  log_format: undefined,
+  subreaper: true,
+};
+
+/** Socket defaults, without name and family (which depend on the other options). */
+export const SOCKET_DEFAULTS: Readonly<Omit<SocketConfig, 'name' | 'family'>> = {
+  host: 'localhost',
+  port: 8080,
+  path: undefined,
+  type: 'SOCK_STREAM',
+  backlog: 2048,
+  v6only: undefined,
+  so_reuseport: false,
+  mode: undefined,
+  umask: 0o010,
+  owner: undefined,
+  group: undefined,
+  replace: false,
+  blocking: false,
+  interface: undefined,
+};
+
+/** Watcher defaults, without what is computed from the options (name, argv, cmd, sockets, env, rlimits). */
+export const WATCHER_DEFAULTS: Readonly<Omit<WatcherConfig, 'name' | 'argv' | 'cmd' | 'sockets' | 'env' | 'rlimits'>> = {
+  executable: undefined,
+  shell: false,
+  shell_args: undefined,
+  working_dir: undefined,
+  uid: undefined,
+  gid: undefined,
+  numprocesses: 1,
+  warmup_delay: 0,
+  priority: 0,
+  singleton: false,
+  autostart: true,
+  respawn: true,
+  use_sockets: false,
+  copy_env: true,
+  stop_signal: 'SIGTERM',
+  stop_children: false,
+  graceful_timeout: 30,
+  max_retry: 5,
+  max_age: 0,
+  max_age_variance: 30,
+  backoff_initial: 0.1,
+  backoff_multiplier: 2,
+  backoff_max: 15,
+  backoff_jitter: 0.2,
+  backoff_reset: 10,
+  close_child_stdin: true,
+  close_child_stdout: false,
+  close_child_stderr: false,
+  output: 'inherit',
+  forward_signals: DEFAULT_FORWARD_SIGNALS as string[],
+  exit_on: 'never',
+  listen_pid: false,
+  ready: { kind: 'none' },
+  watchdog_sec: 0,
+};

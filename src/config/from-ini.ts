@@ -1,0 +1,101 @@
+/**
+ * INI sections to the common tree: `[circus]`/`[ringmaster]` -> `ringmaster`,
+ * `[socket:NAME]` -> `sockets.name` (lower-cased, as Circus does), `[watcher:NAME]` ->
+ * `watchers.NAME` (case kept), `[env]` -> `env`, `[env:PATTERNS]` kept aside until every
+ * watcher is known. `[plugin:NAME]` is warned about. Sections with no keys are skipped.
+ *
+ * Every value gets `${VAR}` interpolation here; `[env]` values then get Circus's `$NAME`
+ * expansion. Option values stay strings (marked textual) until coercion.
+ */
+import { at, issue } from './errors.js';
+import { readIniWithIncludes } from './ini-includes.js';
+import { expandDollarNames, interpolateEnv } from './interpolate.js';
+import type { IniSection } from './parser-ini.js';
+import { closest } from './suggest.js';
+import { emptySource, pathKey, setAt, type RawSource } from './tree.js';
+
+const KINDS = ['ringmaster', 'circus', 'socket:NAME', 'watcher:NAME', 'env', 'env:PATTERNS'];
+
+/** Read Circus-style INI text (and its includes) into the common tree. */
+export function iniSource(text: string, file: string, env: NodeJS.ProcessEnv, cwd: string): RawSource {
+  const { doc, files, warnings } = readIniWithIncludes(text, file, cwd);
+  const src = emptySource('ini', files);
+  src.issues.push(...doc.issues);
+  src.warnings.push(...warnings);
+  for (const section of doc.sections.values()) {
+    if (section.entries.size === 0) continue;
+    const where = mapSection(section, src);
+    if (where === undefined) continue;
+    if (where.kind === 'env') {
+      const values = envValues(section, env, src);
+      if (where.patterns) src.envPatterns.push({ patterns: where.patterns, env: values });
+      else for (const [k, v] of Object.entries(values)) setValue(src, ['env', k], v, section, k, false);
+      continue;
+    }
+    for (const [key, entry] of section.entries) {
+      if (where.path[0] === 'ringmaster' && (key === 'include' || key === 'include_dir')) continue;
+      const r = interpolateEnv(entry.value, env);
+      for (const p of r.problems) src.issues.push(issue([...where.path, key].join('.'), p, entry.pos, entry.value));
+      setValue(src, [...where.path, key], r.value, section, key, true);
+    }
+  }
+  return src;
+}
+
+type Where = { kind: 'options'; path: string[] } | { kind: 'env'; patterns: string[] | undefined };
+
+function mapSection(section: IniSection, src: RawSource): Where | undefined {
+  const name = section.name;
+  const colon = name.indexOf(':');
+  const kind = colon < 0 ? name : name.slice(0, colon);
+  const arg = colon < 0 ? '' : name.slice(colon + 1).trim();
+  if (name === 'circus' || name === 'ringmaster') return { kind: 'options', path: ['ringmaster'] };
+  if (name === 'env') return { kind: 'env', patterns: undefined };
+  if (kind === 'env' && arg !== '') {
+    return { kind: 'env', patterns: arg.split(',').map((p) => p.trim()).filter(Boolean) };
+  }
+  if (kind === 'socket' && arg !== '') return { kind: 'options', path: ['sockets', arg.toLowerCase()] };
+  if (kind === 'watcher' && arg !== '') return { kind: 'options', path: ['watchers', arg] };
+  if (kind === 'plugin') {
+    const instead = 'ringmaster has built-in backoff and /metrics';
+    src.warnings.push(`[${name}]: plugins are not supported (${instead}); section ignored${at(section.pos)}`);
+    return undefined;
+  }
+  if (name === 'DEFAULT') {
+    src.warnings.push(`[DEFAULT]: default values for every section are not supported; section ignored${at(section.pos)}`);
+    return undefined;
+  }
+  const guess = closest(kind, ['ringmaster', 'circus', 'socket', 'watcher', 'env', 'plugin']);
+  const hint = guess === undefined ? '' : `; did you mean [${guess}${arg === '' ? '' : `:${arg}`}]?`;
+  src.issues.push(
+    issue(name, `[${name}] is not a known section (${KINDS.map((k) => `[${k}]`).join(', ')})${hint}`, section.pos, name),
+  );
+  return undefined;
+}
+
+function envValues(section: IniSection, env: NodeJS.ProcessEnv, src: RawSource): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, entry] of section.entries) {
+    const r = interpolateEnv(entry.value, env);
+    for (const p of r.problems) src.issues.push(issue(`env.${key}`, p, entry.pos, entry.value));
+    const d = expandDollarNames(r.value, env);
+    for (const u of d.unset) src.warnings.push(`[${section.name}] ${key}: $${u} is not set; it expands to ""`);
+    out[key] = d.value;
+  }
+  return out;
+}
+
+function setValue(src: RawSource, path: string[], value: string, section: IniSection, key: string, textual: boolean): void {
+  const k = pathKey(path);
+  // [circus] and [ringmaster], or [socket:Web] and [socket:web], fill the same place: first wins
+  if (src.pos.has(k)) return;
+  setAt(src.data, path, value);
+  const entry = section.entries.get(key);
+  if (entry) {
+    src.pos.set(k, entry.pos);
+    src.keyPos.set(k, entry.keyPos);
+  }
+  const sectionKey = pathKey(path.slice(0, -1));
+  if (!src.keyPos.has(sectionKey)) src.keyPos.set(sectionKey, section.pos);
+  if (textual) src.textual.add(k);
+}

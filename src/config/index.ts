@@ -1,0 +1,67 @@
+/**
+ * The configuration: text in, frozen Config out. Pure apart from reading the files it
+ * is pointed at; imports nothing of the supervisor or the system layer.
+ *
+ * Memory: the `yaml` package is loaded only for YAML input, and ajv's compiler only when
+ * the validator prebuilt by `npm run build` is missing or stale (see validate.ts).
+ */
+import { ConfigError } from './errors.js';
+import { deepFreeze } from './freeze.js';
+import { GLOBAL_DEFAULTS } from './defaults.js';
+import { finish, formatOfName, parseFragment, sniffFormat } from './pipeline.js';
+import { loadConfigFrom } from './sources.js';
+import type { Config, SocketConfig } from './types.js';
+
+export { ConfigError } from './errors.js';
+export { configSchema } from './schema.js';
+export { socketFromUrl } from './socket-url.js';
+export type * from './types.js';
+
+/**
+ * Parse, validate, fill in defaults and freeze. `file` is used in messages and to find
+ * INI includes (relative to it, from `cwd`); the format comes from its extension
+ * (.yaml/.yml, .ini/.conf/.cfg), else from the content. Throws ConfigError with every
+ * problem found.
+ * @param opts.cwd @default process.cwd()
+ */
+export function parseConfigText(
+  text: string,
+  opts: { file: string; format?: 'yaml' | 'ini'; env: NodeJS.ProcessEnv; cwd?: string },
+): Config {
+  const format = opts.format ?? formatOfName(opts.file) ?? sniffFormat(text);
+  const fragment = parseFragment(text, opts.file, format, opts.env, opts.cwd ?? process.cwd());
+  return finish([fragment], opts.env);
+}
+
+/**
+ * Find and read the configuration. Sources in order: `opts.path` (a file, or a
+ * directory laid out like a Kubernetes ConfigMap mount), env `RINGMASTER_CONFIG` (the
+ * text itself), env `RINGMASTER_CONFIG_FILE` (a path), `/etc/ringmaster/ringmaster.{yaml,yml,ini}`.
+ * Returns null if no source exists at all. Throws ConfigError.
+ */
+export function loadConfig(opts: { path?: string; env: NodeJS.ProcessEnv; cwd: string }): Config | null {
+  return loadConfigFrom(opts);
+}
+
+/**
+ * A Config with only the sockets of `--socket` options and no watchers (command-line
+ * mode), frozen. Throws ConfigError on duplicate names.
+ */
+export function configFromArgv(sockets: SocketConfig[]): Config {
+  const seen = new Set<string>();
+  for (const s of sockets) {
+    if (seen.has(s.name)) {
+      const message = `--socket ${s.name} is given twice; give each socket a different name`;
+      throw new ConfigError([{ path: `--socket ${s.name}`, message, pos: undefined, value: s.name }]);
+    }
+    seen.add(s.name);
+  }
+  return deepFreeze({
+    source: { format: 'argv', files: [] },
+    ringmaster: { ...GLOBAL_DEFAULTS },
+    sockets: sockets.map((s) => ({ ...s })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    watchers: [],
+    env: {},
+    warnings: [],
+  });
+}

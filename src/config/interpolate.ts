@@ -1,0 +1,87 @@
+/**
+ * Three kinds of expansion, applied at load time:
+ *
+ * - `${VAR}` from the init's environment, in every value of both formats (ours, the
+ *   docker-compose syntax): `${VAR:-default}` / `${VAR-default}` supply a default (when
+ *   unset or empty / when unset), `${VAR:?message}` makes an unset variable an error with
+ *   that message, and `$${` writes a literal `${`. An unset variable without a default is
+ *   an error: a silently empty port or path is worse than a refusal.
+ * - Circus's `$(circus.env.NAME)` / `((circus.env.NAME))`, from the environment plus
+ *   `[env]`, case-insensitively; unknown names are left verbatim (as Circus does). Other
+ *   `circus.*` keys (`wid`, `sockets.NAME`...) are left for the runtime.
+ * - Circus's `$NAME` in `[env]` values, for names matching `[A-Z][A-Z0-9_]*` only (a
+ *   mixed-case `$Name` is left alone whole, not expanded as `$N` + `ame`).
+ */
+
+const DOLLAR_BRACE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g;
+
+export interface Interpolated {
+  value: string;
+  /** whether anything was substituted */
+  changed: boolean;
+  /** one reason per variable that could not be expanded */
+  problems: string[];
+}
+
+/** Expand `${VAR}` forms in `s` from `env`. */
+export function interpolateEnv(s: string, env: NodeJS.ProcessEnv): Interpolated {
+  if (!s.includes('${')) return { value: s, changed: false, problems: [] };
+  const problems: string[] = [];
+  let changed = false;
+  const value = s.replace(DOLLAR_BRACE, (all, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+    changed = true;
+    if (name === undefined) return '${';
+    const v = env[name];
+    switch (op) {
+      case undefined:
+        if (v !== undefined) return v;
+        problems.push(`environment variable ${name} is not set; set it, or write \${${name}:-default}`);
+        return all;
+      case ':-':
+        return v === undefined || v === '' ? (arg ?? '') : v;
+      case '-':
+        return v === undefined ? (arg ?? '') : v;
+      case ':?':
+      case '?':
+        if (v !== undefined && (op === '?' || v !== '')) return v;
+        problems.push(`environment variable ${name} is not set: ${arg || 'it is required'}`);
+        return all;
+      default:
+        return all;
+    }
+  });
+  return { value, changed, problems };
+}
+
+/** A case-insensitive view of environment variables, later sources winning. */
+export function envLookup(...sources: Array<Record<string, string | undefined>>): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const src of sources) for (const [k, v] of Object.entries(src)) if (v !== undefined) m.set(k.toLowerCase(), v);
+  return m;
+}
+
+const CIRCUS_ENV = /\$\(circus\.env\.([\w.-]+)\)|\(\(circus\.env\.([\w.-]+)\)\)/gi;
+
+/** Expand `$(circus.env.NAME)` and `((circus.env.NAME))`; unknown names stay verbatim. */
+export function expandCircusEnv(s: string, lookup: ReadonlyMap<string, string>): string {
+  if (!s.includes('circus.') && !s.includes('CIRCUS.')) return s;
+  return s.replace(CIRCUS_ENV, (all, a: string | undefined, b: string | undefined) => {
+    const v = lookup.get((a ?? b ?? '').toLowerCase());
+    return v ?? all;
+  });
+}
+
+/**
+ * Circus's `[env]` expansion (`util.parse_env_dict`): `$NAME` for upper-case names, from
+ * the init's environment. An unset name expands to the empty string, as in a shell;
+ * its name is returned so that the caller can warn.
+ */
+export function expandDollarNames(s: string, env: NodeJS.ProcessEnv): { value: string; unset: string[] } {
+  const unset: string[] = [];
+  const value = s.replace(/\$([A-Z][A-Z0-9_]*)(?![A-Za-z0-9_])/g, (_all, name: string) => {
+    const v = env[name];
+    if (v === undefined) unset.push(name);
+    return v ?? '';
+  });
+  return { value, unset };
+}

@@ -1,0 +1,146 @@
+/**
+ * The JSON Schema (draft-07) of the YAML form, generated from the option table so that
+ * the schema, the INI coercion and the messages cannot drift apart. The same schema
+ * validates INI files after coercion. `ringmaster schema` prints it for editors.
+ */
+import {
+  ENV_SPEC,
+  FREE_FORM,
+  GLOBAL_OPTIONS,
+  RLIMIT_SPEC,
+  SOCKET_OPTIONS,
+  WATCHER_OPTIONS,
+  type OptionSpec,
+} from './options.js';
+
+type Schema = Record<string, unknown>;
+
+/** Socket and watcher names: what `$(circus.sockets.NAME)` can name ([\w.-]). */
+export const NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]*$';
+
+const SIGNAL: Schema = {
+  anyOf: [
+    { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9]*$' },
+    { type: 'integer', minimum: 1, maximum: 31 },
+  ],
+};
+const SECONDS: Schema = { type: 'number', minimum: 0 };
+
+function optionSchema(spec: OptionSpec): Schema {
+  const range: Schema = {};
+  if (spec.minimum !== undefined) range['minimum'] = spec.minimum;
+  if (spec.maximum !== undefined) range['maximum'] = spec.maximum;
+  const d = { description: spec.description };
+  switch (spec.type) {
+    case 'int':
+      return { type: 'integer', ...range, ...d };
+    case 'number':
+      return { type: 'number', ...range, ...d };
+    case 'bool':
+      return { type: 'boolean', ...d };
+    case 'string':
+      return { type: 'string', ...d };
+    case 'id':
+      return { type: ['string', 'integer'], ...d };
+    case 'octal':
+      return { type: 'integer', ...range, ...d };
+    case 'signal':
+      return { ...SIGNAL, ...d };
+    case 'signals':
+      return { type: 'array', items: SIGNAL, ...d };
+    case 'names':
+      return { type: 'array', items: { type: 'string', pattern: NAME_PATTERN }, ...d };
+    case 'argv':
+      return { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], ...d };
+    case 'env':
+      return {
+        type: 'object',
+        propertyNames: { pattern: '^[^=\\u0000]+$' },
+        additionalProperties: { type: ['string', 'number', 'boolean'] },
+        ...d,
+      };
+    case 'rlimit':
+      return { type: ['integer', 'null'], minimum: 0, ...d };
+    case 'enum':
+      return { enum: [...(spec.values ?? [])], ...d };
+    case 'ready':
+      return {
+        anyOf: [
+          { enum: ['none', 'notify'] },
+          { type: 'string', pattern: '^(notify\\s+timeout=|delay[:=]|https?://)' },
+          {
+            type: 'object',
+            properties: { notify: { const: true }, timeout: SECONDS },
+            required: ['notify'],
+            additionalProperties: false,
+          },
+          {
+            type: 'object',
+            properties: { http: { type: 'string', pattern: '^https?://' }, timeout: SECONDS },
+            required: ['http'],
+            additionalProperties: false,
+          },
+          {
+            type: 'object',
+            properties: { delay: SECONDS },
+            required: ['delay'],
+            additionalProperties: false,
+          },
+        ],
+        ...d,
+      };
+    case 'ignored':
+      return { ...d };
+  }
+}
+
+function section(options: Readonly<Record<string, OptionSpec>>, extra: Schema = {}): Schema {
+  const properties: Schema = {};
+  for (const [k, spec] of Object.entries(options)) properties[k] = optionSchema(spec);
+  return { type: 'object', properties, additionalProperties: false, ...extra };
+}
+
+/** The JSON Schema of the YAML form (a new object on each call). */
+export function configSchema(): object {
+  const freeForm: Schema = {};
+  for (const f of FREE_FORM) freeForm[`^${f.prefix.replace('.', '\\.')}.+$`] = { description: `Circus: ${f.ignored}` };
+  freeForm['^rlimit_[A-Za-z]+$'] = optionSchema(RLIMIT_SPEC);
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: 'https://ringmaster.dev/schema/config.json',
+    title: 'ringmaster configuration',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ringmaster: section(GLOBAL_OPTIONS, { description: 'Options of the init itself ([circus] in INI).' }),
+      sockets: {
+        type: 'object',
+        description: 'Sockets the init binds before starting any watcher, by name.',
+        propertyNames: { pattern: NAME_PATTERN },
+        additionalProperties: { $ref: '#/definitions/socket' },
+      },
+      watchers: {
+        type: 'object',
+        description: 'Pools of workers, by name.',
+        propertyNames: { pattern: NAME_PATTERN },
+        additionalProperties: { $ref: '#/definitions/watcher' },
+      },
+      env: optionSchema(ENV_SPEC),
+    },
+    definitions: {
+      socket: section(SOCKET_OPTIONS),
+      watcher: section(WATCHER_OPTIONS, { required: ['cmd'], patternProperties: freeForm }),
+    },
+  };
+}
+
+/** FNV-1a of the schema's JSON, to tell whether a prebuilt validator matches this schema. */
+export function schemaHash(schema: object): string {
+  const s = JSON.stringify(schema);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}

@@ -1,0 +1,44 @@
+/**
+ * "Did you mean": the closest known name by Levenshtein distance. Our own copy rather
+ * than cli/'s, so that config/ stays free of the modules that wire the program.
+ */
+
+/** Levenshtein distance between two strings. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j] as number;
+      prev[j] = Math.min(tmp + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length] as number;
+}
+
+/**
+ * The candidate closest to `word` (compared case-insensitively), if it is close enough
+ * to be a plausible typo: at most a third of the word's length, and at least 1, 2 edits.
+ */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const w = word.toLowerCase();
+  const limit = Math.max(2, Math.floor(w.length / 3));
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestScore) {
+      best = c;
+      bestScore = d;
+    }
+  }
+  return bestScore <= limit ? best : undefined;
+}
+
+/** `; did you mean "numprocesses"?`, or the empty string. */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const c = closest(word, candidates);
+  return c === undefined ? '' : `; did you mean "${c}"?`;
+}

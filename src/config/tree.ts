@@ -1,0 +1,166 @@
+/**
+ * The shape both parsers produce before validation: the YAML form as plain data, plus
+ * side tables of positions (for messages) and of which strings still need coercing to
+ * their option's type (every INI value, and YAML strings that `${VAR}` produced).
+ *
+ * Paths are arrays of keys (`['watchers', 'web', 'numprocesses']`); the side tables key
+ * them by `pathKey`, since names may contain dots.
+ */
+import type { ConfigFormat, ConfigIssue, SourcePos } from './types.js';
+
+export type Path = readonly string[];
+
+/** A `[env:PATTERNS]` section of an INI file. */
+export interface EnvPattern {
+  patterns: string[];
+  env: Record<string, string>;
+}
+
+export interface RawSource {
+  format: Exclude<ConfigFormat, 'argv'>;
+  files: string[];
+  data: Record<string, unknown>;
+  /** position of each value */
+  pos: Map<string, SourcePos>;
+  /** position of each key (for unknown-key messages) */
+  keyPos: Map<string, SourcePos>;
+  /** values that are text to coerce to their option's type */
+  textual: Set<string>;
+  /** the source text of YAML plain scalars, for octal options (`umask: 022`) */
+  raw: Map<string, string>;
+  envPatterns: EnvPattern[];
+  issues: ConfigIssue[];
+  warnings: string[];
+}
+
+/** The side-table key of a path. */
+export function pathKey(path: Path): string {
+  return path.join('\u0000');
+}
+
+/** `watchers.web.numprocesses` */
+export function dotted(path: Path): string {
+  return path.join('.');
+}
+
+/** A fragment with nothing in it yet. */
+export function emptySource(format: RawSource['format'], files: string[]): RawSource {
+  return {
+    format,
+    files,
+    data: {},
+    pos: new Map(),
+    keyPos: new Map(),
+    textual: new Set(),
+    raw: new Map(),
+    envPatterns: [],
+    issues: [],
+    warnings: [],
+  };
+}
+
+/** Is this a plain object (a YAML map)? */
+export function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The value at a path, or undefined. */
+export function getAt(data: unknown, path: Path): unknown {
+  let cur = data;
+  for (const k of path) {
+    if (isMap(cur) && Object.hasOwn(cur, k)) cur = cur[k];
+    else if (Array.isArray(cur) && /^\d+$/.test(k)) cur = cur[Number(k)];
+    else return undefined;
+  }
+  return cur;
+}
+
+/** Set a value, creating maps on the way. */
+export function setAt(data: Record<string, unknown>, path: Path, value: unknown): void {
+  let cur = data;
+  for (const k of path.slice(0, -1)) {
+    const next = cur[k];
+    if (isMap(next)) cur = next;
+    else {
+      const m: Record<string, unknown> = {};
+      cur[k] = m;
+      cur = m;
+    }
+  }
+  cur[path[path.length - 1] as string] = value;
+}
+
+/** The best position for a path: its value's, else its key's, else the nearest ancestor's. */
+export function posOf(src: Pick<RawSource, 'pos' | 'keyPos'>, path: Path): SourcePos | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const k = pathKey(path.slice(0, n));
+    const p = src.pos.get(k) ?? src.keyPos.get(k);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/** The position of a key (for unknown keys), falling back to posOf. */
+export function keyPosOf(src: Pick<RawSource, 'pos' | 'keyPos'>, path: Path): SourcePos | undefined {
+  return src.keyPos.get(pathKey(path)) ?? posOf(src, path);
+}
+
+/** Copy the side-table entries at and under `path` from one source to another. */
+function copySide(from: RawSource, to: RawSource, path: Path): void {
+  const prefix = pathKey(path);
+  const under = (k: string): boolean => k === prefix || k.startsWith(`${prefix}\u0000`);
+  for (const table of ['pos', 'keyPos', 'raw'] as const) {
+    for (const k of [...to[table].keys()]) if (under(k)) to[table].delete(k);
+    for (const [k, v] of from[table]) if (under(k)) (to[table] as Map<string, unknown>).set(k, v);
+  }
+  for (const k of [...to.textual]) if (under(k)) to.textual.delete(k);
+  for (const k of from.textual) if (under(k)) to.textual.add(k);
+}
+
+/** Where options live: depth 2 for ringmaster/env, 3 for sockets/watchers, 1 otherwise. */
+export function optionDepth(top: string): number {
+  return top === 'sockets' || top === 'watchers' ? 3 : top === 'ringmaster' || top === 'env' ? 2 : 1;
+}
+
+/**
+ * Merge fragments in order, later ones overriding earlier ones option by option (a
+ * watcher defined in two fragments gets the keys of both).
+ */
+export function mergeSources(sources: readonly RawSource[]): RawSource {
+  const first = sources[0];
+  if (first === undefined) return emptySource('yaml', []);
+  if (sources.length === 1) return first;
+  const out = emptySource(first.format, []);
+  for (const src of sources) {
+    out.files.push(...src.files);
+    out.envPatterns.push(...src.envPatterns);
+    out.issues.push(...src.issues);
+    out.warnings.push(...src.warnings);
+    walkOptions(src.data, (path, value) => {
+      setAt(out.data, path, value);
+      copySide(src, out, path);
+      // keep the section's own key position for messages about the section
+      for (let n = 1; n < path.length; n++) {
+        const k = pathKey(path.slice(0, n));
+        const p = src.keyPos.get(k);
+        if (p && !out.keyPos.has(k)) out.keyPos.set(k, p);
+      }
+    });
+  }
+  return out;
+}
+
+/** Visit every option-level path of the data (see optionDepth); a malformed section is one leaf. */
+export function walkOptions(data: Record<string, unknown>, visit: (path: string[], value: unknown) => void): void {
+  for (const [top, v] of Object.entries(data)) {
+    const depth = optionDepth(top);
+    const rec = (path: string[], value: unknown): void => {
+      if (path.length >= depth || !isMap(value) || Object.keys(value).length === 0) {
+        visit(path, value);
+        return;
+      }
+      for (const [k, x] of Object.entries(value)) rec([...path, k], x);
+    };
+    rec([top], v);
+  }
+}
