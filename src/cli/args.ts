@@ -6,6 +6,7 @@
 import { usageError } from '../errors/codes.js';
 import { parseSignal } from '../sys/signals.js';
 import type { LogFormat } from '../log/logger.js';
+import { editDistance } from '../config/suggest.js';
 
 export interface RunOptions {
   command: string[];
@@ -124,21 +125,6 @@ function closest(word: string): string | undefined {
     }
   }
   return best;
-}
-
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] as number;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j] as number;
-      prev[j] = Math.min(tmp + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length] as number;
 }
 
 /** Parse the init's argv (without node and the script). Throws RingmasterError RM_USAGE. */

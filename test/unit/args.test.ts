@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseRunArgs, DEFAULT_GRACEFUL_TIMEOUT_MS, editDistance } from '../../src/cli/args.js';
+import { parseRunArgs, DEFAULT_GRACEFUL_TIMEOUT_MS } from '../../src/cli/args.js';
+import { editDistance } from '../../src/config/suggest.js';
 import { RingmasterError } from '../../src/errors/codes.js';
 
 test('defaults', () => {
