@@ -101,7 +101,12 @@ export class CommandInit {
     this.#child = child;
     this.#rt.start((signal) => this.#onSignal(signal));
     child.start();
-    if (child.pid !== undefined) log.debug('child started', { pid: child.pid, command: file });
+    if (child.pid !== undefined) {
+      log.debug('child started', { pid: child.pid, command: file });
+      // Run the forwarding path once with signal 0 (delivers nothing): its first real use,
+      // a SIGTERM from the orchestrator, then runs warm code instead of cold.
+      child.signal(0, this.#opts.processGroup);
+    }
 
     const outcome = await child.waitExit();
     if (outcome.kind === 'spawn-failed') {
@@ -128,7 +133,7 @@ export class CommandInit {
       case 'stopping':
       case 'killing': {
         const ok = this.#child?.signal(signal, this.#opts.processGroup) ?? false;
-        log.debug('forwarded signal', { signal, to: this.#child?.pid, group: this.#opts.processGroup, delivered: ok });
+        if (log.enabled('debug')) log.debug('forwarded signal', { signal, to: this.#child?.pid, group: this.#opts.processGroup, delivered: ok });
         if (s.kind === 'running' && SHUTDOWN_SIGNALS.has(signal)) this.#beginStop(signal);
         return;
       }

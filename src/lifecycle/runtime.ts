@@ -38,11 +38,14 @@ export class InitRuntime {
       waitpidNoHang: libc.waitpidNoHang,
       children: () => childrenOf('self'),
     });
-    this.reaper.onReap((pid, status) => {
-      const how = status.kind === 'exited' ? { code: status.code } : status.kind === 'signaled' ? { signal: signalName(status.signal) } : {};
-      if (options.warnOnReap) this.log.warn('reaped zombie process', { pid, ...how });
-      else this.log.debug('reaped zombie process', { pid, ...how });
-    });
+    // Only listen when the line would be printed: reaping thousands of orphans is a hot path.
+    if (options.warnOnReap || this.log.enabled('debug')) {
+      this.reaper.onReap((pid, status) => {
+        const how = status.kind === 'exited' ? { code: status.code } : status.kind === 'signaled' ? { signal: signalName(status.signal) } : {};
+        if (options.warnOnReap) this.log.warn('reaped zombie process', { pid, ...how });
+        else this.log.debug('reaped zombie process', { pid, ...how });
+      });
+    }
   }
 
   /** Become the reaper for our subtree and start routing signals to `onSignal` (SIGCHLD is handled here). */

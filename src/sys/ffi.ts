@@ -26,6 +26,8 @@ export interface Libc {
   listen: Fn;
   getsockname: Fn;
   prlimit: Fn;
+  recv: Fn;
+  sendto: Fn;
 }
 
 let loaded: Libc | undefined;
@@ -36,7 +38,7 @@ export function libc(): Libc {
   const lib = koffi.load('libc.so.6');
   loaded = {
     errno: () => koffi.errno() as number,
-    waitpid: lib.func('int waitpid(int pid, _Out_ int *status, int options)'),
+    waitpid: lib.func('int waitpid(int pid, int *status, int options)'),
     waitid: lib.func('int waitid(int idtype, uint32_t id, void *infop, int options)'),
     // prctl is variadic; every option we use takes unsigned longs, passed in registers.
     prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
@@ -51,6 +53,8 @@ export function libc(): Libc {
     listen: lib.func('int listen(int fd, int backlog)'),
     getsockname: lib.func('int getsockname(int fd, void *addr, _Inout_ uint32_t *len)'),
     prlimit: lib.func('int prlimit(int pid, int resource, void *newLimit, void *oldLimit)'),
+    recv: lib.func('intptr_t recv(int fd, void *buf, uintptr_t len, int flags)'),
+    sendto: lib.func('intptr_t sendto(int fd, void *buf, uintptr_t len, int flags, void *addr, uint32_t addrlen)'),
   };
   return loaded;
 }

@@ -70,12 +70,14 @@ export function decodeWaitStatus(raw: number): WaitStatus {
  * waitpid(pid, WNOHANG). Returns null when the process has not exited yet,
  * the decoded status once it is reaped. Throws SysError (ECHILD when it is not our child).
  */
+// Preallocated: reaping thousands of orphans makes this a hot path (no marshalling of a JS array).
+const waitStatus = new Int32Array(1);
+
 export function waitpidNoHang(pid: number): WaitStatus | null {
-  const status = [0];
-  const r = libc().waitpid(pid, status, WNOHANG);
+  const r = libc().waitpid(pid, waitStatus, WNOHANG);
   if (r < 0) fail('waitpid', String(pid));
   if (r === 0) return null;
-  return decodeWaitStatus(status[0] ?? 0);
+  return decodeWaitStatus(waitStatus[0] ?? 0);
 }
 
 const siginfo = Buffer.alloc(SIGINFO_SIZE);

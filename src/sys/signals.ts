@@ -17,8 +17,10 @@ for (const [name, num] of Object.entries(byName)) {
  * - SIGSEGV, SIGBUS, SIGFPE, SIGILL: Node documents that a JS listener for these leaves
  *   the process in a state where it may hang when the fault is real; like tini and
  *   catatonit we leave them at their default and do not forward them.
+ * - SIGPROF: V8's CPU profiler (node --cpu-prof) samples with it; a listener of ours would
+ *   replace V8's handler and forward the profiler's ticks to the child, which dies of them.
  */
-const NOT_FORWARDED = new Set(['SIGKILL', 'SIGSTOP', 'SIGCHLD', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL']);
+const NOT_FORWARDED = new Set(['SIGKILL', 'SIGSTOP', 'SIGCHLD', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGPROF']);
 
 /** Every signal 1..31 the init catches and forwards, by name (SIGTERM, SIGUSR1, ...). */
 export function forwardableSignals(): NodeJS.Signals[] {
