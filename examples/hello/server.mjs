@@ -1,12 +1,14 @@
-// A tiny HTTP server, the bundled example that `npm start` runs under ringmaster.
+// The bundled example: a tiny HTTP server that serves on the socket ringmaster hands it
+// (fd 3, named on the command line by $(circus.sockets.web)), or on PORT when run alone.
 import { createServer } from 'node:http';
 
-const port = Number(process.env.PORT ?? 8080);
+const fd = process.argv[2] === undefined ? undefined : Number(process.argv[2]);
+const wid = process.env.RINGMASTER_WID ?? '-';
 const server = createServer((req, res) => {
-  res.end(`hello from pid ${process.pid}\n`);
+  res.end(`hello from worker ${wid} (pid ${process.pid})\n`);
 });
-server.listen(port, '127.0.0.1', () => {
-  console.log(`hello: listening on http://127.0.0.1:${port} (Ctrl-C stops it)`);
-});
+if (fd !== undefined) server.listen({ fd });
+else server.listen(Number(process.env.PORT ?? 8080), '127.0.0.1');
+server.on('listening', () => console.log(`worker ${wid}: accepting on ${fd !== undefined ? `inherited fd ${fd}` : 'its own port'}`));
+// Graceful stop: finish what is in flight, then exit.
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
-process.on('SIGINT', () => server.close(() => process.exit(0)));

@@ -23,6 +23,8 @@ import { pipeLines } from './output.js';
 import { ManagedProcess, assertNever, type ExitOutcome } from './process.js';
 import type { SocketSet } from './socket-set.js';
 import { substitute } from './substitute.js';
+import { NotifyChannel } from './notify.js';
+import { expandPorts, waitHttpOk } from './http-check.js';
 
 export type WatcherPhase = 'stopped' | 'running' | 'stopping' | 'fatal';
 
@@ -34,6 +36,12 @@ export interface WorkerStatus {
   pid: number | undefined;
   startedAt: number;
   state: string;
+  /** passed its readiness check (READY=1, HTTP, delay, or at once) and not STOPPING=1 */
+  ready: boolean;
+  /** its readiness check timed out */
+  readyFailed: boolean;
+  /** last STATUS= it sent */
+  statusText: string | undefined;
 }
 
 export interface WatcherStatus {
@@ -41,6 +49,7 @@ export interface WatcherStatus {
   phase: WatcherPhase;
   desired: number;
   running: number;
+  ready: number;
   restarts: number;
   exits: Record<ExitReason, number>;
   failuresInARow: number;
@@ -62,6 +71,8 @@ export interface WatcherHost {
   /** a worker exited while the watcher wanted it running */
   onUnexpectedExit?(watcher: Watcher, wid: number, outcome: ExitOutcome): void;
   onFatal?(watcher: Watcher): void;
+  /** a worker passed its readiness check */
+  onReady?(watcher: Watcher, wid: number): void;
   random?: () => number;
 }
 
@@ -69,6 +80,15 @@ interface Worker {
   wid: number;
   proc: ManagedProcess;
   startedAt: number;
+  ready: boolean;
+  readyFailed: boolean;
+  statusText: string | undefined;
+  notify: NotifyChannel | undefined;
+  /** when notify readiness gives up */
+  readyDeadline: number | undefined;
+  /** last sign of life for the watchdog (READY=1 or WATCHDOG=1) */
+  lastWatchdog: number;
+  timers: NodeJS.Timeout[];
 }
 
 const LISTEN_PID_SHIM = 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"';
@@ -181,6 +201,7 @@ export class Watcher {
       phase: this.#phase,
       desired: this.#desired,
       running: [...this.#workers.values()].filter((w) => w.proc.state.kind === 'running').length,
+      ready: [...this.#workers.values()].filter((w) => w.ready && w.proc.state.kind === 'running').length,
       restarts: this.#restarts,
       exits: { ...this.#exits },
       failuresInARow: this.#failures,
@@ -188,7 +209,15 @@ export class Watcher {
       fatalReason: this.#fatalReason,
       workers: [...this.#workers.values()]
         .sort((a, b) => a.wid - b.wid)
-        .map((w) => ({ wid: w.wid, pid: w.proc.pid, startedAt: w.startedAt, state: w.proc.state.kind })),
+        .map((w) => ({
+          wid: w.wid,
+          pid: w.proc.pid,
+          startedAt: w.startedAt,
+          state: w.proc.state.kind,
+          ready: w.ready,
+          readyFailed: w.readyFailed,
+          statusText: w.statusText,
+        })),
     };
   }
 
@@ -220,6 +249,13 @@ export class Watcher {
       env.LISTEN_FDS = String(c.sockets.length);
       env.LISTEN_FDNAMES = c.sockets.join(':');
     }
+    const needsNotify = c.ready.kind === 'notify' || c.watchdog_sec > 0;
+    const notify = needsNotify ? NotifyChannel.create(`${c.name}.${wid}`) : undefined;
+    delete env.NOTIFY_SOCKET;
+    delete env.WATCHDOG_USEC;
+    delete env.WATCHDOG_PID;
+    if (notify) env.NOTIFY_SOCKET = notify.path;
+    if (c.watchdog_sec > 0) env.WATCHDOG_USEC = String(Math.round(c.watchdog_sec * 1e6));
     const ctx = { wid, sockets: socketFds, env, options: c as unknown as Record<string, unknown> };
     let argv = c.argv.map((a) => substitute(a, ctx));
     if (c.shell) argv = ['/bin/sh', '-c', argv.join(' ')];
@@ -246,9 +282,22 @@ export class Watcher {
       { own: host.own, disown: host.disown, now: host.now },
       (outcome) => this.#onExit(wid, proc, outcome),
     );
-    const worker: Worker = { wid, proc, startedAt: host.now() };
+    const now = host.now();
+    const worker: Worker = {
+      wid,
+      proc,
+      startedAt: now,
+      ready: false,
+      readyFailed: false,
+      statusText: undefined,
+      notify,
+      readyDeadline: undefined,
+      lastWatchdog: now,
+      timers: [],
+    };
     this.#workers.set(wid, worker);
     proc.start();
+    if (proc.pid !== undefined) this.#startReadiness(worker);
     // A per-worker SO_REUSEPORT socket now lives in the worker only.
     for (const fd of owned) {
       try {
@@ -277,10 +326,97 @@ export class Watcher {
     }
   }
 
+  #markReady(w: Worker): void {
+    if (w.ready || this.#workers.get(w.wid) !== w) return;
+    w.ready = true;
+    w.lastWatchdog = this.#host.now();
+    this.#host.log.info('worker ready', { watcher: this.name, wid: w.wid, pid: w.proc.pid });
+    this.#host.onReady?.(this, w.wid);
+  }
+
+  /** Start the readiness check of a freshly spawned worker. */
+  #startReadiness(w: Worker): void {
+    const r = this.config.ready;
+    switch (r.kind) {
+      case 'none':
+        this.#markReady(w);
+        break;
+      case 'delay':
+        w.timers.push(setTimeout(() => this.#markReady(w), r.seconds * 1000));
+        break;
+      case 'notify':
+        w.readyDeadline = this.#host.now() + r.timeout * 1000;
+        break;
+      case 'http': {
+        const url = expandPorts(r.url, (name) => this.#host.sockets.get(name)?.port);
+        const deadline = Date.now() + r.timeout * 1000;
+        void waitHttpOk(url, deadline, () => this.#workers.get(w.wid) !== w).then((ok) => {
+          if (ok) this.#markReady(w);
+          else if (this.#workers.get(w.wid) === w) this.#readyTimedOut(w);
+        });
+        break;
+      }
+      default:
+        assertNever(r);
+    }
+    if (w.notify) this.#schedulePoll();
+  }
+
+  #readyTimedOut(w: Worker): void {
+    w.readyFailed = true;
+    this.#host.log.warn('worker did not become ready in time', { watcher: this.name, wid: w.wid, pid: w.proc.pid, check: this.config.ready.kind });
+  }
+
+  #pollTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Drain the notify channels: every 10 ms while a worker is waiting for READY=1, else at
+   * a quarter of watchdog_sec (at most every second) to see WATCHDOG=1 and STATUS=.
+   */
+  #schedulePoll(): void {
+    if (this.#pollTimer) return;
+    const workers = [...this.#workers.values()].filter((w) => w.notify);
+    if (workers.length === 0) return;
+    const waiting = workers.some((w) => !w.ready && !w.readyFailed && this.config.ready.kind === 'notify');
+    const wd = this.config.watchdog_sec;
+    const interval = waiting ? 10 : wd > 0 ? Math.max(50, Math.min(1_000, (wd * 1000) / 4)) : 1_000;
+    this.#pollTimer = setTimeout(() => {
+      this.#pollTimer = undefined;
+      this.#poll();
+      this.#schedulePoll();
+    }, interval);
+    this.#pollTimer.unref();
+  }
+
+  #poll(): void {
+    const now = this.#host.now();
+    for (const w of this.#workers.values()) {
+      if (!w.notify || w.proc.state.kind !== 'running') continue;
+      for (const m of w.notify.drain()) {
+        if (m.status !== undefined) w.statusText = m.status;
+        if (m.watchdog) w.lastWatchdog = now;
+        if (m.ready && this.config.ready.kind === 'notify') this.#markReady(w);
+        if (m.stopping && w.ready) {
+          w.ready = false;
+          this.#host.log.info('worker is stopping', { watcher: this.name, wid: w.wid, pid: w.proc.pid });
+        }
+      }
+      if (!w.ready && !w.readyFailed && w.readyDeadline !== undefined && now > w.readyDeadline) this.#readyTimedOut(w);
+      const wd = this.config.watchdog_sec;
+      if (wd > 0 && (w.ready || this.config.ready.kind !== 'notify') && now - w.lastWatchdog > wd * 1000) {
+        this.#host.log.warn('watchdog: no WATCHDOG=1 in time, restarting the worker', { watcher: this.name, wid: w.wid, pid: w.proc.pid, watchdog_sec: wd });
+        w.lastWatchdog = now;
+        void w.proc.stop(this.config.stop_signal as NodeJS.Signals, this.config.graceful_timeout * 1000, this.config.stop_children);
+      }
+    }
+  }
+
   #onExit(wid: number, proc: ManagedProcess, outcome: ExitOutcome): void {
     const w = this.#workers.get(wid);
     if (w?.proc !== proc) return;
     this.#workers.delete(wid);
+    w.notify?.close();
+    for (const t of w.timers) clearTimeout(t);
     const host = this.#host;
     const c = this.config;
     const now = host.now();

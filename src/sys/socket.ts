@@ -170,3 +170,41 @@ export function localPort(fd: number): number {
 export function closeSocket(fd: number): void {
   check(sock().close(fd), 'close', String(fd));
 }
+
+const MSG_DONTWAIT = 0x40;
+
+/** A non-blocking unix datagram socket bound at `path` ('@name': abstract), for receiving sd_notify messages. */
+export function bindDatagram(path: string): number {
+  return bindAndListen({ family: 'unix', path }, { type: SOCK_DGRAM });
+}
+
+/**
+ * Every datagram queued on a non-blocking socket, without waiting. Stops at EAGAIN.
+ * `max` bounds the work of one call.
+ */
+export function drainDatagrams(fd: number, max = 256): string[] {
+  const out: string[] = [];
+  const buf = Buffer.alloc(4096);
+  for (let i = 0; i < max; i++) {
+    const n = Number(sock().recv(fd, buf, buf.length, MSG_DONTWAIT));
+    if (n < 0) {
+      const errno = sock().errno();
+      if (errno === osConstants.errno.EAGAIN || errno === osConstants.errno.EWOULDBLOCK) break;
+      throw new SysError('recv', errno);
+    }
+    out.push(buf.subarray(0, n).toString('utf8'));
+  }
+  return out;
+}
+
+/** Send one datagram to the unix socket at `path` ('@name': abstract): the sd_notify() of a worker. */
+export function sendDatagram(path: string, text: string): void {
+  const fd = check(sock().socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), 'socket');
+  try {
+    const sa = encodeSockAddr({ family: 'unix', path });
+    const data = Buffer.from(text, 'utf8');
+    check(Number(sock().sendto(fd, data, data.length, 0, sa, sa.length)), 'sendto', path);
+  } finally {
+    sock().close(fd);
+  }
+}

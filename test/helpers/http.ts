@@ -38,3 +38,36 @@ export function portFromLog(stderr: string, name: string): number | undefined {
   const m = new RegExp(`socket listening socket=${name} url=tcp://(?:\\[[^\\]]+\\]|[^:]+):(\\d+)`).exec(stderr);
   return m ? Number(m[1]) : undefined;
 }
+
+export interface HammerResult {
+  ok: number;
+  errors: string[];
+}
+
+/**
+ * One client sending sequential requests to `url` until stopped (or `maxMs`), counting
+ * answers and errors. Sequential, so at most one request is in flight at any time.
+ */
+export function hammer(url: string, maxMs = 20_000): { stop(): Promise<HammerResult> } {
+  let stopped = false;
+  const result: HammerResult = { ok: 0, errors: [] };
+  const done = (async () => {
+    const end = Date.now() + maxMs;
+    while (!stopped && Date.now() < end) {
+      try {
+        const r = await get(url);
+        if (r.status === 200) result.ok++;
+        else result.errors.push(`status ${r.status}`);
+      } catch (e) {
+        result.errors.push((e as Error).message);
+      }
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await done;
+      return result;
+    },
+  };
+}

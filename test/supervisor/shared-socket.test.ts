@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startRingmaster, FIXTURES, childPids, sleep } from '../helpers/run.js';
-import { get, portFromLog } from '../helpers/http.js';
+import { get, hammer, portFromLog } from '../helpers/http.js';
 import { tempDir } from '../helpers/config.js';
 
 const worker = `node ${FIXTURES}worker-http.mjs $(circus.sockets.web)`;
@@ -52,28 +52,16 @@ test('a worker killed with SIGKILL is respawned while clients keep connecting: n
   try {
     const init = await rm.initPid();
     const before = childPids(init);
-    let stop = false;
-    let ok = 0;
-    const errors: string[] = [];
-    const client = (async () => {
-      const end = Date.now() + 10_000;
-      while (!stop && Date.now() < end) {
-        try {
-          const r = await get(url);
-          if (r.status === 200) ok++;
-          else errors.push(`status ${r.status}`);
-        } catch (e) {
-          errors.push((e as Error).message);
-        }
-      }
-    })();
+    const client = hammer(url, 10_000);
     await sleep(200);
     process.kill(before[0] as number, 'SIGKILL');
     await rm.waitStdout((s) => (s.match(/listening \d+/g) ?? []).length >= 3);
     await sleep(300);
-    stop = true;
-    await client;
-    assert.deepEqual(errors, []);
+    const { ok, errors } = await client.stop();
+    // The one request the killed worker had accepted may be cut (the client is sequential,
+    // so at most one); a refused connection never happens: the socket stays open.
+    assert.deepEqual(errors.filter((e) => /ECONNREFUSED/.test(e)), [], 'connection refused');
+    assert.ok(errors.length <= 1, `failed requests: ${errors.join(', ')}`);
     assert.ok(ok > 10, `only ${ok} requests`);
     const after = childPids(init);
     assert.equal(after.length, 2);

@@ -1,0 +1,40 @@
+/**
+ * `node --import ringmaster/preload app.js`: an app that calls `server.listen(PORT)`
+ * serves on the socket ringmaster handed it instead, with no code change.
+ *
+ * The first listen() on a TCP port (a number, a numeric string, or {port}) is turned into
+ * listen({fd}) on the inherited socket (RINGMASTER_PRELOAD_SOCKET names one, else the
+ * first); later listens (a metrics port, say) go through untouched. Once that server
+ * listens, READY=1 goes to NOTIFY_SOCKET, and the watchdog is pinged if one is asked for.
+ */
+import net from 'node:net';
+import { ready, socketFd, startWatchdog } from './index.js';
+
+const fd = socketFd(process.env.RINGMASTER_PRELOAD_SOCKET || undefined);
+
+function isPortListen(args: unknown[]): boolean {
+  const a = args[0];
+  if (typeof a === 'number') return true;
+  if (typeof a === 'string') return /^\d+$/.test(a);
+  if (a !== null && typeof a === 'object') {
+    const o = a as { port?: unknown; fd?: unknown; path?: unknown; handle?: unknown };
+    return o.port !== undefined && o.fd === undefined && o.path === undefined && o.handle === undefined;
+  }
+  return args.length === 0 || typeof a === 'function';
+}
+
+if (fd !== undefined) {
+  const original = net.Server.prototype.listen;
+  let used = false;
+  net.Server.prototype.listen = function patchedListen(this: net.Server, ...args: unknown[]) {
+    if (used || !isPortListen(args)) return original.apply(this, args as Parameters<typeof original>);
+    used = true;
+    const callback = args.find((x) => typeof x === 'function') as (() => void) | undefined;
+    this.once('listening', () => {
+      void ready(`listening on inherited fd ${fd}`);
+      startWatchdog();
+    });
+    return original.call(this, { fd }, callback);
+  } as typeof original;
+  // No SIGTERM listener here: adding one would stop Node from exiting on SIGTERM by default.
+}

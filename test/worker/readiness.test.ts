@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRingmaster, FIXTURES, sleep } from '../helpers/run.js';
+import { tempDir } from '../helpers/config.js';
+import { parseNotify } from '../../src/supervisor/notify.js';
+import { sockets, socketFd, watchdogInterval, notify } from '../../src/worker/index.js';
+
+test('notify messages parse as systemd does', () => {
+  assert.deepEqual(parseNotify('READY=1\nSTATUS=serving 3 requests\nMAINPID=42\nX_CUSTOM=1'), {
+    ready: true,
+    stopping: false,
+    watchdog: false,
+    status: 'serving 3 requests',
+    mainPid: 42,
+  });
+  assert.equal(parseNotify('READY=0').ready, false);
+  assert.equal(parseNotify('WATCHDOG=1').watchdog, true);
+  assert.equal(parseNotify('STOPPING=1').stopping, true);
+});
+
+test('worker library: inherited sockets by name, LISTEN_PID respected, no NOTIFY_SOCKET is a no-op', async () => {
+  const env = { LISTEN_FDS: '2', LISTEN_FDNAMES: 'web:admin' };
+  assert.deepEqual(sockets(env), [
+    { name: 'web', fd: 3 },
+    { name: 'admin', fd: 4 },
+  ]);
+  assert.equal(socketFd('admin', env), 4);
+  assert.equal(socketFd(undefined, env), 3);
+  assert.deepEqual(sockets({ ...env, LISTEN_PID: String(process.pid + 1) }), []);
+  assert.equal(watchdogInterval({ WATCHDOG_USEC: '2000000' }), 1000);
+  assert.equal(watchdogInterval({}), undefined);
+  assert.equal(await notify('READY=1', {}), false);
+});
+
+function cfg(ready: string, extra = '', env = ''): string {
+  return `watchers:
+  w:
+    cmd: node ${FIXTURES}notify-worker.mjs
+    ready: ${ready}
+${extra}${env ? `    env:\n${env}` : ''}`;
+}
+
+test('ready: notify — a worker is ready only once it sends READY=1', async () => {
+  const t = tempDir();
+  const rm = startRingmaster(['-c', t.write('n.yaml', cfg('notify', '', '      NOTIFY_DELAY_MS: "400"\n'))]);
+  try {
+    await rm.waitStderr((s) => s.includes('worker started'));
+    assert.doesNotMatch(rm.stderr(), /worker ready/);
+    await rm.waitStdout((s) => s.includes('notified'));
+    await rm.waitStderr((s) => s.includes('worker ready'));
+    // ready is logged after READY=1, never before
+    assert.ok(rm.stderr().indexOf('worker ready') > rm.stderr().indexOf('worker started'));
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('ready: notify with a timeout — a worker that never says READY=1 is reported', async () => {
+  const t = tempDir();
+  const rm = startRingmaster(['-c', t.write('n.yaml', cfg('notify timeout=0.5', '', '      NOTIFY_NEVER: "1"\n'))]);
+  try {
+    await rm.waitStderr((s) => s.includes('worker did not become ready in time'));
+    assert.doesNotMatch(rm.stderr(), /worker ready/);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    await rm.exit();
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('ready: delay and ready: http', async () => {
+  const t = tempDir();
+  const yaml = `sockets:
+  web:
+    host: 127.0.0.1
+    port: 0
+watchers:
+  slow:
+    cmd: sleep 60
+    ready: {delay: 0.3}
+  web:
+    cmd: node ${FIXTURES}worker-http.mjs $(circus.sockets.web)
+    use_sockets: true
+    ready: {http: "http://127.0.0.1:$(circus.sockets.web.port)/", timeout: 10}
+`;
+  const rm = startRingmaster(['-c', t.write('d.yaml', yaml)]);
+  try {
+    await rm.waitStderr((s) => s.includes('worker ready watcher=slow') && s.includes('worker ready watcher=web'));
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('watchdog_sec: a worker that stops pinging is restarted; one that pings is left alone', async () => {
+  const t = tempDir();
+  const yaml = `watchers:
+  hung:
+    cmd: node ${FIXTURES}notify-worker.mjs
+    ready: notify
+    watchdog_sec: 0.5
+    graceful_timeout: 1
+    env:
+      NOTIFY_DELAY_MS: "50"
+      WATCHDOG_STOP_MS: "700"
+  fine:
+    cmd: node ${FIXTURES}notify-worker.mjs
+    ready: notify
+    watchdog_sec: 0.5
+    env:
+      NOTIFY_DELAY_MS: "50"
+`;
+  const rm = startRingmaster(['-c', t.write('w.yaml', yaml)]);
+  try {
+    await rm.waitStderr((s) => /watchdog: no WATCHDOG=1 in time.*watcher=hung/.test(s));
+    await rm.waitStderr((s) => (s.match(/worker started watcher=hung/g) ?? []).length >= 2);
+    await sleep(500);
+    assert.doesNotMatch(rm.stderr(), /watchdog: .*watcher=fine/);
+    assert.equal((rm.stderr().match(/worker started watcher=fine/g) ?? []).length, 1);
+    process.kill(await rm.initPidNow(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
