@@ -12,6 +12,8 @@
  * SIGCHLD), not on a periodic check.
  */
 import type { StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { WatcherConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { RingmasterError } from '../errors/codes.js';
@@ -273,7 +275,8 @@ export class Watcher {
         file,
         args,
         env,
-        cwd: c.working_dir ?? host.cwd,
+        // relative to where ringmaster was started (the init itself has moved to /)
+        cwd: c.working_dir === undefined ? host.cwd : resolve(host.cwd, c.working_dir),
         stdio,
         uid: this.#uid,
         gid: this.#gid,
@@ -428,7 +431,10 @@ export class Watcher {
     }
     this.#exits[reasonOf(outcome)]++;
     if (outcome.kind === 'spawn-failed') {
-      host.log.error(`worker could not be started: ${outcome.message}`, { watcher: c.name, wid, command: c.cmd });
+      // libuv reports a missing working directory as the command's ENOENT: tell them apart.
+      const dir = c.working_dir === undefined ? host.cwd : resolve(host.cwd, c.working_dir);
+      const why = outcome.code === 'ENOENT' && !existsSync(dir) ? `working_dir ${dir} does not exist` : outcome.message;
+      host.log.error(`worker could not be started: ${why}`, { watcher: c.name, wid, command: c.cmd });
     } else {
       host.log.warn('worker exited', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
     }

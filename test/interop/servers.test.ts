@@ -1,77 +1,39 @@
 /**
  * Real servers from Debian as ringmaster workers: gunicorn, uvicorn, hypercorn, uWSGI
  * (installed by .ci/run; run with `npm run test:interop`), and Node through
- * `ringmaster serve` and the preload. For each: several workers on one socket, SIGKILL of
- * a worker with no refused connection, graceful stop on SIGTERM.
+ * `ringmaster serve` and the preload, each from the README's examples/workers/ file. For
+ * each: several workers on one socket, SIGKILL of a worker with no refused connection,
+ * graceful stop on SIGTERM.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRingmaster, FIXTURES, childPids, sleep } from '../helpers/run.js';
+import { readdirSync } from 'node:fs';
+import { startRingmaster, ROOT, childPids, sleep } from '../helpers/run.js';
 import { get, hammer, portFromLog } from '../helpers/http.js';
-import { tempDir } from '../helpers/config.js';
 
-const PY = `${FIXTURES}py`;
-const HTTP_READY = 'ready: {http: "http://127.0.0.1:$(circus.sockets.web.port)/", timeout: 30}';
+/** The README's worker examples, run as they are (PORT=0 picks a free port). */
+const EXAMPLES = `${ROOT}examples/workers/`;
+const SERVERS = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .map((f) => ({ name: `examples/workers/${f}`, path: `${EXAMPLES}${f}` }));
 
-const SERVERS: Array<{ name: string; watcher: string; body: RegExp }> = [
-  {
-    name: 'gunicorn -b fd://N',
-    watcher: `cmd: gunicorn -b fd://$(circus.sockets.web) -w 1 wsgi_app:app\n    working_dir: ${PY}\n    ${HTTP_READY}`,
-    body: /^wsgi \d+ wid=[12]/,
-  },
-  {
-    name: 'gunicorn through LISTEN_FDS/LISTEN_PID, ready by sd_notify',
-    watcher: `cmd: gunicorn -w 1 wsgi_app:app\n    working_dir: ${PY}\n    listen_pid: true\n    ready: notify timeout=30`,
-    body: /^wsgi \d+ wid=[12]/,
-  },
-  {
-    name: 'uvicorn --fd N',
-    watcher: `cmd: uvicorn --fd $(circus.sockets.web) asgi_app:app\n    working_dir: ${PY}\n    ${HTTP_READY}`,
-    body: /^asgi \d+ wid=[12]/,
-  },
-  {
-    name: 'hypercorn --bind fd://N',
-    watcher: `cmd: hypercorn --bind fd://$(circus.sockets.web) asgi_app:app\n    working_dir: ${PY}\n    ${HTTP_READY}`,
-    body: /^asgi \d+ wid=[12]/,
-  },
-  {
-    name: 'uWSGI --http-socket fd://N (it takes SIGTERM as reload: stop_signal INT)',
-    watcher: `cmd: uwsgi --plugin python3 --http-socket fd://$(circus.sockets.web) --wsgi-file wsgi_app.py\n    working_dir: ${PY}\n    stop_signal: INT\n    ${HTTP_READY}`,
-    body: /^wsgi \d+ wid=[12]/,
-  },
-  {
-    name: 'Node through ringmaster serve',
-    watcher: `cmd: node ${FIXTURES}../bin/ringmaster serve ${FIXTURES}apps/handler.mjs\n    ready: notify`,
-    body: /^handler \d+ wid=[12]/,
-  },
-  {
-    name: 'Node Express app through the preload',
-    watcher: `cmd: node --import ringmaster/preload ${FIXTURES}apps/express-listen.mjs\n    ready: notify`,
-    body: /^express-listen \d+/,
-  },
-];
+test('every worker example of the README is here', () => {
+  assert.deepEqual(
+    SERVERS.map((s) => s.name.replace(/^.*\//, '')),
+    ['gunicorn-systemd.yaml', 'gunicorn.yaml', 'hypercorn.yaml', 'node-preload.yaml', 'node-serve.yaml', 'uvicorn.yaml', 'uwsgi.yaml'],
+  );
+});
 
 for (const s of SERVERS) {
   test(`${s.name}: serves with 2 workers, survives SIGKILL of one with no refused connection, stops on SIGTERM`, async () => {
-    const t = tempDir();
-    const cfg = `sockets:
-  web:
-    host: 127.0.0.1
-    port: 0
-watchers:
-  web:
-    ${s.watcher}
-    numprocesses: 2
-    use_sockets: true
-    graceful_timeout: 10
-`;
-    const rm = startRingmaster(['-c', t.write('interop.yaml', cfg)]);
+    const rm = startRingmaster(['-c', s.path], { env: { ...process.env, PORT: '0' } });
     try {
       await rm.waitStderr((e) => (e.match(/worker ready/g) ?? []).length >= 2, 30_000);
       const url = `http://127.0.0.1:${portFromLog(rm.stderr(), 'web')}/`;
       const first = await get(url);
       assert.equal(first.status, 200);
-      assert.match(first.body, s.body);
+      assert.match(first.body, /^hello from \S+/);
 
       const init = await rm.initPid();
       const victim = childPids(init)[0] as number;
@@ -93,7 +55,6 @@ watchers:
       assert.doesNotMatch(rm.stderr(), /worker stopped .*signal=SIGKILL/, 'a worker had to be killed');
     } finally {
       await rm.close();
-      t.cleanup();
     }
   });
 }

@@ -229,3 +229,29 @@ test('an invalid config: exit 78 and every error with file and line; nothing sta
     t.cleanup();
   }
 });
+
+test('working_dir: relative to where ringmaster started; a missing one is named in the error', async () => {
+  const t = tempDir();
+  const cfg = `watchers:
+  rel:
+    cmd: sh -c 'echo "cwd=$(pwd)"; exec sleep 60'
+    working_dir: sub
+  missing:
+    cmd: sleep 60
+    working_dir: /nonexistent/dir
+    max_retry: 0
+`;
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(`${t.dir}/sub`);
+  const rm = startRingmaster(['-c', t.write('wd.yaml', cfg)], { cwd: t.dir });
+  try {
+    await rm.waitStdout((s) => s.includes('cwd='));
+    assert.match(rm.stdout(), new RegExp(`cwd=${t.dir}/sub`));
+    await rm.waitStderr((s) => s.includes('working_dir /nonexistent/dir does not exist'));
+    process.kill(await rm.initPidNow(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
