@@ -300,7 +300,20 @@ export class Watcher {
     };
     this.#workers.set(wid, worker);
     proc.start();
-    if (proc.pid !== undefined) this.#startReadiness(worker);
+    if (proc.pid !== undefined) {
+      this.#startReadiness(worker);
+      if (c.max_age > 0) {
+        // Circus's max_age: recycle a worker after a while (+ up to max_age_variance, so a
+        // pool does not recycle all at once). It stops gracefully and is respawned.
+        const age = c.max_age + (host.random ?? Math.random)() * c.max_age_variance;
+        worker.timers.push(
+          setTimeout(() => {
+            host.log.info('worker reached max_age: recycling it', { watcher: c.name, wid, pid: proc.pid, age_seconds: Math.round(age) });
+            void proc.stop(c.stop_signal as NodeJS.Signals, c.graceful_timeout * 1000, c.stop_children);
+          }, age * 1000),
+        );
+      }
+    }
     // A per-worker SO_REUSEPORT socket now lives in the worker only.
     for (const fd of owned) {
       try {

@@ -121,3 +121,23 @@ async function initOf(rm: ReturnType<typeof startRingmaster>): Promise<number> {
   await rm.waitStderr((s) => s.includes('all watchers started'));
   return rm.initPidNow();
 }
+
+test('max_age recycles a worker: stopped gracefully, then respawned', async () => {
+  const t = tempDir();
+  const cfg = `watchers:
+  aging:
+    cmd: sleep 60
+    max_age: 1
+    max_age_variance: 0
+`;
+  const rm = startRingmaster(['-c', t.write('age.yaml', cfg)]);
+  try {
+    await rm.waitStderr((s) => s.includes('worker reached max_age'), 10_000);
+    await rm.waitStderr((s) => (s.match(/worker started watcher=aging/g) ?? []).length >= 2);
+    process.kill(await rm.initPidNow(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
