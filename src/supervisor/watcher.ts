@@ -57,6 +57,8 @@ export interface WatcherStatus {
   failuresInARow: number;
   lastExit: { wid: number; outcome: ExitOutcome; at: number } | undefined;
   fatalReason: string | undefined;
+  /** the last rolling restart: in progress, done, or failed (and why) */
+  rollout: { state: 'rolling' | 'done' | 'failed'; message: string; at: number } | undefined;
   workers: WorkerStatus[];
 }
 
@@ -132,6 +134,7 @@ export class Watcher {
   #failures = 0;
   #fatalReason: string | undefined;
   #lastExit: WatcherStatus['lastExit'];
+  #rollout: WatcherStatus['rollout'];
   readonly #exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
   readonly #uid: number | undefined;
   readonly #gid: number | undefined;
@@ -209,6 +212,7 @@ export class Watcher {
       failuresInARow: this.#failures,
       lastExit: this.#lastExit,
       fatalReason: this.#fatalReason,
+      rollout: this.#rollout,
       workers: [...this.#workers.values()]
         .sort((a, b) => a.wid - b.wid)
         .map((w) => ({

@@ -1,0 +1,76 @@
+/**
+ * The narrow interface through which the HTTP endpoint, the metrics and the control
+ * socket see and steer the init. They get a snapshot (plain data, computed on demand) and
+ * a controller; they never import the supervisor, and the supervisor never imports them.
+ */
+import type { WatcherStatus } from '../supervisor/watcher.js';
+
+export type InitPhase = 'starting' | 'running' | 'draining' | 'stopping' | 'closing' | 'done';
+
+export interface SocketSnapshot {
+  name: string;
+  /** tcp://127.0.0.1:8080, tcp://[::1]:8080, unix:/path, unix:@name */
+  url: string;
+  family: 'inet' | 'inet6' | 'unix';
+  port: number | undefined;
+  /** the listening socket's inode (socket:[N]), to find its row in /proc/net/tcp; undefined for so_reuseport */
+  inode: number | undefined;
+  backlog: number;
+  so_reuseport: boolean;
+}
+
+export interface ReloadStats {
+  success: number;
+  failure: number;
+  /** ms since epoch of the last successful reload (or of the start) */
+  lastSuccessAt: number;
+  /** message of the last failed reload, cleared by a successful one */
+  lastError: string | undefined;
+}
+
+export interface InitSnapshot {
+  pid: number;
+  version: string;
+  phase: InitPhase;
+  /** ms since epoch */
+  startedAt: number;
+  watchers: WatcherStatus[];
+  sockets: SocketSnapshot[];
+  /** orphans reaped since start */
+  zombiesReaped: number;
+  /** signals passed on to workers, by name */
+  signalsForwarded: Record<string, number>;
+  reloads: ReloadStats;
+  /** where the config came from */
+  configFiles: string[];
+}
+
+export type RollingOptions = {
+  /** how many new workers may run beside the old ones. @default 1 */
+  maxSurge?: number;
+};
+
+/** What `ringmaster ctl` can ask. Every method throws ControlError for a bad request. */
+export interface Controller {
+  snapshot(): InitSnapshot;
+  start(watcher: string): Promise<void>;
+  stop(watcher: string): Promise<void>;
+  restart(watcher: string, options?: { rolling?: boolean } & RollingOptions): Promise<void>;
+  scale(watcher: string, n: number): Promise<number>;
+  /** +delta (negative to decrease); returns the new desired count */
+  incr(watcher: string, delta: number): Promise<number>;
+  signal(watcher: string, signal: string): Promise<number>;
+  /** re-read the config and apply the difference; resolves with a summary, rejects (changing nothing) on error */
+  reload(): Promise<string>;
+  quit(): Promise<void>;
+}
+
+/** A request that cannot be served: unknown watcher, bad number... (stable code for scripts). */
+export class ControlError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ControlError';
+    this.code = code;
+  }
+}
