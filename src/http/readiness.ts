@@ -1,0 +1,81 @@
+/**
+ * The /readyz decision, a pure function of the snapshot.
+ *
+ * Ready (200) when the init runs (phase 'running') and every watcher that should serve
+ * has its desired number of ready workers. A watcher should serve when it runs with
+ * desired > 0; a fatal one with desired > 0 should too, and fails the check (it gave up).
+ * A watcher stopped or being stopped on purpose (`ctl stop`) does not count.
+ *
+ * A failed rolling restart alone does not fail the check: the old workers keep serving,
+ * and taking every pod out of its Service because a rollout failed everywhere would turn
+ * a bad deploy into an outage. It is named in the body (warnings on 200, the reason on 503).
+ */
+import type { InitPhase, InitSnapshot } from '../lifecycle/api.js';
+import type { WatcherStatus } from '../supervisor/watcher.js';
+
+export interface NotReady {
+  /** the watcher at fault; absent when it is the whole init (starting, shutting down) */
+  watcher?: string;
+  reason: string;
+}
+
+export interface ReadinessBody {
+  status: 'ready' | 'not ready';
+  phase: InitPhase;
+  /** ready/desired of each watcher that should serve */
+  watchers: Record<string, { ready: number; desired: number }>;
+  /** why not ready (503 only) */
+  reasons?: NotReady[];
+  /** worth knowing, not a reason for 503: failed rollouts */
+  warnings?: NotReady[];
+}
+
+function phaseReason(phase: InitPhase): string | undefined {
+  switch (phase) {
+    case 'running':
+      return undefined;
+    case 'starting':
+      return 'starting';
+    case 'draining':
+    case 'stopping':
+    case 'closing':
+    case 'done':
+      return `shutting down (${phase})`;
+    default: {
+      const never: never = phase;
+      return `unknown phase ${String(never)}`;
+    }
+  }
+}
+
+function shouldServe(w: WatcherStatus): boolean {
+  return w.desired > 0 && (w.phase === 'running' || w.phase === 'fatal');
+}
+
+function watcherReason(w: WatcherStatus): string | undefined {
+  if (w.phase === 'fatal') return `FATAL: ${w.fatalReason ?? 'gave up restarting its workers'}`;
+  if (w.ready >= w.desired) return undefined;
+  const why = `not enough ready workers: ${w.ready} of ${w.desired}`;
+  return w.rollout?.state === 'failed' ? `${why}; rollout failed: ${w.rollout.message}` : why;
+}
+
+/** 200 (`ok`) or 503, and a JSON body saying which watcher is not ready and why. */
+export function readiness(s: InitSnapshot): { ok: boolean; body: ReadinessBody } {
+  const reasons: NotReady[] = [];
+  const warnings: NotReady[] = [];
+  const watchers: ReadinessBody['watchers'] = {};
+  const phase = phaseReason(s.phase);
+  if (phase) reasons.push({ reason: phase });
+  for (const w of s.watchers) {
+    if (!shouldServe(w)) continue;
+    watchers[w.name] = { ready: w.ready, desired: w.desired };
+    const reason = watcherReason(w);
+    if (reason) reasons.push({ watcher: w.name, reason });
+    else if (w.rollout?.state === 'failed') warnings.push({ watcher: w.name, reason: `rollout failed: ${w.rollout.message}` });
+  }
+  const ok = reasons.length === 0;
+  const body: ReadinessBody = { status: ok ? 'ready' : 'not ready', phase: s.phase, watchers };
+  if (!ok) body.reasons = reasons;
+  if (warnings.length > 0) body.warnings = warnings;
+  return { ok, body };
+}

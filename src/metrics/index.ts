@@ -1,0 +1,36 @@
+/**
+ * The init's Prometheus metrics: a private prom-client Registry (never the global one)
+ * whose collectors read the init's snapshot and /proc when scraped, and do nothing in
+ * between. Importing this module loads prom-client: the HTTP endpoint imports it lazily,
+ * only when metrics are on.
+ *
+ * Names follow the Prometheus conventions (one `ringmaster_` prefix, base units, `_total`
+ * on counters only) and pass `promtool check metrics` without a warning; `process_*` are
+ * the standard metrics of the init process itself.
+ */
+import { Registry } from 'prom-client';
+import type { InitSnapshot } from '../lifecycle/api.js';
+import { initMetrics } from './init.js';
+import { processMetrics } from './process.js';
+import { scrapeSource } from './scrape.js';
+import { socketMetrics } from './sockets.js';
+import { watcherMetrics } from './watchers.js';
+
+export interface Metrics {
+  registry: Registry;
+  /** for the Content-Type header of /metrics (Prometheus text format 0.0.4) */
+  contentType: string;
+  /** the exposition text of one scrape */
+  render(): Promise<string>;
+}
+
+/** A private Registry whose collectors read `snapshot()` (once per scrape) and /proc at scrape time. */
+export function createMetrics(snapshot: () => InitSnapshot): Metrics {
+  const registry = new Registry();
+  const scrape = scrapeSource(snapshot);
+  watcherMetrics(registry, scrape);
+  socketMetrics(registry, scrape);
+  initMetrics(registry, scrape);
+  processMetrics(registry);
+  return { registry, contentType: registry.contentType, render: () => registry.metrics() };
+}
