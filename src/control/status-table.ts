@@ -1,0 +1,110 @@
+/**
+ * `ringmaster ctl status` for people: the init, then a table of watchers with a line per
+ * worker under each, the sockets, and the reloads. `--json` prints the snapshot instead;
+ * scripts should read that, not this.
+ */
+import type { InitSnapshot } from '../lifecycle/api.js';
+import type { WatcherStatus, WorkerStatus } from '../supervisor/watcher.js';
+
+/** 45s, 3m07s, 2h03m, 4d02h */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${pad(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86400)}d${pad(Math.floor(s / 3600) % 24)}h`;
+}
+
+/**
+ * Text a worker chose (STATUS=) or an error message, made safe to print: a worker must not
+ * be able to send escape sequences to the terminal of whoever runs `ctl status`.
+ */
+function clean(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** Columns padded to their widest cell, the last one not padded. */
+function table(rows: string[][], indent = ''): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+function lastExit(w: WatcherStatus, now: number): string {
+  const e = w.lastExit;
+  if (!e) return '-';
+  const o = e.outcome;
+  let what: string;
+  switch (o.kind) {
+    case 'exited':
+      what = `exited ${o.code}`;
+      break;
+    case 'signaled':
+      what = `killed by ${o.signal}`;
+      break;
+    case 'spawn-failed':
+      what = `did not start (${o.code})`;
+      break;
+    default: {
+      const never: never = o;
+      what = String(never);
+    }
+  }
+  return `wid ${e.wid} ${what}, ${formatDuration(now - e.at)} ago`;
+}
+
+function readyText(p: WorkerStatus): string {
+  if (p.ready) return 'yes';
+  return p.readyFailed ? 'timed out' : 'no';
+}
+
+function workerRows(w: WatcherStatus, now: number): string[][] {
+  const rows = [['WID', 'PID', 'STATE', 'UPTIME', 'READY', 'STATUS']];
+  for (const p of w.workers) {
+    rows.push([
+      String(p.wid),
+      p.pid === undefined ? '-' : String(p.pid),
+      p.state,
+      p.pid === undefined ? '-' : formatDuration(now - p.startedAt),
+      readyText(p),
+      p.statusText === undefined ? '' : clean(p.statusText),
+    ]);
+  }
+  return rows;
+}
+
+/** The snapshot as the table `ctl status` prints. @param now ms since epoch, for uptimes */
+export function formatStatus(s: InitSnapshot, now: number): string {
+  const out: string[] = [];
+  out.push(`ringmaster ${s.version}, pid ${s.pid}, ${s.phase}, up ${formatDuration(now - s.startedAt)}`);
+  if (s.configFiles.length > 0) out.push(`config: ${s.configFiles.join(', ')}`);
+  out.push('');
+
+  if (s.watchers.length === 0) out.push('no watchers');
+  else {
+    const head = ['WATCHER', 'PHASE', 'RUNNING', 'READY', 'RESTARTS', 'LAST EXIT'];
+    const rows = s.watchers.map((w) => [w.name, w.phase, `${w.running}/${w.desired}`, `${w.ready}/${w.desired}`, String(w.restarts), lastExit(w, now)]);
+    const lines = table([head, ...rows]);
+    out.push(lines[0] as string);
+    s.watchers.forEach((w, i) => {
+      out.push(lines[i + 1] as string);
+      if (w.fatalReason !== undefined) out.push(`  fatal: ${clean(w.fatalReason)}`);
+      if (w.rollout && w.rollout.state !== 'done') {
+        out.push(`  rollout ${w.rollout.state}: ${clean(w.rollout.message)} (${formatDuration(now - w.rollout.at)} ago)`);
+      }
+      if (w.workers.length > 0) out.push(...table(workerRows(w, now), '  '));
+    });
+  }
+
+  if (s.sockets.length > 0) {
+    out.push('');
+    out.push(...table([['SOCKET', 'URL'], ...s.sockets.map((k) => [k.name, k.url])]));
+  }
+
+  const r = s.reloads;
+  out.push('');
+  out.push(`reloads: ${r.success} ok, ${r.failure} failed; config in force since ${formatDuration(now - r.lastSuccessAt)} ago`);
+  if (r.lastError !== undefined) out.push(`  last reload failed: ${clean(r.lastError)}`);
+  return `${out.join('\n')}\n`;
+}
