@@ -9,6 +9,8 @@ import { createLogger, verbosityFromEnv, LEVELS, type Logger, type LogFormat } f
 import { parseRunArgs, USAGE, type RunOptions } from './args.js';
 import { version } from './version.js';
 import type { Config } from '../config/types.js';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 // Taken before anything of ours opens a file: what is open now beyond Node's own came from outside.
 const INHERITED_AT_START = inheritedFds(openFds());
@@ -109,10 +111,19 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
 }
 
 async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promise<number> {
-  const { ConfigInit } = await import('../lifecycle/config-init.js');
+  const [{ ConfigInit, watchPathsFor }, { loadConfig }] = await Promise.all([
+    import('../lifecycle/config-init.js'),
+    import('../config/index.js'),
+  ]);
   for (const w of config.warnings) log.warn(w);
   const runtime = await runtimeFor(o, log, o.subreaper && config.ringmaster.subreaper);
-  const init = new ConfigInit(runtime, config);
+  const cwd = process.cwd();
+  // A reload reads the same source again (relative paths from the invocation's directory).
+  const load = (): Config | null => loadConfig({ path: o.configPath === undefined ? undefined : resolve(cwd, o.configPath), env: process.env, cwd });
+  const watchPaths = o.configPath !== undefined && statSync(resolve(cwd, o.configPath), { throwIfNoEntry: false })?.isDirectory()
+    ? [resolve(cwd, o.configPath)]
+    : watchPathsFor(config.source.files.map((f) => resolve(cwd, f)));
+  const init = new ConfigInit(runtime, config, { cwd, load, watchPaths, version: version() });
   await closeInherited(log, INHERITED_AT_START);
   const done = init.run();
   leaveCwd();
@@ -130,6 +141,7 @@ async function loadConfigFor(o: RunOptions, required: boolean): Promise<Config |
 
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   check: async (argv) => (await import('./check.js')).check(argv),
+  ctl: async (argv) => (await import('./ctl.js')).ctl(argv),
   schema: async () => (await import('./check.js')).printSchema(),
 };
 

@@ -10,12 +10,17 @@
  * Exit code: the one a watcher's exit_on asked for; otherwise 0 when everything stopped
  * within the grace period, 1 when something had to be killed.
  */
+import { readlinkSync, watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Config } from '../config/types.js';
 import { RingmasterError } from '../errors/codes.js';
 import { Arbiter } from '../supervisor/arbiter.js';
-import { SocketSet } from '../supervisor/socket-set.js';
+import { SocketSet, closeBound, type BoundSocket } from '../supervisor/socket-set.js';
 import { assertNever } from '../supervisor/process.js';
 import { lookupGroup, lookupUser } from '../sys/users.js';
+import type { Controller, InitPhase, InitSnapshot, ReloadStats } from './api.js';
+import { createController } from './controller.js';
+import { describePlan, isEmpty, planReload } from './reload.js';
 import type { InitRuntime } from './runtime.js';
 
 type Phase =
@@ -57,22 +62,85 @@ export function dropPrivileges(user: string | undefined, group: string | undefin
   return { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 };
 }
 
+export interface ConfigInitOptions {
+  /** the invocation's directory: the workers' default working_dir (the init itself moves to /) */
+  cwd?: string;
+  /** re-read the config from where it came from (for reloads); null when it is gone */
+  load?: () => Config | null;
+  /** paths to watch for changes (a ConfigMap mount changes by swapping its ..data symlink) */
+  watchPaths?: string[];
+  version?: string;
+}
+
 export class ConfigInit {
   #phase: Phase = { kind: 'binding' };
   readonly #rt: InitRuntime;
-  readonly #config: Config;
+  #config: Config;
   #arbiter: Arbiter | undefined;
   #sockets: SocketSet | undefined;
   #exitCode: number | undefined;
   #shutdown: (() => void) | undefined;
-
   readonly #cwd: string;
+  readonly #opts: ConfigInitOptions;
+  readonly #startedAt = Date.now();
+  readonly #forwarded: Record<string, number> = {};
+  readonly #reloads: ReloadStats = { success: 0, failure: 0, lastSuccessAt: Date.now(), lastError: undefined };
+  #reloading: Promise<string> | undefined;
+  #controller: Controller | undefined;
+  readonly #closers: Array<() => Promise<void> | void> = [];
+  #starting = true;
 
-  /** `cwd`: the invocation's directory, the workers' default working_dir (the init itself moves to /). */
-  constructor(runtime: InitRuntime, config: Config, cwd: string = process.cwd()) {
+  constructor(runtime: InitRuntime, config: Config, options: ConfigInitOptions = {}) {
     this.#rt = runtime;
     this.#config = config;
-    this.#cwd = cwd;
+    this.#cwd = options.cwd ?? process.cwd();
+    this.#opts = options;
+  }
+
+  get controller(): Controller | undefined {
+    return this.#controller;
+  }
+
+  /** Plain data for /metrics, /readyz and `ctl status`. */
+  snapshot(): InitSnapshot {
+    const status = this.#arbiter?.status();
+    return {
+      pid: process.pid,
+      version: this.#opts.version ?? 'unknown',
+      phase: this.#publicPhase(),
+      startedAt: this.#startedAt,
+      watchers: status?.watchers ?? [],
+      sockets: (this.#sockets?.list() ?? []).map((b) => ({
+        name: b.name,
+        url: b.url,
+        family: b.addr.family,
+        port: b.port,
+        inode: b.config.so_reuseport ? undefined : inodeOf(b.fd),
+        backlog: b.config.backlog,
+        so_reuseport: b.config.so_reuseport,
+      })),
+      zombiesReaped: this.#rt.reaper.reapedTotal,
+      signalsForwarded: { ...this.#forwarded },
+      reloads: { ...this.#reloads },
+      configFiles: [...this.#config.source.files],
+    };
+  }
+
+  #publicPhase(): InitPhase {
+    const p = this.#phase;
+    switch (p.kind) {
+      case 'binding':
+        return 'starting';
+      case 'running':
+        return this.#starting ? 'starting' : 'running';
+      case 'draining':
+      case 'stopping':
+      case 'closing':
+      case 'done':
+        return p.kind;
+      default:
+        return assertNever(p);
+    }
   }
 
   get phase(): Phase['kind'] {
@@ -90,6 +158,8 @@ export class ConfigInit {
     this.#sockets = await SocketSet.bind(this.#config.sockets);
     for (const s of this.#sockets.list()) log.info('socket listening', { socket: s.name, url: s.url, fd: s.fd });
     try {
+      // Before dropping privileges, like the sockets: the HTTP port may be below 1024.
+      if (g.http_port !== undefined) await this.#startHttp(g.http_host, g.http_port);
       const ids = dropPrivileges(g.user, g.group);
       if (ids) log.info('dropped privileges', { uid: ids.uid, gid: ids.gid });
       if (g.umask !== undefined) process.umask(g.umask);
@@ -106,7 +176,16 @@ export class ConfigInit {
           this.#beginShutdown();
         },
       });
+      this.#controller = createController({
+        arbiter: this.#arbiter,
+        snapshot: () => this.snapshot(),
+        reload: () => this.reload(),
+        quit: () => this.#beginShutdown(),
+      });
+      // After dropping privileges: the socket file belongs to the user who will run ctl.
+      await this.#startControl(g.control_socket);
     } catch (err) {
+      await this.#closeEndpoints();
       this.#sockets.close();
       throw err;
     }
@@ -117,7 +196,9 @@ export class ConfigInit {
     this.#rt.start((signal) => this.#onSignal(signal));
     this.#phase = { kind: 'running' };
     await this.#arbiter.start();
+    this.#starting = false;
     log.info('all watchers started', { watchers: this.#arbiter.watchers.length });
+    this.#watchConfig();
     await stopRequested;
     try {
       return await this.#stop();
@@ -159,12 +240,174 @@ export class ConfigInit {
   }
 
   #forward(signal: NodeJS.Signals): void {
-    if (signal === 'SIGHUP' || signal === 'SIGTTIN' || signal === 'SIGTTOU') {
-      this.#rt.log.info(`${signal} received: not forwarded (reserved for reload and scaling)`);
+    const log = this.#rt.log;
+    // As gunicorn's master: HUP reloads, TTIN/TTOU scale the first watcher up/down.
+    if (signal === 'SIGHUP') {
+      if (this.#phase.kind === 'running') void this.reload().catch(() => {});
+      return;
+    }
+    if (signal === 'SIGTTIN' || signal === 'SIGTTOU') {
+      const first = this.#arbiter?.watchers[0];
+      if (!first || this.#phase.kind !== 'running') return;
+      const n = Math.max(0, first.desired + (signal === 'SIGTTIN' ? 1 : -1));
+      log.info(`${signal}: scaling`, { watcher: first.name, numprocesses: n });
+      void first.scale(n);
       return;
     }
     const n = this.#arbiter?.forward(signal) ?? 0;
-    this.#rt.log.debug('forwarded signal', { signal, workers: n });
+    if (n > 0) this.#forwarded[signal] = (this.#forwarded[signal] ?? 0) + n;
+    log.debug('forwarded signal', { signal, workers: n });
+  }
+
+  /**
+   * Re-read the config and apply the difference. One at a time (a second call waits for
+   * the first). A config that does not load or validate, or a socket that cannot be bound,
+   * changes nothing that runs; the error is logged, counted, and kept for `ctl status`.
+   */
+  reload(): Promise<string> {
+    const run = async (): Promise<string> => {
+      try {
+        const summary = await this.#applyReload();
+        this.#reloads.success++;
+        this.#reloads.lastSuccessAt = Date.now();
+        this.#reloads.lastError = undefined;
+        return summary;
+      } catch (err) {
+        const message = (err as Error).message;
+        this.#reloads.failure++;
+        this.#reloads.lastError = message;
+        this.#rt.log.error(`reload failed, the running configuration is unchanged: ${message}`, { code: (err as { code?: string }).code });
+        throw err;
+      }
+    };
+    const next = (this.#reloading ?? Promise.resolve('')).catch(() => '').then(run);
+    this.#reloading = next;
+    return next;
+  }
+
+  async #applyReload(): Promise<string> {
+    const log = this.#rt.log;
+    const arbiter = this.#arbiter;
+    const sockets = this.#sockets;
+    if (!arbiter || !sockets || this.#phase.kind !== 'running') throw new RingmasterError('RM_CONFIG', 'not running: nothing to reload');
+    const next = this.#opts.load?.();
+    if (!next) throw new RingmasterError('RM_CONFIG', 'the configuration source is gone');
+    for (const w of next.warnings) log.warn(w);
+    const plan = planReload(this.#config, next);
+    const summary = describePlan(plan);
+    if (plan.needsRestart.length > 0) log.warn('reload: these options apply only at start; restart ringmaster to change them', { options: plan.needsRestart.join(',') });
+    if (isEmpty(plan)) {
+      this.#config = next;
+      log.info('reload: no change');
+      return summary;
+    }
+    log.info(`reload: ${summary}`);
+    // 1. Everything that can fail, before anything changes: new sockets, new users.
+    const fresh = await SocketSet.bind([...plan.socketsAdded, ...plan.socketsChanged]);
+    let added;
+    try {
+      added = plan.watchersAdded.map((wc) => arbiter.add(wc));
+    } catch (err) {
+      fresh.close();
+      throw err;
+    }
+    // 2. Swap the sockets: the old copies of changed ones stay open until their watchers moved.
+    const retired: BoundSocket[] = [];
+    for (const s of plan.socketsChanged) {
+      const old = sockets.take(s.name);
+      if (old) retired.push(old);
+    }
+    sockets.adopt(fresh);
+    this.#config = next;
+    arbiter.setConfig(next);
+    // 3. Watchers: removed ones stop, new ones start, changed ones roll, others scale.
+    await Promise.all(plan.watchersRemoved.map((name) => arbiter.remove(name)));
+    for (const w of added) if (w.config.autostart) await w.start();
+    for (const wc of plan.watchersRestarted) {
+      const w = arbiter.get(wc.name);
+      if (!w) continue;
+      const before = w.config;
+      w.updateConfig(wc);
+      if (w.phase === 'running' && !(await w.rollingRestart())) {
+        w.updateConfig(before);
+        log.error('reload: the new workers did not become ready; the watcher keeps its old configuration', { watcher: wc.name });
+      }
+    }
+    for (const { name, numprocesses } of plan.watchersScaled) await arbiter.get(name)?.scale(numprocesses);
+    // 4. Sockets nobody uses any more.
+    for (const name of plan.socketsRemoved) {
+      const b = sockets.take(name);
+      if (b) closeBound(b);
+    }
+    for (const b of retired) closeBound(b, false);
+    log.info('reload done', { summary });
+    return summary;
+  }
+
+  /** Reload when a watched config path changes (debounced; a ConfigMap swaps its ..data symlink). */
+  #watchConfig(): void {
+    const paths = this.#opts.watchPaths ?? [];
+    if (paths.length === 0 || !this.#opts.load) return;
+    let timer: NodeJS.Timeout | undefined;
+    let lastFailed = '';
+    const onChange = (): void => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (this.#phase.kind !== 'running') return;
+        // Reload only when what the files say differs from what runs (events also come for
+        // writes that change nothing, and for a reload that ctl already did); a broken file
+        // is reported once, not at every event.
+        let text: string;
+        try {
+          const c = this.#opts.load?.();
+          text = c ? JSON.stringify(c) : '';
+        } catch (err) {
+          text = `error: ${(err as Error).message}`;
+        }
+        if (text === JSON.stringify(this.#config) || text === lastFailed) return;
+        lastFailed = text.startsWith('error: ') ? text : '';
+        this.#rt.log.info('configuration changed on disk: reloading');
+        void this.reload().catch(() => {});
+      }, 300);
+      timer.unref();
+    };
+    for (const p of new Set(paths)) {
+      try {
+        const w: FSWatcher = watch(p, { persistent: false }, onChange);
+        w.on('error', () => {});
+        this.#closers.push(() => w.close());
+      } catch (err) {
+        this.#rt.log.warn('cannot watch the configuration for changes', { path: p, error: (err as Error).message });
+      }
+    }
+  }
+
+  async #startHttp(host: string, port: number): Promise<void> {
+    const { startHttpEndpoint } = await import('../http/server.js');
+    const ep = await startHttpEndpoint({ host, port, snapshot: () => this.snapshot(), log: this.#rt.log });
+    this.#closers.push(() => ep.close());
+  }
+
+  async #startControl(configured: string | undefined): Promise<void> {
+    const [{ startControlServer }, { controlSocketPath }] = await Promise.all([import('../control/server.js'), import('../control/paths.js')]);
+    const path = controlSocketPath(process.env, configured);
+    try {
+      const server = await startControlServer({ path, controller: this.#controller as Controller, log: this.#rt.log });
+      this.#closers.push(() => server.close());
+    } catch (err) {
+      // ringmaster runs without ctl rather than not at all.
+      this.#rt.log.warn(`control socket not available: ${(err as Error).message}`, { path });
+    }
+  }
+
+  async #closeEndpoints(): Promise<void> {
+    for (const c of this.#closers.splice(0).reverse()) {
+      try {
+        await c();
+      } catch {
+        // closing anyway
+      }
+    }
   }
 
   #beginShutdown(): void {
@@ -197,10 +440,26 @@ export class ConfigInit {
     this.#phase = { kind: 'closing' };
     if ((await this.#rt.terminateDescendants(Math.max(deadline, Date.now()))) > 0) killed = true;
     this.#sockets?.close();
+    await this.#closeEndpoints();
     this.#phase = { kind: 'done' };
     this.#rt.dispose();
     const code = this.#exitCode ?? (killed ? 1 : 0);
     log.info('stopped', { exit_code: code });
     return code;
   }
+}
+
+/** The inode of a socket fd (socket:[N]), to find it in /proc/net/tcp. */
+function inodeOf(fd: number): number | undefined {
+  try {
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What to watch for a config path: the directory (a ConfigMap swaps ..data inside it; an editor replaces the file). */
+export function watchPathsFor(files: readonly string[]): string[] {
+  return [...new Set(files.map((f) => dirname(f)))];
 }

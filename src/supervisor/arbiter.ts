@@ -44,39 +44,64 @@ function exitCodeFor(outcome: ExitOutcome): number {
 }
 
 export class Arbiter {
-  readonly watchers: Watcher[];
+  /** in start order: priority descending, then name */
+  readonly watchers: Watcher[] = [];
   readonly sockets: SocketSet;
-  readonly #config: Config;
+  #config: Config;
   readonly #host: ArbiterHost;
 
   constructor(config: Config, sockets: SocketSet, host: ArbiterHost) {
     this.#config = config;
     this.#host = host;
     this.sockets = sockets;
-    this.watchers = config.watchers.map(
-      (wc) =>
-        new Watcher(wc, {
-          log: host.log,
-          sockets,
-          own: host.own,
-          disown: host.disown,
-          now: host.now,
-          baseEnv: host.baseEnv,
-          cwd: host.cwd,
-          onUnexpectedExit: (w, wid, outcome) => {
-            if (w.config.exit_on === 'exit') {
-              host.requestExit(exitCodeFor(outcome), `watcher "${w.name}" worker ${wid} exited and exit_on = exit`);
-            }
-          },
-          onFatal: (w) => {
-            if (w.config.exit_on === 'fatal' || w.config.exit_on === 'exit') {
-              const last = w.status().lastExit;
-              const code = last ? exitCodeFor(last.outcome) : 1;
-              host.requestExit(code === 0 ? 1 : code, `watcher "${w.name}" is FATAL and exit_on = ${w.config.exit_on}`);
-            }
-          },
-        }),
-    );
+    for (const wc of config.watchers) this.watchers.push(this.#make(wc));
+  }
+
+  /** A new watcher (from a reload), placed by priority; not started. */
+  add(wc: Config['watchers'][number]): Watcher {
+    const w = this.#make(wc);
+    this.watchers.push(w);
+    this.watchers.sort((a, b) => b.config.priority - a.config.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return w;
+  }
+
+  /** Stop a watcher and forget it. */
+  async remove(name: string): Promise<void> {
+    const w = this.get(name);
+    if (!w) return;
+    await w.stop();
+    this.watchers.splice(this.watchers.indexOf(w), 1);
+  }
+
+  /** The global options now in force (after a reload). */
+  setConfig(config: Config): void {
+    this.#config = config;
+  }
+
+  #make(wc: Config['watchers'][number]): Watcher {
+    const host = this.#host;
+    const sockets = this.sockets;
+    return new Watcher(wc, {
+      log: host.log,
+      sockets,
+      own: host.own,
+      disown: host.disown,
+      now: host.now,
+      baseEnv: host.baseEnv,
+      cwd: host.cwd,
+      onUnexpectedExit: (w, wid, outcome) => {
+        if (w.config.exit_on === 'exit') {
+          host.requestExit(exitCodeFor(outcome), `watcher "${w.name}" worker ${wid} exited and exit_on = exit`);
+        }
+      },
+      onFatal: (w) => {
+        if (w.config.exit_on === 'fatal' || w.config.exit_on === 'exit') {
+          const last = w.status().lastExit;
+          const code = last ? exitCodeFor(last.outcome) : 1;
+          host.requestExit(code === 0 ? 1 : code, `watcher "${w.name}" is FATAL and exit_on = ${w.config.exit_on}`);
+        }
+      },
+    });
   }
 
   /** Watcher by name, case-insensitively (as circusctl looks them up). */

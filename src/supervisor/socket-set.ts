@@ -174,6 +174,19 @@ export class SocketSet {
     return set;
   }
 
+  /** Move every socket of `other` into this set (a reload's new sockets); `other` is left empty. */
+  adopt(other: SocketSet): void {
+    for (const [name, b] of other.#sockets) this.#sockets.set(name, b);
+    other.#sockets.clear();
+  }
+
+  /** Take a socket out of the set without closing it; the caller closes it with closeBound(). */
+  take(name: string): BoundSocket | undefined {
+    const b = this.#sockets.get(name.toLowerCase());
+    this.#sockets.delete(name.toLowerCase());
+    return b;
+  }
+
   get(name: string): BoundSocket | undefined {
     return this.#sockets.get(name.toLowerCase());
   }
@@ -197,20 +210,23 @@ export class SocketSet {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const b of this.#sockets.values()) {
-      try {
-        closeSocket(b.fd);
-      } catch {
-        // already closed
-      }
-      if (b.addr.family === 'unix' && !b.addr.path.startsWith('@')) {
-        try {
-          if (lstatSync(b.addr.path).isSocket()) unlinkSync(b.addr.path);
-        } catch {
-          // gone already
-        }
-      }
-    }
+    for (const b of this.#sockets.values()) closeBound(b);
     this.#sockets.clear();
+  }
+}
+
+/** Close one bound socket and remove its unix socket file. */
+export function closeBound(b: BoundSocket, unlink = true): void {
+  try {
+    closeSocket(b.fd);
+  } catch {
+    // already closed
+  }
+  if (unlink && b.addr.family === 'unix' && !b.addr.path.startsWith('@')) {
+    try {
+      if (lstatSync(b.addr.path).isSocket()) unlinkSync(b.addr.path);
+    } catch {
+      // gone already
+    }
   }
 }

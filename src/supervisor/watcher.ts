@@ -11,7 +11,6 @@
  * backoff and jitter, up to backoff_max. The watcher reacts to the exit itself (libuv's
  * SIGCHLD), not on a periodic check.
  */
-import type { StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { WatcherConfig } from '../config/types.js';
@@ -24,9 +23,9 @@ import { backoffDelay } from './backoff.js';
 import { pipeLines } from './output.js';
 import { ManagedProcess, assertNever, type ExitOutcome } from './process.js';
 import type { SocketSet } from './socket-set.js';
-import { substitute } from './substitute.js';
-import { NotifyChannel } from './notify.js';
 import { expandPorts, waitHttpOk } from './http-check.js';
+import { buildWorkerSpec } from './worker-spec.js';
+import type { NotifyChannel } from './notify.js';
 
 export type WatcherPhase = 'stopped' | 'running' | 'stopping' | 'fatal';
 
@@ -81,7 +80,13 @@ export interface WatcherHost {
 }
 
 interface Worker {
+  /** unique per spawn: during a rolling restart two workers share a wid */
+  id: number;
   wid: number;
+  /** being stopped on purpose (scale down, rollout): its exit is not a failure */
+  retiring: boolean;
+  /** resolved true when ready, false when it exits or its check times out */
+  readyWaiters: Array<(ok: boolean) => void>;
   proc: ManagedProcess;
   startedAt: number;
   ready: boolean;
@@ -94,8 +99,6 @@ interface Worker {
   lastWatchdog: number;
   timers: NodeJS.Timeout[];
 }
-
-const LISTEN_PID_SHIM = 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"';
 
 export function reasonOf(outcome: ExitOutcome): Exclude<ExitReason, 'stopped'> {
   switch (outcome.kind) {
@@ -124,10 +127,12 @@ function describe(outcome: ExitOutcome): Record<string, string | number> {
 }
 
 export class Watcher {
-  readonly config: WatcherConfig;
+  #config: WatcherConfig;
   readonly #host: WatcherHost;
   #phase: WatcherPhase = 'stopped';
+  /** by Worker.id */
   readonly #workers = new Map<number, Worker>();
+  #serial = 0;
   readonly #respawnTimers = new Map<number, NodeJS.Timeout>();
   #desired: number;
   #restarts = 0;
@@ -136,16 +141,20 @@ export class Watcher {
   #lastExit: WatcherStatus['lastExit'];
   #rollout: WatcherStatus['rollout'];
   readonly #exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
-  readonly #uid: number | undefined;
-  readonly #gid: number | undefined;
+  #uid: number | undefined;
+  #gid: number | undefined;
 
   constructor(config: WatcherConfig, host: WatcherHost) {
-    this.config = config;
+    this.#config = config;
     this.#host = host;
     this.#desired = config.singleton ? Math.min(1, config.numprocesses) : config.numprocesses;
     const ids = resolveIds(config);
     this.#uid = ids.uid;
     this.#gid = ids.gid;
+  }
+
+  get config(): WatcherConfig {
+    return this.#config;
   }
 
   get name(): string {
@@ -164,7 +173,7 @@ export class Watcher {
     this.#fatalReason = undefined;
     for (let wid = 1; wid <= this.#desired; wid++) {
       if (this.#phase !== 'running') return;
-      if (!this.#workers.has(wid)) this.#spawn(wid);
+      if (!this.#hasWid(wid)) this.#spawn(wid);
       if (this.config.warmup_delay > 0 && wid < this.#desired) await sleep(this.config.warmup_delay * 1000);
     }
   }
@@ -200,6 +209,93 @@ export class Watcher {
     return n;
   }
 
+  #hasWid(wid: number): boolean {
+    for (const w of this.#workers.values()) if (w.wid === wid && !w.retiring) return true;
+    return false;
+  }
+
+  /** Stop one worker on purpose: its exit is neither a failure nor followed by a respawn. */
+  #retire(w: Worker): Promise<unknown> {
+    w.retiring = true;
+    return w.proc.stop(this.config.stop_signal as NodeJS.Signals, this.config.graceful_timeout * 1000, this.config.stop_children);
+  }
+
+  /** Resolves true once `w` is ready, false if it exits or its check times out first. */
+  #waitReady(w: Worker): Promise<boolean> {
+    if (w.ready) return Promise.resolve(true);
+    if (w.readyFailed || this.#workers.get(w.id) !== w) return Promise.resolve(false);
+    return new Promise((resolve) => w.readyWaiters.push(resolve));
+  }
+
+  /** The number of workers this watcher keeps running. */
+  get desired(): number {
+    return this.#desired;
+  }
+
+  /**
+   * Set the number of workers. Running: missing wids are spawned at once, workers above
+   * `n` are stopped gracefully (highest wids first). Returns the new number.
+   */
+  async scale(n: number): Promise<number> {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`numprocesses must be an integer >= 0, got ${n}`);
+    this.#desired = this.config.singleton ? Math.min(1, n) : n;
+    if (this.#phase !== 'running') return this.#desired;
+    const extra = [...this.#workers.values()].filter((w) => w.wid > this.#desired && !w.retiring).sort((a, b) => b.wid - a.wid);
+    for (let wid = 1; wid <= this.#desired; wid++) if (!this.#hasWid(wid)) this.#spawn(wid);
+    this.#host.log.info('scaled', { watcher: this.name, numprocesses: this.#desired });
+    await Promise.all(extra.map((w) => this.#retire(w)));
+    return this.#desired;
+  }
+
+  /**
+   * Replace every worker, `maxSurge` at a time: start the new one, wait until it is ready,
+   * then stop the old one gracefully. If a new worker is not ready in time (or exits), it is
+   * stopped, the rollout ends there and the remaining old workers keep serving.
+   * Returns true when every worker was replaced.
+   */
+  async rollingRestart(maxSurge = 1): Promise<boolean> {
+    if (this.#phase !== 'running') {
+      await this.start();
+      return true;
+    }
+    const surge = Math.max(1, Math.floor(maxSurge));
+    const old = [...this.#workers.values()].filter((w) => !w.retiring).sort((a, b) => a.wid - b.wid);
+    const log = this.#host.log;
+    this.#rollout = { state: 'rolling', message: `replacing ${old.length} workers, ${surge} at a time`, at: this.#host.now() };
+    log.info('rolling restart', { watcher: this.name, workers: old.length, max_surge: surge });
+    for (let i = 0; i < old.length; i += surge) {
+      if (this.#phase !== 'running') return false;
+      const batch = old.slice(i, i + surge);
+      const fresh = batch.map((w) => {
+        // the old worker keeps its wid until it is gone; respawn logic must not refill it
+        w.retiring = true;
+        return this.#spawn(w.wid);
+      });
+      const ok = await Promise.all(fresh.map((w) => this.#waitReady(w)));
+      if (ok.includes(false)) {
+        const bad = fresh[ok.indexOf(false)] as Worker;
+        for (const w of batch) w.retiring = false;
+        await Promise.all(fresh.map((w) => this.#retire(w)));
+        const message = `new worker ${bad.wid} (pid ${bad.proc.pid}) did not become ready (${this.config.ready.kind}); ${old.length - i} old workers kept`;
+        this.#rollout = { state: 'failed', message, at: this.#host.now() };
+        log.error(`rolling restart stopped: ${message}`, { watcher: this.name });
+        return false;
+      }
+      await Promise.all(batch.map((w) => this.#retire(w)));
+    }
+    this.#rollout = { state: 'done', message: `replaced ${old.length} workers`, at: this.#host.now() };
+    log.info('rolling restart done', { watcher: this.name, workers: old.length });
+    return true;
+  }
+
+  /** Take a new config (a reload); the running workers keep theirs until restarted. */
+  updateConfig(config: WatcherConfig): void {
+    this.#config = config;
+    const ids = resolveIds(config);
+    this.#uid = ids.uid;
+    this.#gid = ids.gid;
+  }
+
   status(): WatcherStatus {
     return {
       name: this.name,
@@ -232,66 +328,24 @@ export class Watcher {
     return [...this.#workers.values()].map((w) => w.proc.pid).filter((p): p is number => p !== undefined);
   }
 
-  #spawn(wid: number): void {
+  #spawn(wid: number): Worker {
     const c = this.config;
     const host = this.#host;
-    const fds: number[] = [];
-    const owned: number[] = [];
-    const socketFds = new Map<string, number>();
-    c.sockets.forEach((name, i) => {
-      const { fd, own } = host.sockets.fdForWorker(name);
-      fds.push(fd);
-      if (own) owned.push(fd);
-      socketFds.set(name.toLowerCase(), 3 + i);
+    const { spec, ownedFds: owned, notify } = buildWorkerSpec(c, wid, {
+      sockets: host.sockets,
+      baseEnv: host.baseEnv,
+      cwd: host.cwd,
+      uid: this.#uid,
+      gid: this.#gid,
     });
-    const env: NodeJS.ProcessEnv = c.copy_env ? { ...host.baseEnv } : {};
-    Object.assign(env, c.env);
-    delete env.LISTEN_PID;
-    delete env.LISTEN_FDS;
-    delete env.LISTEN_FDNAMES;
-    env.RINGMASTER_WATCHER = c.name;
-    env.RINGMASTER_WID = String(wid);
-    if (c.sockets.length > 0) {
-      env.LISTEN_FDS = String(c.sockets.length);
-      env.LISTEN_FDNAMES = c.sockets.join(':');
-    }
-    const needsNotify = c.ready.kind === 'notify' || c.watchdog_sec > 0;
-    const notify = needsNotify ? NotifyChannel.create(`${c.name}.${wid}`) : undefined;
-    delete env.NOTIFY_SOCKET;
-    delete env.WATCHDOG_USEC;
-    delete env.WATCHDOG_PID;
-    if (notify) env.NOTIFY_SOCKET = notify.path;
-    if (c.watchdog_sec > 0) env.WATCHDOG_USEC = String(Math.round(c.watchdog_sec * 1e6));
-    const ctx = { wid, sockets: socketFds, env, options: c as unknown as Record<string, unknown> };
-    let argv = c.argv.map((a) => substitute(a, ctx));
-    if (c.shell) argv = ['/bin/sh', '-c', argv.join(' ')];
-    let file = c.executable ?? (argv[0] as string);
-    let args = argv.slice(1);
-    if (c.listen_pid) {
-      args = ['-c', LISTEN_PID_SHIM, argv[0] as string, ...(c.executable ? [c.executable, ...argv.slice(1)] : argv)];
-      file = '/bin/sh';
-    }
-    const out = c.output === 'inherit' ? (c.close_child_stdout ? 'ignore' : 'inherit') : 'pipe';
-    const err = c.output === 'inherit' ? (c.close_child_stderr ? 'ignore' : 'inherit') : 'pipe';
-    const stdio: StdioOptions = [c.close_child_stdin ? 'ignore' : 'inherit', out, err, ...fds];
-    const proc = new ManagedProcess(
-      {
-        file,
-        args,
-        env,
-        // relative to where ringmaster was started (the init itself has moved to /)
-        cwd: c.working_dir === undefined ? host.cwd : resolve(host.cwd, c.working_dir),
-        stdio,
-        uid: this.#uid,
-        gid: this.#gid,
-        ownGroup: true,
-      },
-      { own: host.own, disown: host.disown, now: host.now },
-      (outcome) => this.#onExit(wid, proc, outcome),
-    );
+    const id = ++this.#serial;
+    const proc = new ManagedProcess(spec, { own: host.own, disown: host.disown, now: host.now }, (outcome) => this.#onExit(id, outcome));
     const now = host.now();
     const worker: Worker = {
+      id,
       wid,
+      retiring: false,
+      readyWaiters: [],
       proc,
       startedAt: now,
       ready: false,
@@ -302,7 +356,7 @@ export class Watcher {
       lastWatchdog: now,
       timers: [],
     };
-    this.#workers.set(wid, worker);
+    this.#workers.set(id, worker);
     proc.start();
     if (proc.pid !== undefined) {
       this.#startReadiness(worker);
@@ -344,11 +398,13 @@ export class Watcher {
         if (proc.child?.stderr) pipeLines(proc.child.stderr, c.output, label, 'stderr');
       }
     }
+    return worker;
   }
 
   #markReady(w: Worker): void {
-    if (w.ready || this.#workers.get(w.wid) !== w) return;
+    if (w.ready || this.#workers.get(w.id) !== w) return;
     w.ready = true;
+    for (const r of w.readyWaiters.splice(0)) r(true);
     w.lastWatchdog = this.#host.now();
     this.#host.log.info('worker ready', { watcher: this.name, wid: w.wid, pid: w.proc.pid });
     this.#host.onReady?.(this, w.wid);
@@ -370,9 +426,9 @@ export class Watcher {
       case 'http': {
         const url = expandPorts(r.url, (name) => this.#host.sockets.get(name)?.port);
         const deadline = Date.now() + r.timeout * 1000;
-        void waitHttpOk(url, deadline, () => this.#workers.get(w.wid) !== w).then((ok) => {
+        void waitHttpOk(url, deadline, () => this.#workers.get(w.id) !== w).then((ok) => {
           if (ok) this.#markReady(w);
-          else if (this.#workers.get(w.wid) === w) this.#readyTimedOut(w);
+          else if (this.#workers.get(w.id) === w) this.#readyTimedOut(w);
         });
         break;
       }
@@ -384,6 +440,7 @@ export class Watcher {
 
   #readyTimedOut(w: Worker): void {
     w.readyFailed = true;
+    for (const r of w.readyWaiters.splice(0)) r(false);
     this.#host.log.warn('worker did not become ready in time', { watcher: this.name, wid: w.wid, pid: w.proc.pid, check: this.config.ready.kind });
   }
 
@@ -431,17 +488,19 @@ export class Watcher {
     }
   }
 
-  #onExit(wid: number, proc: ManagedProcess, outcome: ExitOutcome): void {
-    const w = this.#workers.get(wid);
-    if (w?.proc !== proc) return;
-    this.#workers.delete(wid);
+  #onExit(id: number, outcome: ExitOutcome): void {
+    const w = this.#workers.get(id);
+    if (!w) return;
+    this.#workers.delete(id);
+    const { wid, proc } = w;
     w.notify?.close();
     for (const t of w.timers) clearTimeout(t);
+    for (const r of w.readyWaiters.splice(0)) r(false);
     const host = this.#host;
     const c = this.config;
     const now = host.now();
     this.#lastExit = { wid, outcome, at: now };
-    if (this.#phase !== 'running') {
+    if (this.#phase !== 'running' || w.retiring) {
       this.#exits.stopped++;
       host.log.info('worker stopped', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
       return;
@@ -475,7 +534,7 @@ export class Watcher {
     }, host.random);
     const respawn = (): void => {
       this.#respawnTimers.delete(wid);
-      if (this.#phase !== 'running' || this.#workers.has(wid) || wid > this.#desired) return;
+      if (this.#phase !== 'running' || this.#hasWid(wid) || wid > this.#desired) return;
       this.#restarts++;
       this.#spawn(wid);
     };

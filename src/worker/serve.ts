@@ -8,10 +8,12 @@
  * - an app object: `.handler` or `.callback()` (Koa) giving a handler, or a Fastify-style
  *   instance with `.ready()` and `.server`.
  * Once listening it notifies READY=1. On SIGTERM/SIGINT it notifies STOPPING=1, stops
- * accepting, closes idle keep-alive connections, lets in-flight requests finish for up to
- * --grace seconds (default 10), then exits 0.
+ * accepting, answers what comes on open connections with `Connection: close`, closes the
+ * ones that stay idle, lets in-flight requests finish for up to --grace seconds (default
+ * 10), then exits 0.
  */
 import { createServer, Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -128,19 +130,29 @@ export async function serve(argv: readonly string[]): Promise<number> {
   await ready(`serving ${args.module} on ${where}`);
   startWatchdog();
   return new Promise((res) => {
+    let draining = false;
+    // While draining, every response closes its connection: a keep-alive client moves to
+    // another worker with its next request instead of losing it to a closed idle socket.
+    server.prependListener('request', (_req: IncomingMessage, resp: ServerResponse) => {
+      if (draining) resp.shouldKeepAlive = false;
+    });
     const stop = (): void => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
+      draining = true;
       void stopping();
-      const force = setTimeout(() => {
-        server.closeAllConnections();
-      }, args.graceMs);
+      // Stop accepting, but do not close idle keep-alive connections at once as
+      // http.Server.close() does: a request may be on its way on one of them. A connection
+      // still idle after a second of draining is closed; at the grace deadline, all are.
+      const idle = setInterval(() => server.closeIdleConnections(), 1_000);
+      const force = setTimeout(() => server.closeAllConnections(), args.graceMs);
+      idle.unref();
       force.unref();
-      server.close(() => {
+      net.Server.prototype.close.call(server, () => {
+        clearInterval(idle);
         clearTimeout(force);
         res(0);
       });
-      server.closeIdleConnections();
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -4,9 +4,10 @@
  * the namespace die with the unshare process, so nothing outlives a test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = `${ROOT}bin/ringmaster`;
@@ -14,6 +15,8 @@ export const FIXTURES = `${ROOT}fixtures/`;
 
 export interface Started {
   proc: ChildProcess;
+  /** the control socket this ringmaster was given (RINGMASTER_CONTROL_SOCKET) */
+  controlSocket: string;
   stdout(): string;
   stderr(): string;
   /** resolves when `predicate(stdout)` holds, rejects after `ms` */
@@ -60,11 +63,17 @@ export function startRingmaster(args: readonly string[], opts: StartOptions = {}
   return startProcess([process.execPath, BIN, ...args], opts);
 }
 
+let controlSeq = 0;
+
 export function startProcess(argv: readonly string[], opts: StartOptions = {}): Started {
   const pid1 = opts.pid1 ?? true;
+  // Each ringmaster of the tests gets a control socket of its own: tests run in parallel.
+  const env = { ...(opts.env ?? process.env) };
+  const ownControl = env.RINGMASTER_CONTROL_SOCKET === undefined;
+  if (ownControl) env.RINGMASTER_CONTROL_SOCKET = `${tmpdir()}/rm-test-ctl-${process.pid}-${++controlSeq}.sock`;
   const full = pid1 ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...argv] : [...argv];
   const proc = spawn(full[0] as string, full.slice(1), {
-    env: opts.env ?? process.env,
+    env,
     cwd: opts.cwd ?? ROOT,
     stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
   });
@@ -79,6 +88,7 @@ export function startProcess(argv: readonly string[], opts: StartOptions = {}): 
   });
   const started: Started = {
     proc,
+    controlSocket: env.RINGMASTER_CONTROL_SOCKET as string,
     stdout: () => out,
     stderr: () => err,
     waitStdout: (p, ms = 10_000) => until(() => (p(out) ? out : undefined), ms, () => `stdout condition; stdout=${JSON.stringify(out)} stderr=${JSON.stringify(err)}`),
@@ -111,6 +121,8 @@ export function startProcess(argv: readonly string[], opts: StartOptions = {}): 
         proc.kill('SIGKILL');
         await exitP;
       }
+      // a ringmaster killed outright leaves its control socket file behind
+      if (ownControl) rmSync(env.RINGMASTER_CONTROL_SOCKET as string, { force: true });
     },
   };
   return started;

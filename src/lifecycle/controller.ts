@@ -1,0 +1,62 @@
+/**
+ * The Controller that `ringmaster ctl` (through the control socket) and the init's own
+ * signals (SIGTTIN/SIGTTOU) use: commands on the arbiter's watchers, by name.
+ */
+import { parseSignal } from '../sys/signals.js';
+import type { Arbiter } from '../supervisor/arbiter.js';
+import type { Watcher } from '../supervisor/watcher.js';
+import { ControlError, type Controller, type InitSnapshot, type RollingOptions } from './api.js';
+
+export interface ControllerHost {
+  arbiter: Arbiter;
+  snapshot(): InitSnapshot;
+  reload(): Promise<string>;
+  quit(): void;
+}
+
+export function createController(host: ControllerHost): Controller {
+  const find = (name: string): Watcher => {
+    const w = host.arbiter.get(name);
+    if (w) return w;
+    const names = host.arbiter.watchers.map((x) => x.name);
+    throw new ControlError(
+      'RM_CTL_UNKNOWN_WATCHER',
+      `unknown watcher "${name}": ${names.length === 0 ? 'there are no watchers' : `the watchers are ${names.join(', ')}`}`,
+    );
+  };
+  const count = (n: number, what: string): number => {
+    if (!Number.isInteger(n) || n < 0) throw new ControlError('RM_CTL_BAD_NUMBER', `${what} must be an integer >= 0, got ${n}`);
+    return n;
+  };
+  return {
+    snapshot: () => host.snapshot(),
+    start: async (name) => {
+      await find(name).start();
+    },
+    stop: async (name) => {
+      await find(name).stop();
+    },
+    restart: async (name, options: { rolling?: boolean } & RollingOptions = {}) => {
+      const w = find(name);
+      if (options.rolling) {
+        const ok = await w.rollingRestart(options.maxSurge ?? 1);
+        if (!ok) throw new ControlError('RM_CTL_ROLLOUT_FAILED', w.status().rollout?.message ?? 'rolling restart failed');
+        return;
+      }
+      await w.stop();
+      await w.start();
+    },
+    scale: async (name, n) => find(name).scale(count(n, 'the number of processes')),
+    incr: async (name, delta) => {
+      const w = find(name);
+      return w.scale(count(w.desired + delta, 'the number of processes'));
+    },
+    signal: async (name, sig) => {
+      const s = parseSignal(sig);
+      if (!s) throw new ControlError('RM_CTL_BAD_SIGNAL', `unknown signal "${sig}" (use a name like TERM or SIGHUP, or a number)`);
+      return find(name).signal(s.name as NodeJS.Signals);
+    },
+    reload: () => host.reload(),
+    quit: async () => host.quit(),
+  };
+}

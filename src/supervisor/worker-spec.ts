@@ -1,0 +1,85 @@
+/**
+ * What one worker of a watcher is spawned with: its argv after substitution, its
+ * environment (LISTEN_FDS, RINGMASTER_WID, NOTIFY_SOCKET...), its stdio with the sockets
+ * at fds 3, 4, ..., its directory and ids.
+ */
+import type { StdioOptions } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { WatcherConfig } from '../config/types.js';
+import { NotifyChannel } from './notify.js';
+import type { SpawnSpec } from './process.js';
+import type { SocketSet } from './socket-set.js';
+import { substitute } from './substitute.js';
+
+const LISTEN_PID_SHIM = 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"';
+
+export interface WorkerSpec {
+  spec: SpawnSpec;
+  /** per-worker SO_REUSEPORT fds: the init closes its copies once the worker is spawned */
+  ownedFds: number[];
+  /** the worker's NOTIFY_SOCKET, when readiness or the watchdog needs one */
+  notify: NotifyChannel | undefined;
+}
+
+export interface SpecContext {
+  sockets: SocketSet;
+  baseEnv: NodeJS.ProcessEnv;
+  /** where ringmaster was started: the default, and the base of a relative, working_dir */
+  cwd: string;
+  uid: number | undefined;
+  gid: number | undefined;
+}
+
+export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): WorkerSpec {
+  const fds: number[] = [];
+  const ownedFds: number[] = [];
+  const socketFds = new Map<string, number>();
+  c.sockets.forEach((name, i) => {
+    const { fd, own } = x.sockets.fdForWorker(name);
+    fds.push(fd);
+    if (own) ownedFds.push(fd);
+    socketFds.set(name.toLowerCase(), 3 + i);
+  });
+  const env: NodeJS.ProcessEnv = c.copy_env ? { ...x.baseEnv } : {};
+  Object.assign(env, c.env);
+  for (const k of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[k];
+  env.RINGMASTER_WATCHER = c.name;
+  env.RINGMASTER_WID = String(wid);
+  if (c.sockets.length > 0) {
+    env.LISTEN_FDS = String(c.sockets.length);
+    env.LISTEN_FDNAMES = c.sockets.join(':');
+  }
+  const needsNotify = c.ready.kind === 'notify' || c.watchdog_sec > 0;
+  const notify = needsNotify ? NotifyChannel.create(`${c.name}.${wid}`) : undefined;
+  if (notify) env.NOTIFY_SOCKET = notify.path;
+  if (c.watchdog_sec > 0) env.WATCHDOG_USEC = String(Math.round(c.watchdog_sec * 1e6));
+  const ctx = { wid, sockets: socketFds, env, options: c as unknown as Record<string, unknown> };
+  let argv = c.argv.map((a) => substitute(a, ctx));
+  if (c.shell) argv = ['/bin/sh', '-c', argv.join(' ')];
+  let file = c.executable ?? (argv[0] as string);
+  let args = argv.slice(1);
+  if (c.listen_pid) {
+    // LISTEN_PID must be the worker's own pid, known only after the fork: a shell sets it
+    // and execs the command, keeping the pid.
+    args = ['-c', LISTEN_PID_SHIM, argv[0] as string, ...(c.executable ? [c.executable, ...argv.slice(1)] : argv)];
+    file = '/bin/sh';
+  }
+  const out = c.output === 'inherit' ? (c.close_child_stdout ? 'ignore' : 'inherit') : 'pipe';
+  const err = c.output === 'inherit' ? (c.close_child_stderr ? 'ignore' : 'inherit') : 'pipe';
+  const stdio: StdioOptions = [c.close_child_stdin ? 'ignore' : 'inherit', out, err, ...fds];
+  return {
+    spec: {
+      file,
+      args,
+      env,
+      // relative to where ringmaster was started (the init itself has moved to /)
+      cwd: c.working_dir === undefined ? x.cwd : resolve(x.cwd, c.working_dir),
+      stdio,
+      uid: x.uid,
+      gid: x.gid,
+      ownGroup: true,
+    },
+    ownedFds,
+    notify,
+  };
+}

@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRingmaster, FIXTURES, sleep } from '../helpers/run.js';
+import { tempDir } from '../helpers/config.js';
+import { ctl } from '../helpers/ctl.js';
+
+const CFG = `watchers:
+  web:
+    cmd: node ${FIXTURES}sigworker.mjs
+    numprocesses: 2
+  other:
+    cmd: sleep 60
+    priority: -1
+`;
+
+async function up() {
+  const t = tempDir();
+  const rm = startRingmaster(['-c', t.write('c.yaml', CFG)]);
+  await rm.waitStderr((s) => s.includes('all watchers started'));
+  await rm.waitStdout((s) => (s.match(/ up/g) ?? []).length >= 2);
+  return { t, rm };
+}
+
+interface Snap {
+  phase: string;
+  watchers: Array<{ name: string; desired: number; running: number; phase: string; workers: Array<{ pid: number; wid: number }> }>;
+}
+async function status(rm: Parameters<typeof ctl>[0]): Promise<Snap> {
+  const r = await ctl(rm, ['status', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Snap;
+}
+const watcher = (s: Snap, name: string) => s.watchers.find((w) => w.name === name) as Snap['watchers'][number];
+
+test('ctl: status, scale, incr/decr, stop/start, signal, restart, errors, quit', async () => {
+  const { t, rm } = await up();
+  try {
+    let s = await status(rm);
+    assert.equal(s.phase, 'running');
+    assert.equal(watcher(s, 'web').running, 2);
+    const table = await ctl(rm, ['status']);
+    assert.match(table.stdout, /web\s+running\s+2\/2/);
+
+    assert.equal((await ctl(rm, ['scale', 'web', '3'])).code, 0);
+    s = await status(rm);
+    assert.equal(watcher(s, 'web').desired, 3);
+    assert.equal(watcher(s, 'web').running, 3);
+    assert.equal((await ctl(rm, ['decr', 'web'])).code, 0);
+    assert.equal((await ctl(rm, ['decr', 'web'])).code, 0);
+    assert.equal((await ctl(rm, ['incr', 'web'])).code, 0);
+    s = await status(rm);
+    assert.equal(watcher(s, 'web').desired, 2);
+
+    assert.equal((await ctl(rm, ['stop', 'other'])).code, 0);
+    assert.equal(watcher(await status(rm), 'other').phase, 'stopped');
+    assert.equal((await ctl(rm, ['start', 'other'])).code, 0);
+    assert.equal(watcher(await status(rm), 'other').running, 1);
+
+    assert.equal((await ctl(rm, ['signal', 'web', 'USR2'])).code, 0);
+    await rm.waitStdout((o) => (o.match(/SIGUSR2/g) ?? []).length >= 2);
+
+    const before = watcher(await status(rm), 'web').workers.map((w) => w.pid);
+    assert.equal((await ctl(rm, ['restart', 'web'])).code, 0);
+    const after = watcher(await status(rm), 'web').workers.map((w) => w.pid);
+    assert.equal(after.length, 2);
+    assert.ok(after.every((p) => !before.includes(p)), 'restart kept old workers');
+
+    const bad = await ctl(rm, ['scale', 'wbe', '2']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr + bad.stdout, /unknown watcher "wbe": the watchers are web, other/);
+    assert.equal((await ctl(rm, ['frobnicate'])).code, 64);
+
+    assert.equal((await ctl(rm, ['quit'])).code, 0);
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('SIGTTIN and SIGTTOU scale the first watcher up and down', async () => {
+  const { t, rm } = await up();
+  try {
+    const init = await rm.initPid();
+    process.kill(init, 'SIGTTIN');
+    await rm.waitStderr((s) => s.includes('scaled watcher=web numprocesses=3'));
+    await rm.waitStdout((s) => (s.match(/ up/g) ?? []).length >= 3);
+    process.kill(init, 'SIGTTOU');
+    await rm.waitStderr((s) => s.includes('scaled watcher=web numprocesses=2'));
+    await sleep(300);
+    assert.equal(watcher(await status(rm), 'web').running, 2);
+    process.kill(init, 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('ctl cannot reach a ringmaster: exit 69 and where it looked', async () => {
+  const r = await ctl({ controlSocket: '/nonexistent/ctl.sock' } as Parameters<typeof ctl>[0], ['status']);
+  assert.equal(r.code, 69);
+  assert.match(r.stderr, /\/nonexistent\/ctl\.sock/);
+});

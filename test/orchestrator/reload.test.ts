@@ -1,0 +1,156 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { startRingmaster, FIXTURES, sleep, type Started } from '../helpers/run.js';
+import { tempDir } from '../helpers/config.js';
+import { ctl } from '../helpers/ctl.js';
+import { get } from '../helpers/http.js';
+import { planReload } from '../../src/lifecycle/reload.js';
+import { parseConfigText } from '../../src/config/index.js';
+
+const W = `node ${FIXTURES}worker-http.mjs $(circus.sockets.web)`;
+
+interface Snap {
+  watchers: Array<{ name: string; desired: number; workers: Array<{ pid: number }> }>;
+  sockets: Array<{ name: string; port: number }>;
+  reloads: { success: number; failure: number; lastError?: string };
+}
+async function snap(rm: Started): Promise<Snap> {
+  const r = await ctl(rm, ['status', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Snap;
+}
+const pids = (s: Snap, name: string): number[] => (s.watchers.find((w) => w.name === name)?.workers ?? []).map((w) => w.pid).sort();
+
+function yaml(opts: { webN?: number; webEnv?: string; extra?: string; port?: number } = {}): string {
+  return `sockets:
+  web:
+    host: 127.0.0.1
+    port: ${opts.port ?? 0}
+watchers:
+  web:
+    cmd: ${W}
+    use_sockets: true
+    numprocesses: ${opts.webN ?? 2}
+    ready: {http: "http://127.0.0.1:$(circus.sockets.web.port)/", timeout: 10}
+    env:
+      VERSION: "${opts.webEnv ?? '1'}"
+  steady:
+    cmd: sleep 60
+${opts.extra ?? ''}`;
+}
+
+test('reload plan: scale vs restart vs untouched, sockets kept or changed', () => {
+  const env = { PATH: '/bin' };
+  const a = parseConfigText(yaml(), { file: 'a.yaml', env });
+  assert.equal(planReload(a, parseConfigText(yaml(), { file: 'a.yaml', env })).watchersRestarted.length, 0);
+  const scaled = planReload(a, parseConfigText(yaml({ webN: 4 }), { file: 'a.yaml', env }));
+  assert.deepEqual(scaled.watchersScaled, [{ name: 'web', numprocesses: 4 }]);
+  assert.deepEqual(scaled.watchersRestarted, []);
+  const changed = planReload(a, parseConfigText(yaml({ webEnv: '2', extra: '  new:\n    cmd: sleep 1\n' }), { file: 'a.yaml', env }));
+  assert.deepEqual(changed.watchersRestarted.map((w) => w.name), ['web']);
+  assert.deepEqual(changed.watchersAdded.map((w) => w.name), ['new']);
+  const sock = planReload(a, parseConfigText(yaml({ port: 12345 }), { file: 'a.yaml', env }));
+  assert.deepEqual(sock.socketsChanged.map((s) => s.name), ['web']);
+  assert.deepEqual(sock.watchersRestarted.map((w) => w.name), ['web'], 'a watcher on a changed socket restarts');
+});
+
+test('reload: scale without restart, rolling restart of a changed watcher, unchanged one and socket untouched', async () => {
+  const t = tempDir();
+  const path = t.write('r.yaml', yaml());
+  const rm = startRingmaster(['-c', path]);
+  try {
+    await rm.waitStderr((s) => (s.match(/worker ready watcher=web/g) ?? []).length >= 2);
+    const s0 = await snap(rm);
+    const port = s0.sockets[0]?.port;
+    writeFileSync(path, yaml({ webN: 3 }));
+    const r1 = await ctl(rm, ['reload']);
+    assert.equal(r1.code, 0, r1.stderr);
+    const s1 = await snap(rm);
+    assert.equal(pids(s1, 'web').length, 3);
+    for (const p of pids(s0, 'web')) assert.ok(pids(s1, 'web').includes(p), 'scaling restarted a worker');
+    assert.deepEqual(pids(s1, 'steady'), pids(s0, 'steady'));
+
+    writeFileSync(path, yaml({ webN: 3, webEnv: '2', extra: '  added:\n    cmd: sleep 60\n' }));
+    process.kill(await rm.initPid(), 'SIGHUP');
+    await rm.waitStderr((s) => s.includes('reload done'), 30_000);
+    const s2 = await snap(rm);
+    assert.equal(pids(s2, 'web').length, 3);
+    for (const p of pids(s1, 'web')) assert.ok(!pids(s2, 'web').includes(p), 'changed watcher kept an old worker');
+    assert.deepEqual(pids(s2, 'steady'), pids(s0, 'steady'), 'unchanged watcher was touched');
+    assert.equal(pids(s2, 'added').length, 1);
+    assert.equal(s2.sockets[0]?.port, port, 'the unchanged socket moved');
+    assert.equal((await get(`http://127.0.0.1:${port}/`)).status, 200);
+    // ctl and SIGHUP asked for two; the directory watch may have run one of them first
+    assert.ok(s2.reloads.success >= 2);
+
+    writeFileSync(path, yaml({ webN: 3, webEnv: '2' }));
+    assert.equal((await ctl(rm, ['reload'])).code, 0);
+    assert.equal(pids(await snap(rm), 'added').length, 0, 'removed watcher still runs');
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('a failed reload changes nothing: invalid config, then a port that cannot be bound', async () => {
+  const t = tempDir();
+  const path = t.write('r.yaml', yaml());
+  const rm = startRingmaster(['-c', path]);
+  const busy = createServer().listen(0, '127.0.0.1');
+  await once(busy, 'listening');
+  const busyPort = (busy.address() as { port: number }).port;
+  try {
+    await rm.waitStderr((s) => (s.match(/worker ready watcher=web/g) ?? []).length >= 2);
+    const s0 = await snap(rm);
+    writeFileSync(path, yaml().replace('numprocesses: 2', 'numprocesses: lots'));
+    const r = await ctl(rm, ['reload']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr + r.stdout, /numprocesses must be an integer/);
+    assert.match(rm.stderr(), /reload failed, the running configuration is unchanged/);
+    writeFileSync(path, yaml({ webN: 3, extra: `  more:\n    cmd: sleep 60\n` }).replace('sockets:\n', `sockets:\n  busy:\n    host: 127.0.0.1\n    port: ${busyPort}\n`));
+    const r2 = await ctl(rm, ['reload']);
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr + r2.stdout, /EADDRINUSE/);
+    const s1 = await snap(rm);
+    assert.deepEqual(pids(s1, 'web'), pids(s0, 'web'));
+    assert.equal(pids(s1, 'more').length, 0);
+    assert.ok(s1.reloads.failure >= 2);
+    assert.match(s1.reloads.lastError ?? '', /EADDRINUSE/);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    busy.close();
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('a ConfigMap-style ..data symlink swap triggers a reload', async () => {
+  const t = tempDir();
+  // the layout kubelet makes: dir/..data -> ..2026_01; dir/ringmaster.yaml -> ..data/ringmaster.yaml
+  mkdirSync(`${t.dir}/..v1`);
+  writeFileSync(`${t.dir}/..v1/ringmaster.yaml`, yaml());
+  symlinkSync('..v1', `${t.dir}/..data`);
+  symlinkSync('..data/ringmaster.yaml', `${t.dir}/ringmaster.yaml`);
+  const rm = startRingmaster(['-c', t.dir]);
+  try {
+    await rm.waitStderr((s) => (s.match(/worker ready watcher=web/g) ?? []).length >= 2);
+    mkdirSync(`${t.dir}/..v2`);
+    writeFileSync(`${t.dir}/..v2/ringmaster.yaml`, yaml({ webN: 3 }));
+    symlinkSync('..v2', `${t.dir}/..data_tmp`);
+    renameSync(`${t.dir}/..data_tmp`, `${t.dir}/..data`);
+    await rm.waitStderr((s) => s.includes('configuration changed on disk') && s.includes('reload done'), 15_000);
+    await sleep(200);
+    assert.equal(pids(await snap(rm), 'web').length, 3);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
