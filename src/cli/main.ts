@@ -142,6 +142,7 @@ async function loadConfigFor(o: RunOptions, required: boolean): Promise<Config |
 const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   check: async (argv) => (await import('./check.js')).check(argv),
   ctl: async (argv) => (await import('./ctl.js')).ctl(argv),
+  probe: async (argv) => (await import('./probe.js')).probe(argv),
   schema: async () => (await import('./check.js')).printSchema(),
 };
 

@@ -54,7 +54,6 @@ export const DEFAULT_FORWARD_SIGNALS: readonly string[] = [
   'SIGCONT',
   'SIGTSTP',
   'SIGIO',
-  'SIGPROF',
   'SIGVTALRM',
   'SIGXCPU',
   'SIGXFSZ',

@@ -331,7 +331,9 @@ export class ConfigInit {
       if (w.phase === 'running' && !(await w.rollingRestart())) {
         w.updateConfig(before);
         log.error('reload: the new workers did not become ready; the watcher keeps its old configuration', { watcher: wc.name });
+        continue;
       }
+      if (w.desired !== wc.numprocesses) await w.scale(wc.numprocesses);
     }
     for (const { name, numprocesses } of plan.watchersScaled) await arbiter.get(name)?.scale(numprocesses);
     // 4. Sockets nobody uses any more.

@@ -118,6 +118,16 @@ export function startProcess(argv: readonly string[], opts: StartOptions = {}): 
     },
     close: async () => {
       if (!exited) {
+        // SIGKILL to a namespace's init ends the whole namespace. unshare --kill-child would
+        // too, but that parent-death signal is cleared when the init changes its uid.
+        const init = pid1 ? childrenOf(proc.pid as number)[0] : undefined;
+        if (init !== undefined) {
+          try {
+            process.kill(init, 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
         proc.kill('SIGKILL');
         await exitP;
       }
