@@ -19,7 +19,7 @@ FROM ${NODE_IMAGE} AS build
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 WORKDIR /src
 COPY package.json package-lock.json ./
-# --omit=peer: the build needs no peer dependencies of the dev tools (aws-cdk-lib, for helm).
+# --omit=peer: no peer dependency of a dev tool is needed to build.
 # --ignore-scripts: koffi's native code comes prebuilt in @koromix/koffi-<platform>.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=peer --ignore-scripts
