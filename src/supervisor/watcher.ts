@@ -445,18 +445,24 @@ export class Watcher {
   }
 
   #pollTimer: NodeJS.Timeout | undefined;
+  #pollInterval = Infinity;
 
   /**
    * Drain the notify channels: every 10 ms while a worker is waiting for READY=1, else at
    * a quarter of watchdog_sec (at most every second) to see WATCHDOG=1 and STATUS=.
    */
   #schedulePoll(): void {
-    if (this.#pollTimer) return;
     const workers = [...this.#workers.values()].filter((w) => w.notify);
     if (workers.length === 0) return;
     const waiting = workers.some((w) => !w.ready && !w.readyFailed && this.config.ready.kind === 'notify');
     const wd = this.config.watchdog_sec;
     const interval = waiting ? 10 : wd > 0 ? Math.max(50, Math.min(1_000, (wd * 1000) / 4)) : 1_000;
+    // A new worker waiting for READY=1 must not wait out the slow timer already pending.
+    if (this.#pollTimer) {
+      if (interval >= this.#pollInterval) return;
+      clearTimeout(this.#pollTimer);
+    }
+    this.#pollInterval = interval;
     this.#pollTimer = setTimeout(() => {
       this.#pollTimer = undefined;
       this.#poll();
