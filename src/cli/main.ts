@@ -9,7 +9,8 @@ import { createLogger, verbosityFromEnv, LEVELS, type Logger, type LogFormat } f
 import { parseRunArgs, USAGE, type RunOptions } from './args.js';
 import { version } from './version.js';
 import type { Config } from '../config/types.js';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { resolve } from 'node:path';
 
 // Taken before anything of ours opens a file: what is open now beyond Node's own came from outside.
@@ -50,6 +51,23 @@ function leaveCwd(): void {
   } catch {
     // no permission on /: harmless
   }
+}
+
+/**
+ * With a terminal on stdin and the session ours (docker run -it, kubectl run -it), the child
+ * takes the terminal over (see CommandInit). Not when we merely run inside someone else's
+ * session, such as a developer's shell: taking its terminal away would break it.
+ */
+async function ttyHandoff(): Promise<{ release(): void; setsid: string } | undefined> {
+  if (!isatty(0)) return undefined;
+  const libc = await import('../sys/libc.js');
+  try {
+    if (libc.getsid(0) !== process.pid) return undefined;
+  } catch {
+    return undefined;
+  }
+  const setsid = ['/usr/bin/setsid', '/bin/setsid'].find((p) => existsSync(p));
+  return setsid ? { release: () => libc.releaseControllingTerminal(0), setsid } : undefined;
 }
 
 async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
@@ -99,6 +117,7 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
     fdMap,
     env,
     cwd: process.cwd(),
+    ttyHandoff: await ttyHandoff(),
   });
   const done = init.run();
   await closeInherited(log, INHERITED_AT_START);

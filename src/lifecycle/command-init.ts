@@ -27,6 +27,13 @@ export interface CommandOptions {
   fdMap: ReadonlyArray<readonly [number, number]>;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Hand our terminal to the child: give it up (TIOCNOTTY), then start the command through
+   * `setsid --ctty`, so it leads a session of its own with the terminal as its controlling
+   * terminal and its process group in the foreground (an interactive shell gets job
+   * control). Given when stdin is a terminal and we lead the session (docker run -it).
+   */
+  ttyHandoff?: { release(): void; setsid: string };
 }
 
 type State =
@@ -87,19 +94,31 @@ export class CommandInit {
     const [file, ...args] = this.#opts.command;
     if (file === undefined) throw new Error('CommandInit.run() without a command');
     const log = this.#rt.log;
+    const tty = this.#opts.ttyHandoff;
     const child = new ManagedProcess(
       {
-        file,
-        args,
+        file: tty ? tty.setsid : file,
+        args: tty ? ['--ctty', '--', file, ...args] : args,
         env: this.#opts.env,
         cwd: this.#opts.cwd,
         stdio: stdioWithFds(this.#opts.fdMap),
         ownGroup: true,
+        detached: !tty,
       },
       { own: (p) => this.#rt.reaper.own(p), disown: (p) => this.#rt.reaper.disown(p), now: Date.now },
     );
     this.#child = child;
     this.#rt.start((signal) => this.#onSignal(signal));
+    if (tty) {
+      // Our listeners are in place: the SIGHUP and SIGCONT the kernel sends to the foreground
+      // group when a session leader gives up its terminal are ours, not the child's.
+      try {
+        tty.release();
+        this.#dropHandoffUntil = Date.now() + 250;
+      } catch (err) {
+        log.warn('could not hand the terminal to the child', { error: (err as Error).message });
+      }
+    }
     child.start();
     if (child.pid !== undefined) {
       log.debug('child started', { pid: child.pid, command: file });
@@ -125,9 +144,17 @@ export class CommandInit {
     return exitCodeOf(outcome, this.#opts.remapExit);
   }
 
+  #dropHandoffUntil = 0;
+  readonly #dropped = new Set<NodeJS.Signals>();
+
   #onSignal(signal: NodeJS.Signals): void {
     const s = this.#state;
     const log = this.#rt.log;
+    if ((signal === 'SIGHUP' || signal === 'SIGCONT') && Date.now() < this.#dropHandoffUntil && !this.#dropped.has(signal)) {
+      this.#dropped.add(signal);
+      log.debug('dropped the terminal hand-off signal', { signal });
+      return;
+    }
     switch (s.kind) {
       case 'running':
       case 'stopping':

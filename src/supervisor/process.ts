@@ -39,6 +39,11 @@ export interface SpawnSpec {
    * @default true
    */
   ownGroup?: boolean;
+  /**
+   * Spawn detached (setsid in libuv). Defaults to ownGroup; false when the command makes
+   * its own session (`setsid --ctty` to take over a terminal).
+   */
+  detached?: boolean;
 }
 
 /** What a managed process needs from the init: the reaper's ownership register, a clock. */
@@ -111,7 +116,7 @@ export class ManagedProcess {
       env: s.env,
       cwd: s.cwd,
       stdio: s.stdio,
-      detached: this.ownGroup,
+      detached: s.detached ?? this.ownGroup,
       uid: s.uid,
       gid: s.gid,
     });

@@ -28,6 +28,7 @@ export interface Libc {
   prlimit: Fn;
   recv: Fn;
   sendto: Fn;
+  ioctl: Fn;
 }
 
 let loaded: Libc | undefined;
@@ -55,6 +56,8 @@ export function libc(): Libc {
     prlimit: lib.func('int prlimit(int pid, int resource, void *newLimit, void *oldLimit)'),
     recv: lib.func('intptr_t recv(int fd, void *buf, uintptr_t len, int flags)'),
     sendto: lib.func('intptr_t sendto(int fd, void *buf, uintptr_t len, int flags, void *addr, uint32_t addrlen)'),
+    // ioctl is variadic; TIOCNOTTY takes no argument, an unsigned long in a register is harmless.
+    ioctl: lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)'),
   };
   return loaded;
 }

@@ -146,3 +146,13 @@ export function setRlimit(pid: number, resource: number, value: number | null): 
   b.writeBigUInt64LE(v, 8);
   if (libc().prlimit(pid, resource, b, null) < 0) fail('prlimit', `${pid} ${resource}`);
 }
+
+const TIOCNOTTY = 0x5422;
+
+/**
+ * Give up our controlling terminal (fd must be that terminal). When we are the session
+ * leader, the kernel then sends SIGHUP and SIGCONT to the terminal's foreground process group.
+ */
+export function releaseControllingTerminal(fd = 0): void {
+  if (libc().ioctl(fd, TIOCNOTTY, 0) < 0) fail('ioctl', 'TIOCNOTTY');
+}
