@@ -75,4 +75,5 @@ export const WATCHER_DEFAULTS: Readonly<Omit<WatcherConfig, 'name' | 'argv' | 'c
   listen_pid: false,
   ready: { kind: 'none' },
   watchdog_sec: 0,
+  max_surge: 1,
 };

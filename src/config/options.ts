@@ -26,7 +26,7 @@
  *   prefix`, `StdoutStream` is what `inherit` does anyway; file streams are warned about
  *   (ringmaster writes no log files) as are the other `*_stream.*` keys.
  * - ours: `sockets`, `env` (also `K=V, K2=V2` in INI), `backoff_*`, `output`,
- *   `forward_signals`, `exit_on`, `listen_pid`, `ready`, `watchdog_sec`.
+ *   `forward_signals`, `exit_on`, `listen_pid`, `ready`, `watchdog_sec`, `max_surge`.
  * - warned and ignored: `on_demand`, `check_flapping`, `send_hup`, `copy_path`,
  *   `virtualenv`, `virtualenv_py_ver`, `stdin_socket`, and the free-form `hooks.*`,
  *   `flapping.*` keys.
@@ -208,6 +208,12 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     description: 'When a worker counts as ready: none, notify (sd_notify READY=1), an HTTP check, or a delay.',
   },
   watchdog_sec: seconds('Kill a worker that sends no WATCHDOG=1 for this many seconds; 0 = off.'),
+  max_surge: {
+    type: 'int',
+    minimum: 1,
+    expect: 'an integer >= 1',
+    description: 'Rolling restarts: how many new workers may start before old ones stop. Default 1.',
+  },
   on_demand: ign('workers start at once; ignored'),
   check_flapping: ign(FLAPPING),
   send_hup: ign('a reload restarts the workers; ignored'),

@@ -153,6 +153,8 @@ export interface WatcherConfig {
   ready: ReadyCheck;
   /** Kill a worker that stops sending WATCHDOG=1 for this many seconds; 0 = off. */
   watchdog_sec: number;
+  /** Rolling restarts: new workers started before old ones are stopped. @default 1 */
+  max_surge: number;
 }
 
 export interface Config {

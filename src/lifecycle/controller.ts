@@ -39,7 +39,7 @@ export function createController(host: ControllerHost): Controller {
     restart: async (name, options: { rolling?: boolean } & RollingOptions = {}) => {
       const w = find(name);
       if (options.rolling) {
-        const ok = await w.rollingRestart(options.maxSurge ?? 1);
+        const ok = await w.rollingRestart(options.maxSurge ?? w.config.max_surge);
         if (!ok) throw new ControlError('RM_CTL_ROLLOUT_FAILED', w.status().rollout?.message ?? 'rolling restart failed');
         return;
       }

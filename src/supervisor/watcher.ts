@@ -253,7 +253,7 @@ export class Watcher {
    * stopped, the rollout ends there and the remaining old workers keep serving.
    * Returns true when every worker was replaced.
    */
-  async rollingRestart(maxSurge = 1): Promise<boolean> {
+  async rollingRestart(maxSurge = this.config.max_surge): Promise<boolean> {
     if (this.#phase !== 'running') {
       await this.start();
       return true;
