@@ -13,9 +13,8 @@
  * draining: the child has exited; its descendants get SIGTERM, then SIGKILL at the deadline.
  */
 import type { StdioOptions } from 'node:child_process';
-import { EXIT } from '../errors/codes.js';
 import { signalNumber } from '../sys/signals.js';
-import { ManagedProcess, assertNever, type ExitOutcome } from '../supervisor/process.js';
+import { ManagedProcess, assertNever, exitCodeOf, type ExitOutcome } from '../supervisor/process.js';
 import type { InitRuntime } from './runtime.js';
 
 export interface CommandOptions {
@@ -44,24 +43,7 @@ type State =
 
 const SHUTDOWN_SIGNALS = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGQUIT']);
 
-/** The exit code for a child outcome: its code, 128+signal, 127/126 when it could not run. */
-export function exitCodeOf(outcome: ExitOutcome, remap: ReadonlySet<number> = new Set()): number {
-  let code: number;
-  switch (outcome.kind) {
-    case 'exited':
-      code = outcome.code;
-      break;
-    case 'signaled':
-      code = (128 + outcome.number) % 256;
-      break;
-    case 'spawn-failed':
-      code = outcome.code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.NOT_EXECUTABLE;
-      break;
-    default:
-      return assertNever(outcome);
-  }
-  return remap.has(code) ? 0 : code;
-}
+export { exitCodeOf };
 
 /** Build a stdio array that places each init fd at its number in the child. */
 export function stdioWithFds(fdMap: ReadonlyArray<readonly [number, number]>): StdioOptions {

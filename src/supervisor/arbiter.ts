@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import type { ExitOutcome } from './process.js';
+import { exitCodeOf } from './process.js';
 import type { SocketSet } from './socket-set.js';
 import { Watcher, type WatcherStatus } from './watcher.js';
 
@@ -30,17 +30,6 @@ export interface SocketStatus {
 export interface ArbiterStatus {
   watchers: WatcherStatus[];
   sockets: SocketStatus[];
-}
-
-function exitCodeFor(outcome: ExitOutcome): number {
-  switch (outcome.kind) {
-    case 'exited':
-      return outcome.code;
-    case 'signaled':
-      return (128 + outcome.number) % 256;
-    case 'spawn-failed':
-      return outcome.code === 'ENOENT' ? 127 : 126;
-  }
 }
 
 export class Arbiter {
@@ -91,13 +80,13 @@ export class Arbiter {
       cwd: host.cwd,
       onUnexpectedExit: (w, wid, outcome) => {
         if (w.config.exit_on === 'exit') {
-          host.requestExit(exitCodeFor(outcome), `watcher "${w.name}" worker ${wid} exited and exit_on = exit`);
+          host.requestExit(exitCodeOf(outcome), `watcher "${w.name}" worker ${wid} exited and exit_on = exit`);
         }
       },
       onFatal: (w) => {
         if (w.config.exit_on === 'fatal' || w.config.exit_on === 'exit') {
           const last = w.status().lastExit;
-          const code = last ? exitCodeFor(last.outcome) : 1;
+          const code = last ? exitCodeOf(last.outcome) : 1;
           host.requestExit(code === 0 ? 1 : code, `watcher "${w.name}" is FATAL and exit_on = ${w.config.exit_on}`);
         }
       },

@@ -18,6 +18,26 @@ export type ExitOutcome =
   | { kind: 'signaled'; signal: string; number: number }
   | { kind: 'spawn-failed'; code: string; message: string };
 
+/** The exit code that stands for an outcome: its code, 128+signal, 127/126 when it could not run. */
+export function exitCodeOf(outcome: ExitOutcome, remap: ReadonlySet<number> = new Set()): number {
+  let code: number;
+  switch (outcome.kind) {
+    case 'exited':
+      code = outcome.code;
+      break;
+    case 'signaled':
+      code = (128 + outcome.number) % 256;
+      break;
+    case 'spawn-failed':
+      // the shell's convention, as tini: not found, or found but not executable
+      code = outcome.code === 'ENOENT' ? 127 : 126;
+      break;
+    default:
+      return assertNever(outcome);
+  }
+  return remap.has(code) ? 0 : code;
+}
+
 export type ProcessState =
   | { kind: 'idle' }
   | { kind: 'running'; pid: number; startedAt: number }
