@@ -68,3 +68,16 @@ test('listeners hear every reap', () => {
   off();
   assert.deepEqual(seen.sort(), [40, 41]);
 });
+
+test('many zombies at once: after a run of peeks, one listing and one waitpid each', () => {
+  const kids: Record<number, 'running' | 'zombie'> = { 1: 'running' };
+  for (let p = 100; p < 300; p++) kids[p] = 'zombie';
+  const k = fakeKernel(kids);
+  const r = new Reaper(k.sys);
+  r.own(1);
+  assert.equal(r.pass(), 200);
+  assert.deepEqual([...k.state.keys()], [1]);
+  const peeks = k.calls.filter((c) => c === 'peek').length;
+  assert.ok(peeks <= 40, `${peeks} peeks for 200 zombies`);
+  assert.ok(!k.calls.includes('wait 1'), 'waitpid was called on an owned pid');
+});
