@@ -1,0 +1,106 @@
+/**
+ * What a watcher reports about itself (status, exit reasons), and how its config's user
+ * and group resolve: the watcher's plain data, apart from its state machine.
+ */
+import type { WatcherConfig } from '../config/types.js';
+import { RingmasterError } from '../errors/codes.js';
+import type { Logger } from '../log/logger.js';
+import { lookupGroup, lookupUser } from '../sys/users.js';
+import { assertNever, type ExitOutcome } from './process.js';
+import type { SocketSet } from './socket-set.js';
+import type { Watcher } from './watcher.js';
+
+export type WatcherPhase = 'stopped' | 'running' | 'stopping' | 'fatal';
+
+/** Why a worker exited, as counted in status and metrics. */
+export type ExitReason = 'exited' | 'failed' | 'signaled' | 'spawn_failed' | 'stopped';
+
+export interface WorkerStatus {
+  wid: number;
+  pid: number | undefined;
+  startedAt: number;
+  state: string;
+  /** passed its readiness check (READY=1, HTTP, delay, or at once) and not STOPPING=1 */
+  ready: boolean;
+  /** its readiness check timed out */
+  readyFailed: boolean;
+  /** last STATUS= it sent */
+  statusText: string | undefined;
+}
+
+export interface WatcherStatus {
+  name: string;
+  phase: WatcherPhase;
+  desired: number;
+  running: number;
+  ready: number;
+  restarts: number;
+  exits: Record<ExitReason, number>;
+  failuresInARow: number;
+  lastExit: { wid: number; outcome: ExitOutcome; at: number } | undefined;
+  fatalReason: string | undefined;
+  /** the last rolling restart: in progress, done, or failed (and why) */
+  rollout: { state: 'rolling' | 'done' | 'failed'; message: string; at: number } | undefined;
+  workers: WorkerStatus[];
+}
+
+export interface WatcherHost {
+  log: Logger;
+  sockets: SocketSet;
+  own(pid: number): void;
+  disown(pid: number): void;
+  now(): number;
+  /** the init's environment, copied into workers when copy_env is on */
+  baseEnv: NodeJS.ProcessEnv;
+  /** working directory when the watcher sets none */
+  cwd: string;
+  /** a worker exited while the watcher wanted it running */
+  onUnexpectedExit?(watcher: Watcher, wid: number, outcome: ExitOutcome): void;
+  onFatal?(watcher: Watcher): void;
+  /** a worker passed its readiness check */
+  onReady?(watcher: Watcher, wid: number): void;
+  random?: () => number;
+}
+
+
+export function reasonOf(outcome: ExitOutcome): Exclude<ExitReason, 'stopped'> {
+  switch (outcome.kind) {
+    case 'exited':
+      return outcome.code === 0 ? 'exited' : 'failed';
+    case 'signaled':
+      return 'signaled';
+    case 'spawn-failed':
+      return 'spawn_failed';
+    default:
+      return assertNever(outcome);
+  }
+}
+
+export function describe(outcome: ExitOutcome): Record<string, string | number> {
+  switch (outcome.kind) {
+    case 'exited':
+      return { code: outcome.code };
+    case 'signaled':
+      return { signal: outcome.signal };
+    case 'spawn-failed':
+      return { error: outcome.code };
+    default:
+      return assertNever(outcome);
+  }
+}
+
+export function resolveIds(c: WatcherConfig): { uid: number | undefined; gid: number | undefined } {
+  let uid: number | undefined;
+  let gid: number | undefined;
+  if (c.uid !== undefined) {
+    const u = lookupUser(c.uid);
+    if (!u) throw new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.uid: unknown user "${c.uid}" (no such entry in /etc/passwd; use a numeric uid or create the user)`);
+    uid = u.uid;
+    gid = u.gid;
+  }
+  if (c.gid !== undefined) {
+    gid = lookupGroup(c.gid);
+    if (gid === undefined) throw new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.gid: unknown group "${c.gid}" (no such entry in /etc/group; use a numeric gid)`);
+  }
+  return { uid, gid };
+}
