@@ -71,7 +71,10 @@ async function ttyHandoff(): Promise<{ release(): void; setsid: string } | undef
 }
 
 async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
-  const { CommandInit } = await import('../lifecycle/command-init.js');
+  const [{ CommandInit }, { withListenPid }] = await Promise.all([
+    import('../lifecycle/command-init.js'),
+    import('../supervisor/process.js'),
+  ]);
   const runtime = await runtimeFor(o, log);
   let command = o.command;
   const env = { ...process.env };
@@ -107,7 +110,7 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
   // Socket activation passed to us is meant for the child: LISTEN_PID must name it, and
   // its pid is known only after the fork, so a shell sets it right before exec.
   if ((o.sockets.length > 0 || socketActivationFds(env, process.pid).length > 0) && (env.LISTEN_PID !== undefined || o.sockets.length > 0)) {
-    command = ['/bin/sh', '-c', 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"', 'ringmaster-exec', ...command];
+    command = withListenPid(command);
   }
   const init = new CommandInit(runtime, {
     command,

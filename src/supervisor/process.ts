@@ -18,6 +18,14 @@ export type ExitOutcome =
   | { kind: 'signaled'; signal: string; number: number }
   | { kind: 'spawn-failed'; code: string; message: string };
 
+/**
+ * Run `argv` with LISTEN_PID set to its own pid, which is known only after the fork: a
+ * shell sets it and execs the command, keeping the pid. `argv0` is the name the shell runs as.
+ */
+export function withListenPid(argv: readonly string[], argv0 = 'ringmaster-exec'): string[] {
+  return ['/bin/sh', '-c', 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"', argv0, ...argv];
+}
+
 /** The exit code that stands for an outcome: its code, 128+signal, 127/126 when it could not run. */
 export function exitCodeOf(outcome: ExitOutcome, remap: ReadonlySet<number> = new Set()): number {
   let code: number;

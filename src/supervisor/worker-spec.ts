@@ -7,11 +7,9 @@ import type { StdioOptions } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { WatcherConfig } from '../config/types.js';
 import { NotifyChannel } from './notify.js';
-import type { SpawnSpec } from './process.js';
+import { withListenPid, type SpawnSpec } from './process.js';
 import type { SocketSet } from './socket-set.js';
 import { substitute } from './substitute.js';
-
-const LISTEN_PID_SHIM = 'LISTEN_PID=$$; export LISTEN_PID; exec "$@"';
 
 export interface WorkerSpec {
   spec: SpawnSpec;
@@ -59,10 +57,9 @@ export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): 
   let file = c.executable ?? (argv[0] as string);
   let args = argv.slice(1);
   if (c.listen_pid) {
-    // LISTEN_PID must be the worker's own pid, known only after the fork: a shell sets it
-    // and execs the command, keeping the pid.
-    args = ['-c', LISTEN_PID_SHIM, argv[0] as string, ...(c.executable ? [c.executable, ...argv.slice(1)] : argv)];
-    file = '/bin/sh';
+    const [sh, ...rest] = withListenPid(c.executable ? [c.executable, ...argv.slice(1)] : argv, argv[0]);
+    file = sh as string;
+    args = rest;
   }
   const out = c.output === 'inherit' ? (c.close_child_stdout ? 'ignore' : 'inherit') : 'pipe';
   const err = c.output === 'inherit' ? (c.close_child_stderr ? 'ignore' : 'inherit') : 'pipe';
