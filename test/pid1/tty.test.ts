@@ -1,7 +1,10 @@
 /**
  * With a terminal: ringmaster, leading the session (as under docker run -it), hands the
  * terminal to the child, which then leads a session of its own with its process group in
- * the foreground. `script` (util-linux) provides the pseudo-terminal.
+ * the foreground. `script` (util-linux) provides the pseudo-terminal and runs the command
+ * through a shell: `exec` makes ringmaster the session leader whatever that shell is (bash
+ * execs a lone command by itself, dash does not). Without `exec`, ringmaster runs inside the
+ * shell's session, as from a developer's terminal, and must leave that terminal alone.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,12 +27,15 @@ function underPty(command: string, input = ''): Promise<{ code: number | null; o
   });
 }
 
-const rm = `"${process.execPath}" "${BIN}"`;
+const rm = `exec "${process.execPath}" "${BIN}"`;
+/** ringmaster as a job of a shell that stays the session leader (`; :` keeps it from exec'ing). */
+const inShell = (args: string) => `"${process.execPath}" "${BIN}" ${args}; :`;
+const ids = /ids (\d+)\s+(\d+)\s+(-?\d+)\s+(\d+)/;
 
 test('under a terminal the child leads its own session and its process group is in the foreground', async () => {
   const r = await underPty(`${rm} -- sh -c 'echo "ids $$ $(ps -o pgid=,tpgid=,sid= -p $$)"'`);
   assert.equal(r.code, 0, r.out);
-  const m = /ids (\d+)\s+(\d+)\s+(\d+)\s+(\d+)/.exec(r.out);
+  const m = ids.exec(r.out);
   assert.ok(m, r.out);
   const [, pid, pgid, tpgid, sid] = m;
   assert.equal(pgid, pid);
@@ -46,4 +52,18 @@ test('an interactive bash under ringmaster has job control, and stdin reaches it
 test('under a terminal: exit codes still pass through (127 for a missing command, 143 for SIGTERM)', async () => {
   assert.equal((await underPty(`${rm} -- no-such-command-xyz`)).code, 127);
   assert.equal((await underPty(`${rm} -- sh -c 'kill -TERM $$'`)).code, 143);
+});
+
+test('inside a shell\'s session the terminal stays the shell\'s: the child gets a session of its own, stdin and exit codes pass', async () => {
+  const r = await underPty(inShell(`-- sh -c 'read line; echo "got $line"; echo "ids $$ $(ps -o pgid=,tpgid=,sid= -p $$)"; exit 5'`), 'hello\n');
+  assert.match(r.out, /got hello/);
+  const m = ids.exec(r.out);
+  assert.ok(m, r.out);
+  const [, pid, pgid, tpgid, sid] = m;
+  assert.equal(pgid, pid);
+  assert.equal(sid, pid);
+  assert.equal(tpgid, '-1', 'the child took a terminal that is not ringmaster\'s to give');
+  // `script -e` returns the shell's status, which is that of `:`; ringmaster's own code:
+  const code = await underPty(`"${process.execPath}" "${BIN}" -- sh -c 'exit 5'; echo "rc=$?"`);
+  assert.match(code.out, /rc=5/);
 });
