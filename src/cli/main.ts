@@ -12,6 +12,8 @@ import type { Config } from '../config/types.js';
 import { existsSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TtyHandoff } from '../lifecycle/command-init.js';
 
 // Taken before anything of ours opens a file: what is open now beyond Node's own came from outside.
 const INHERITED_AT_START = inheritedFds(openFds());
@@ -54,20 +56,28 @@ function leaveCwd(): void {
 }
 
 /**
- * With a terminal on stdin and the session ours (docker run -it, kubectl run -it), the child
- * takes the terminal over (see CommandInit). Not when we merely run inside someone else's
- * session, such as a developer's shell: taking its terminal away would break it.
+ * With a terminal on stdin, the child gets it (see TtyHandoff in CommandInit): the whole
+ * session when it is ours (docker run -it, kubectl run -it), else the terminal's foreground
+ * within the session we run in (a developer's shell), as tini does.
  */
-async function ttyHandoff(): Promise<{ release(): void; setsid: string } | undefined> {
+async function ttyHandoff(logFormat: LogFormat): Promise<TtyHandoff | undefined> {
   if (!isatty(0)) return undefined;
   const libc = await import('../sys/libc.js');
+  let leader: boolean;
   try {
-    if (libc.getsid(0) !== process.pid) return undefined;
+    leader = libc.getsid(0) === process.pid;
   } catch {
     return undefined;
   }
+  const foreground: TtyHandoff = {
+    kind: 'foreground',
+    node: process.execPath,
+    program: fileURLToPath(new URL('../lifecycle/foreground-exec.js', import.meta.url)),
+    logFormat,
+  };
+  if (!leader) return foreground;
   const setsid = ['/usr/bin/setsid', '/bin/setsid'].find((p) => existsSync(p));
-  return setsid ? { release: () => libc.releaseControllingTerminal(0), setsid } : undefined;
+  return setsid ? { kind: 'session', release: () => libc.releaseControllingTerminal(0), setsid } : foreground;
 }
 
 async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
@@ -120,7 +130,7 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
     fdMap,
     env,
     cwd: process.cwd(),
-    ttyHandoff: await ttyHandoff(),
+    ttyHandoff: await ttyHandoff(log.format),
   });
   const done = init.run();
   await closeInherited(log, INHERITED_AT_START);

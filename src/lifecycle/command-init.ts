@@ -26,13 +26,34 @@ export interface CommandOptions {
   fdMap: ReadonlyArray<readonly [number, number]>;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /**
-   * Hand our terminal to the child: give it up (TIOCNOTTY), then start the command through
-   * `setsid --ctty`, so it leads a session of its own with the terminal as its controlling
-   * terminal and its process group in the foreground (an interactive shell gets job
-   * control). Given when stdin is a terminal and we lead the session (docker run -it).
-   */
-  ttyHandoff?: { release(): void; setsid: string };
+  /** Give the child our terminal; given only when stdin is one. See TtyHandoff. */
+  ttyHandoff?: TtyHandoff;
+}
+
+/**
+ * How the child gets the terminal on stdin, so that its process group is in the foreground
+ * and an interactive shell gets job control:
+ * - `session`: we lead the session (docker run -it, kubectl run -it). We give the terminal
+ *   up (TIOCNOTTY) and start the command through `setsid --ctty`: it leads a session of its
+ *   own with the terminal as its controlling terminal.
+ * - `foreground`: the session is someone else's (a developer's shell). The child stays in
+ *   it, in a process group of its own made the terminal's foreground (as tini does), by the
+ *   foreground-exec program before it execs the command.
+ */
+export type TtyHandoff =
+  | { kind: 'session'; release(): void; setsid: string }
+  | { kind: 'foreground'; node: string; program: string; logFormat: string };
+
+function launcher(
+  tty: TtyHandoff | undefined,
+  file: string,
+  args: readonly string[],
+  fdMap: CommandOptions['fdMap'],
+): { file: string; args: string[]; detached: boolean } {
+  if (!tty) return { file, args: [...args], detached: true };
+  if (tty.kind === 'session') return { file: tty.setsid, args: ['--ctty', '--', file, ...args], detached: false };
+  const fds = [0, 1, 2, ...fdMap.map(([childFd]) => childFd)].join(',');
+  return { file: tty.node, args: [tty.program, tty.logFormat, fds, file, ...args], detached: false };
 }
 
 type State =
@@ -79,19 +100,17 @@ export class CommandInit {
     const tty = this.#opts.ttyHandoff;
     const child = new ManagedProcess(
       {
-        file: tty ? tty.setsid : file,
-        args: tty ? ['--ctty', '--', file, ...args] : args,
+        ...launcher(tty, file, args, this.#opts.fdMap),
         env: this.#opts.env,
         cwd: this.#opts.cwd,
         stdio: stdioWithFds(this.#opts.fdMap),
         ownGroup: true,
-        detached: !tty,
       },
       { own: (p) => this.#rt.reaper.own(p), disown: (p) => this.#rt.reaper.disown(p), now: Date.now },
     );
     this.#child = child;
     this.#rt.start((signal) => this.#onSignal(signal));
-    if (tty) {
+    if (tty?.kind === 'session') {
       // Our listeners are in place: the SIGHUP and SIGCONT the kernel sends to the foreground
       // group when a session leader gives up its terminal are ours, not the child's.
       try {

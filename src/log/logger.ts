@@ -16,6 +16,7 @@ export type Fields = Record<string, string | number | boolean | null | undefined
 
 export interface Logger {
   readonly verbosity: number;
+  readonly format: LogFormat;
   enabled(level: Level): boolean;
   error(msg: string, fields?: Fields): void;
   warn(msg: string, fields?: Fields): void;
@@ -71,6 +72,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
   return {
     verbosity,
+    format,
     enabled: (level) => LEVELS.indexOf(level) <= verbosity,
     error: (m, f) => log('error', m, f),
     warn: (m, f) => log('warn', m, f),

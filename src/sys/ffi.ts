@@ -29,6 +29,10 @@ export interface Libc {
   recv: Fn;
   sendto: Fn;
   ioctl: Fn;
+  setpgid: Fn;
+  tcsetpgrp: Fn;
+  execvp: Fn;
+  fcntl: Fn;
 }
 
 let loaded: Libc | undefined;
@@ -58,6 +62,12 @@ export function libc(): Libc {
     sendto: lib.func('intptr_t sendto(int fd, void *buf, uintptr_t len, int flags, void *addr, uint32_t addrlen)'),
     // ioctl is variadic; TIOCNOTTY takes no argument, an unsigned long in a register is harmless.
     ioctl: lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)'),
+    setpgid: lib.func('int setpgid(int pid, int pgid)'),
+    tcsetpgrp: lib.func('int tcsetpgrp(int fd, int pgrp)'),
+    // argv: a JS array of strings ending in null.
+    execvp: lib.func('int execvp(const char *file, const char **argv)'),
+    // fcntl is variadic; F_SETFD takes an int, passed in a register.
+    fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
   };
   return loaded;
 }

@@ -156,3 +156,37 @@ const TIOCNOTTY = 0x5422;
 export function releaseControllingTerminal(fd = 0): void {
   if (libc().ioctl(fd, TIOCNOTTY, 0) < 0) fail('ioctl', 'TIOCNOTTY');
 }
+
+const SIGTTOU = 22;
+const SIG_DFL = 0;
+
+/**
+ * Lead a new process group and make it the foreground group of terminal `fd`, as a job
+ * control shell does for a job (and tini for its child). SIGTTOU is ignored around the
+ * call: a background process asking for the terminal would otherwise be stopped by it.
+ */
+export function takeForeground(fd = 0): void {
+  const c = libc();
+  if (c.setpgid(0, 0) < 0) fail('setpgid', '0 0');
+  const old = c.signal(SIGTTOU, SIG_IGN);
+  const r = c.tcsetpgrp(fd, process.pid);
+  const errno = c.errno();
+  c.signal(SIGTTOU, old);
+  if (r < 0) throw new SysError('tcsetpgrp', errno, String(fd));
+}
+
+const F_SETFD = 2;
+
+/**
+ * Replace this process with `file` (looked up in PATH), keeping the fds in `keep` open
+ * across the exec (Node marks even 0, 1 and 2 close-on-exec) and resetting signal
+ * dispositions (Node ignores SIGPIPE and SIGXFSZ; an ignored signal stays ignored across
+ * exec). Returns only on failure, by throwing.
+ */
+export function execvp(file: string, args: readonly string[], keep: readonly number[]): never {
+  const c = libc();
+  for (const fd of keep) if (c.fcntl(fd, F_SETFD, 0) < 0) fail('fcntl', `F_SETFD ${fd}`);
+  for (const sig of [osConstants.signals.SIGPIPE, osConstants.signals.SIGXFSZ]) c.signal(sig, SIG_DFL);
+  c.execvp(file, [file, ...args, null]);
+  fail('execvp', file);
+}

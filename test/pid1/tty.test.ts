@@ -28,8 +28,8 @@ function underPty(command: string, input = ''): Promise<{ code: number | null; o
 }
 
 const rm = `exec "${process.execPath}" "${BIN}"`;
-/** ringmaster as a job of a shell that stays the session leader (`; :` keeps it from exec'ing). */
-const inShell = (args: string) => `"${process.execPath}" "${BIN}" ${args}; :`;
+/** ringmaster run by a shell that stays the session leader (`;` keeps it from exec'ing). */
+const inShell = (args: string) => `"${process.execPath}" "${BIN}" ${args};`;
 const ids = /ids (\d+)\s+(\d+)\s+(-?\d+)\s+(\d+)/;
 
 test('under a terminal the child leads its own session and its process group is in the foreground', async () => {
@@ -54,16 +54,24 @@ test('under a terminal: exit codes still pass through (127 for a missing command
   assert.equal((await underPty(`${rm} -- sh -c 'kill -TERM $$'`)).code, 143);
 });
 
-test('inside a shell\'s session the terminal stays the shell\'s: the child gets a session of its own, stdin and exit codes pass', async () => {
-  const r = await underPty(inShell(`-- sh -c 'read line; echo "got $line"; echo "ids $$ $(ps -o pgid=,tpgid=,sid= -p $$)"; exit 5'`), 'hello\n');
+test('inside a shell\'s session (a developer\'s terminal) the child gets the foreground in that session, as under tini', async () => {
+  const r = await underPty(inShell(`-- sh -c 'read line; echo "got $line"; echo "ids $$ $(ps -o pgid=,tpgid=,sid= -p $$)"; exit 5'; echo "rc=$?"`), 'hello\n');
   assert.match(r.out, /got hello/);
   const m = ids.exec(r.out);
   assert.ok(m, r.out);
   const [, pid, pgid, tpgid, sid] = m;
-  assert.equal(pgid, pid);
-  assert.equal(sid, pid);
-  assert.equal(tpgid, '-1', 'the child took a terminal that is not ringmaster\'s to give');
-  // `script -e` returns the shell's status, which is that of `:`; ringmaster's own code:
-  const code = await underPty(`"${process.execPath}" "${BIN}" -- sh -c 'exit 5'; echo "rc=$?"`);
-  assert.match(code.out, /rc=5/);
+  assert.equal(pgid, pid, 'the child leads a process group of its own');
+  assert.equal(tpgid, pid, 'the child is not in the foreground');
+  assert.notEqual(sid, pid, 'the child stays in the shell\'s session');
+  assert.match(r.out, /rc=5/);
+});
+
+test('inside a shell\'s session: an interactive bash has job control; a missing command is 127, SIGTERM 143', async () => {
+  const r = await underPty(inShell('-- bash --norc -i'), 'echo "flags=$-"\nexit 3\n');
+  assert.match(r.out, /flags=\S*m\S*/);
+  const missing = await underPty(`${inShell('-- no-such-command-xyz')} echo "rc=$?"`);
+  assert.match(missing.out, /command not found: no-such-command-xyz/);
+  assert.match(missing.out, /rc=127/);
+  const termed = await underPty(`${inShell(`-- sh -c 'kill -TERM $$'`)} echo "rc=$?"`);
+  assert.match(termed.out, /rc=143/);
 });
