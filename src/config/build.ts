@@ -7,7 +7,8 @@ import { issue } from './errors.js';
 import { buildSocket } from './build-socket.js';
 import { buildWatcher } from './build-watcher.js';
 import { GLOBAL_DEFAULTS } from './defaults.js';
-import { isMap, keyPosOf, type RawSource } from './tree.js';
+import { didYouMean } from './suggest.js';
+import { isMap, keyPosOf, posOf, type RawSource } from './tree.js';
 import type { Config, ConfigIssue, GlobalConfig, SocketConfig, WatcherConfig } from './types.js';
 
 export interface Built {
@@ -52,6 +53,13 @@ export function buildConfig(src: RawSource): Built {
     watchers.push(buildWatcher(name, isMap(o) ? o : {}, { src, socketNames, globalEnv: env, issues, warnings }));
   }
   watchers.sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const scaled = ringmaster.scale_watcher;
+  if (scaled !== undefined && !watchers.some((w) => w.name === scaled)) {
+    const names = watchers.map((w) => w.name);
+    const hint = didYouMean(scaled, names) || (names.length ? `; the watchers are ${names.join(', ')}` : '; define the watcher');
+    const text = `ringmaster.scale_watcher names watcher "${scaled}", which is not defined${hint}`;
+    issues.push(issue('ringmaster.scale_watcher', text, posOf(src, ['ringmaster', 'scale_watcher']), scaled));
+  }
 
   const config: Config = {
     source: { format: src.format, files: [...src.files] },

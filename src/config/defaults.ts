@@ -19,6 +19,7 @@ export const GLOBAL_DEFAULTS: Readonly<GlobalConfig> = {
   loglevel: 'info',
   log_format: undefined,
   subreaper: true,
+  scale_watcher: undefined,
 };
 
 /** Socket defaults, without name and family (which depend on the other options). */

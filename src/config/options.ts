@@ -105,6 +105,10 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   log_format: { type: 'enum', values: ['text', 'json'], description: 'Log line format.' },
   subreaper: { type: 'bool', description: 'Become a child subreaper when not PID 1. Default true.' },
+  scale_watcher: {
+    type: 'string',
+    description: 'The watcher that SIGTTIN and SIGTTOU scale up and down by one, as gunicorn does. Default: the first in start order.',
+  },
   endpoint: ign(ZMQ),
   endpoint_owner: ign(ZMQ),
   pubsub_endpoint: ign('ringmaster publishes no ZMQ events; watch /metrics and the logs; ignored'),

@@ -36,6 +36,8 @@ export interface GlobalConfig {
   log_format: 'text' | 'json' | undefined;
   /** Become a child subreaper when not PID 1. @default true */
   subreaper: boolean;
+  /** The watcher SIGTTIN/SIGTTOU scale up and down; the first in start order when unset. */
+  scale_watcher: string | undefined;
 }
 
 export type SocketFamily = 'AF_INET' | 'AF_INET6' | 'AF_UNIX';

@@ -241,17 +241,18 @@ export class ConfigInit {
 
   #forward(signal: NodeJS.Signals): void {
     const log = this.#rt.log;
-    // As gunicorn's master: HUP reloads, TTIN/TTOU scale the first watcher up/down.
+    // As gunicorn's master: HUP reloads, TTIN/TTOU scale a watcher (scale_watcher, else the first) up/down.
     if (signal === 'SIGHUP') {
       if (this.#phase.kind === 'running') void this.reload().catch(() => {});
       return;
     }
     if (signal === 'SIGTTIN' || signal === 'SIGTTOU') {
-      const first = this.#arbiter?.watchers[0];
-      if (!first || this.#phase.kind !== 'running') return;
-      const n = Math.max(0, first.desired + (signal === 'SIGTTIN' ? 1 : -1));
-      log.info(`${signal}: scaling`, { watcher: first.name, numprocesses: n });
-      void first.scale(n);
+      const name = this.#config.ringmaster.scale_watcher;
+      const w = name === undefined ? this.#arbiter?.watchers[0] : this.#arbiter?.get(name);
+      if (!w || this.#phase.kind !== 'running') return;
+      const n = Math.max(0, w.desired + (signal === 'SIGTTIN' ? 1 : -1));
+      log.info(`${signal}: scaling`, { watcher: w.name, numprocesses: n });
+      void w.scale(n);
       return;
     }
     const n = this.#arbiter?.forward(signal) ?? 0;

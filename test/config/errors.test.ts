@@ -83,6 +83,11 @@ describe('config errors', () => {
       message: 'watchers.w.sockets names socket "api", which is not defined; define it under sockets (or as [socket:api]) (ringmaster.yaml:4:14)',
     },
     {
+      name: 'scale_watcher naming a watcher that does not exist',
+      parse: () => ini('[circus]\nscale_watcher = wbe\n\n[watcher:web]\ncmd = node app.js\n'),
+      message: 'ringmaster.scale_watcher names watcher "wbe", which is not defined; did you mean "web"? (circus.ini:2:17)',
+    },
+    {
       name: 'so_reuseport on a unix socket',
       parse: () => yaml('sockets:\n  s:\n    path: /run/s.sock\n    so_reuseport: true\n'),
       message: 'sockets.s.so_reuseport applies to TCP/UDP sockets only; remove it or use host/port (ringmaster.yaml:4:5)',

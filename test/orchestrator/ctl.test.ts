@@ -13,9 +13,9 @@ const CFG = `watchers:
     priority: -1
 `;
 
-async function up() {
+async function up(cfg = CFG) {
   const t = tempDir();
-  const rm = startRingmaster(['-c', t.write('c.yaml', CFG)]);
+  const rm = startRingmaster(['-c', t.write('c.yaml', cfg)]);
   await rm.waitStderr((s) => s.includes('all watchers started'));
   await rm.waitStdout((s) => (s.match(/ up/g) ?? []).length >= 2);
   return { t, rm };
@@ -89,6 +89,31 @@ test('SIGTTIN and SIGTTOU scale the first watcher up and down', async () => {
     await rm.waitStderr((s) => s.includes('scaled watcher=web numprocesses=2'));
     await sleep(300);
     assert.equal(watcher(await status(rm), 'web').running, 2);
+    process.kill(init, 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('scale_watcher: SIGTTIN and SIGTTOU scale the watcher it names', async () => {
+  const { t, rm } = await up(`ringmaster:\n  scale_watcher: other\n${CFG}`);
+  try {
+    const init = await rm.initPid();
+    process.kill(init, 'SIGTTIN');
+    await rm.waitStderr((s) => s.includes('scaled watcher=other numprocesses=2'));
+    let s = await status(rm);
+    assert.equal(watcher(s, 'other').running, 2);
+    assert.equal(watcher(s, 'web').desired, 2, 'the first watcher was scaled too');
+    // One at a time: two of the same signal sent at once may arrive as one.
+    process.kill(init, 'SIGTTOU');
+    await rm.waitStderr((s) => s.includes('scaled watcher=other numprocesses=1'));
+    process.kill(init, 'SIGTTOU');
+    await rm.waitStderr((s) => s.includes('scaled watcher=other numprocesses=0'));
+    s = await status(rm);
+    assert.equal(watcher(s, 'other').desired, 0);
+    assert.equal(watcher(s, 'web').desired, 2);
     process.kill(init, 'SIGTERM');
     assert.equal((await rm.exit()).code, 0);
   } finally {
