@@ -8,6 +8,7 @@ import { RingmasterError, EXIT } from '../errors/codes.js';
 import { createLogger, verbosityFromEnv, LEVELS, type Logger, type LogFormat } from '../log/logger.js';
 import { parseRunArgs, USAGE, type RunOptions } from './args.js';
 import { version } from './version.js';
+import { releaseHeldSignals } from '../lifecycle/early-signals.js';
 import type { Config } from '../config/types.js';
 import { existsSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
@@ -180,7 +181,10 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
 
 async function main(argv: readonly string[]): Promise<number> {
   const sub = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
-  if (sub) return sub(argv.slice(1));
+  if (sub) {
+    releaseHeldSignals(); // not an init: Ctrl-C ends `ringmaster ctl` as usual
+    return sub(argv.slice(1));
+  }
   let o: RunOptions;
   try {
     o = parseRunArgs(argv);

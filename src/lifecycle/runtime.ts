@@ -9,6 +9,7 @@ import { signalName } from '../sys/signals.js';
 import type { Logger } from '../log/logger.js';
 import { Reaper } from './reaper.js';
 import { routeSignals } from './signals.js';
+import { takeHeldSignals } from './early-signals.js';
 
 export interface RuntimeOptions {
   log: Logger;
@@ -69,6 +70,17 @@ export class InitRuntime {
       process,
       libc.ignoreSignal,
     );
+    // Signals that came while we were loading: handled once the caller has started its
+    // child or watchers (it does so in the same tick as start()).
+    const early = takeHeldSignals();
+    if (early.length > 0) {
+      setImmediate(() => {
+        for (const signal of early) {
+          this.log.debug('signal received while starting', { signal });
+          onSignal(signal);
+        }
+      });
+    }
   }
 
   #setupReaping(): void {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn, execFileSync } from 'node:child_process';
 import { startRingmaster, FIXTURES, sleep } from '../helpers/run.js';
 
 test('when the main child exits, the processes it left get SIGTERM and ringmaster exits with its code', async () => {
@@ -114,5 +115,29 @@ test('socket activation: LISTEN_PID is rewritten to the child pid', async () => 
     assert.equal(m[1], m[2]);
   } finally {
     await rm.close();
+  }
+});
+
+test('a SIGTERM that arrives while ringmaster is still loading is kept: it shuts down once started', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rm-test-'));
+  const fifo = join(dir, 'ringmaster.yaml');
+  execFileSync('mkfifo', [fifo]);
+  const rm = startRingmaster(['-c', fifo]);
+  try {
+    const init = await rm.initPidNow();
+    // Opening the FIFO for writing waits until ringmaster opens it to read its config: by
+    // then it is past its first lines and still far from routing signals. The SIGTERM
+    // lands while it is blocked in that read; then the config arrives.
+    const config = 'watchers:\n  w:\n    cmd: sleep 60\n';
+    const writer = spawn('sh', ['-c', 'exec 3>"$1"; kill -TERM "$2"; sleep 0.2; printf "%s" "$3" >&3', 'sh', fifo, String(init), config], {
+      stdio: 'ignore',
+    });
+    const r = await rm.exit(20_000);
+    assert.equal(r.code, 0, rm.stderr());
+    assert.match(rm.stderr(), /shutting down signal=SIGTERM/);
+    if (writer.exitCode === null) await new Promise((res) => writer.once('exit', res));
+  } finally {
+    await rm.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
