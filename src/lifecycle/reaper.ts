@@ -67,15 +67,14 @@ export class Reaper {
   /** Reap every exited child that is not ours. Returns how many were reaped. */
   pass(): number {
     let count = 0;
+    let peeked = 0;
     // Bounded: each iteration reaps one zombie or leaves the loop.
     for (;;) {
-      if (count >= SWEEP_AFTER) {
+      if (peeked >= SWEEP_AFTER) {
         // Many at once: list them all, reap each with one call; then peek again for the
-        // ones that exited meanwhile.
-        const swept = this.#sweep();
-        count += swept;
-        if (swept === 0) return count;
-        continue;
+        // ones that exited meanwhile (or that the list did not show).
+        count += this.#sweep();
+        peeked = 0;
       }
       const pid = this.#sys.peekExitedChild();
       if (pid <= 0) return count;
@@ -83,6 +82,7 @@ export class Reaper {
       const status = this.#reap(pid);
       if (status === undefined) return count + this.#sweep();
       count++;
+      peeked++;
     }
   }
 

@@ -4,7 +4,7 @@
  * and it can tell when all its descendants are gone.
  */
 import * as libc from '../sys/libc.js';
-import { childrenOf, descendantsOf } from '../sys/proc.js';
+import { childrenOf, descendantsOf, ownChildren } from '../sys/proc.js';
 import { signalName } from '../sys/signals.js';
 import type { Logger } from '../log/logger.js';
 import { Reaper } from './reaper.js';
@@ -37,7 +37,7 @@ export class InitRuntime {
     this.reaper = new Reaper({
       peekExitedChild: libc.peekExitedChild,
       waitpidNoHang: libc.waitpidNoHang,
-      children: () => childrenOf('self'),
+      children: ownChildren,
     });
     // Only listen when the line would be printed: reaping thousands of orphans is a hot path.
     if (options.warnOnReap || this.log.enabled('debug')) {

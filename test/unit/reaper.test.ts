@@ -81,3 +81,15 @@ test('many zombies at once: after a run of peeks, one listing and one waitpid ea
   assert.ok(peeks <= 40, `${peeks} peeks for 200 zombies`);
   assert.ok(!k.calls.includes('wait 1'), 'waitpid was called on an owned pid');
 });
+
+test('zombies the /proc listing does not show are still reaped in the same pass, by peeking', () => {
+  const kids: Record<number, 'running' | 'zombie'> = { 1: 'running' };
+  for (let p = 100; p < 200; p++) kids[p] = 'zombie';
+  const k = fakeKernel(kids);
+  // The listing covers only the main thread's children: say pids 150..199 sit elsewhere.
+  k.sys.children = () => [...k.state.keys()].filter((p) => p < 150);
+  const r = new Reaper(k.sys);
+  r.own(1);
+  assert.equal(r.pass(), 100);
+  assert.deepEqual([...k.state.keys()], [1]);
+});
