@@ -25,6 +25,7 @@ describe('config output, schema and footprint', () => {
       loglevel: 'info',
       log_format: undefined,
       subreaper: true,
+      scale_watcher: undefined,
     });
     const w = c.watchers[0];
     assert.ok(w);
