@@ -144,8 +144,9 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
 }
 
 async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promise<number> {
-  const [{ ConfigInit, watchPathsFor }, { loadConfig }] = await Promise.all([
+  const [{ ConfigInit }, { watchPathsFor }, { loadConfig }] = await Promise.all([
     import('../lifecycle/config-init.js'),
+    import('../lifecycle/config-watch.js'),
     import('../config/index.js'),
   ]);
   for (const w of config.warnings) log.warn(w);

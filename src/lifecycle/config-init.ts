@@ -10,18 +10,18 @@
  * Exit code: the one a watcher's exit_on asked for; otherwise 0 when everything stopped
  * within the grace period, 1 when something had to be killed.
  */
-import { readlinkSync, watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Config } from '../config/types.js';
 import { RingmasterError } from '../errors/codes.js';
 import { Arbiter } from '../supervisor/arbiter.js';
 import { SocketSet, closeBound, type BoundSocket } from '../supervisor/socket-set.js';
 import { assertNever } from '../supervisor/process.js';
-import { lookupGroup, lookupUser } from '../sys/users.js';
+import { socketInode } from '../sys/proc.js';
 import type { Controller, InitPhase, InitSnapshot, ReloadStats } from './api.js';
 import { createController } from './controller.js';
 import { describePlan, isEmpty, planReload } from './reload.js';
 import type { InitRuntime } from './runtime.js';
+import { dropPrivileges } from './privileges.js';
+import { watchPaths } from './config-watch.js';
 
 type Phase =
   | { kind: 'binding' }
@@ -32,35 +32,6 @@ type Phase =
   | { kind: 'done' };
 
 const SHUTDOWN_SIGNALS = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGQUIT']);
-
-/** Drop to `user`/`group` (names or ids), supplementary groups included. Root only. */
-export function dropPrivileges(user: string | undefined, group: string | undefined): { uid: number; gid: number } | undefined {
-  if (user === undefined && group === undefined) return undefined;
-  const u = user === undefined ? undefined : lookupUser(user);
-  if (user !== undefined && !u) {
-    throw new RingmasterError('RM_PRIVILEGES', `ringmaster.user: unknown user "${user}" (no entry in /etc/passwd; use a numeric uid)`);
-  }
-  const gid = group !== undefined ? lookupGroup(group) : u?.gid;
-  if (gid === undefined) {
-    throw new RingmasterError('RM_PRIVILEGES', `ringmaster.group: unknown group "${group}" (no entry in /etc/group; use a numeric gid)`);
-  }
-  // POSIX-only methods of process: present on Linux, optional in the types.
-  const p = process as unknown as {
-    initgroups(user: string, gid: number): void;
-    setgroups(groups: number[]): void;
-    setgid(gid: number): void;
-    setuid(uid: number): void;
-  };
-  try {
-    if (u?.name) p.initgroups(u.name, gid);
-    else p.setgroups([gid]);
-    p.setgid(gid);
-    if (u) p.setuid(u.uid);
-  } catch (err) {
-    throw new RingmasterError('RM_PRIVILEGES', `cannot drop privileges to user ${user ?? '(unchanged)'} group ${group ?? gid}: ${(err as Error).message} (ringmaster must start as root to change user)`, { cause: err });
-  }
-  return { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 };
-}
 
 export interface ConfigInitOptions {
   /** the invocation's directory: the workers' default working_dir (the init itself moves to /) */
@@ -115,7 +86,7 @@ export class ConfigInit {
         url: b.url,
         family: b.addr.family,
         port: b.port,
-        inode: b.config.so_reuseport ? undefined : inodeOf(b.fd),
+        inode: b.config.so_reuseport ? undefined : socketInode(b.fd),
         backlog: b.config.backlog,
         so_reuseport: b.config.so_reuseport,
       })),
@@ -347,42 +318,30 @@ export class ConfigInit {
     return summary;
   }
 
-  /** Reload when a watched config path changes (debounced; a ConfigMap swaps its ..data symlink). */
+  /** Reload when a watched config path changes (a ConfigMap swaps its ..data symlink). */
   #watchConfig(): void {
     const paths = this.#opts.watchPaths ?? [];
-    if (paths.length === 0 || !this.#opts.load) return;
-    let timer: NodeJS.Timeout | undefined;
+    const load = this.#opts.load;
+    if (paths.length === 0 || !load) return;
     let lastFailed = '';
-    const onChange = (): void => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (this.#phase.kind !== 'running') return;
-        // Reload only when what the files say differs from what runs (events also come for
-        // writes that change nothing, and for a reload that ctl already did); a broken file
-        // is reported once, not at every event.
-        let text: string;
-        try {
-          const c = this.#opts.load?.();
-          text = c ? JSON.stringify(c) : '';
-        } catch (err) {
-          text = `error: ${(err as Error).message}`;
-        }
-        if (text === JSON.stringify(this.#config) || text === lastFailed) return;
-        lastFailed = text.startsWith('error: ') ? text : '';
-        this.#rt.log.info('configuration changed on disk: reloading');
-        void this.reload().catch(() => {});
-      }, 300);
-      timer.unref();
-    };
-    for (const p of new Set(paths)) {
+    const close = watchPaths(paths, this.#rt.log, () => {
+      if (this.#phase.kind !== 'running') return;
+      // Reload only when what the files say differs from what runs (events also come for
+      // writes that change nothing, and for a reload that ctl already did); a broken file
+      // is reported once, not at every event.
+      let text: string;
       try {
-        const w: FSWatcher = watch(p, { persistent: false }, onChange);
-        w.on('error', () => {});
-        this.#closers.push(() => w.close());
+        const c = load();
+        text = c ? JSON.stringify(c) : '';
       } catch (err) {
-        this.#rt.log.warn('cannot watch the configuration for changes', { path: p, error: (err as Error).message });
+        text = `error: ${(err as Error).message}`;
       }
-    }
+      if (text === JSON.stringify(this.#config) || text === lastFailed) return;
+      lastFailed = text.startsWith('error: ') ? text : '';
+      this.#rt.log.info('configuration changed on disk: reloading');
+      void this.reload().catch(() => {});
+    });
+    this.#closers.push(close);
   }
 
   async #startHttp(host: string, port: number): Promise<void> {
@@ -450,19 +409,4 @@ export class ConfigInit {
     log.info('stopped', { exit_code: code });
     return code;
   }
-}
-
-/** The inode of a socket fd (socket:[N]), to find it in /proc/net/tcp. */
-function inodeOf(fd: number): number | undefined {
-  try {
-    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** What to watch for a config path: the directory (a ConfigMap swaps ..data inside it; an editor replaces the file). */
-export function watchPathsFor(files: readonly string[]): string[] {
-  return [...new Set(files.map((f) => dirname(f)))];
 }

@@ -133,3 +133,13 @@ export function openFds(): OpenFd[] {
   }
   return out.sort((a, b) => a.fd - b.fd);
 }
+
+/** The inode of a socket fd (socket:[N]), to find it in /proc/net/tcp. */
+export function socketInode(fd: number): number | undefined {
+  try {
+    const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The init's own privilege drop: after the sockets are bound (ports below 1024 need root),
+ * become `user`/`group` for good, supplementary groups included.
+ */
+import { RingmasterError } from '../errors/codes.js';
+import { lookupGroup, lookupUser } from '../sys/users.js';
+
+/** Drop to `user`/`group` (names or ids), supplementary groups included. Root only. */
+export function dropPrivileges(user: string | undefined, group: string | undefined): { uid: number; gid: number } | undefined {
+  if (user === undefined && group === undefined) return undefined;
+  const u = user === undefined ? undefined : lookupUser(user);
+  if (user !== undefined && !u) {
+    throw new RingmasterError('RM_PRIVILEGES', `ringmaster.user: unknown user "${user}" (no entry in /etc/passwd; use a numeric uid)`);
+  }
+  const gid = group !== undefined ? lookupGroup(group) : u?.gid;
+  if (gid === undefined) {
+    throw new RingmasterError('RM_PRIVILEGES', `ringmaster.group: unknown group "${group}" (no entry in /etc/group; use a numeric gid)`);
+  }
+  // POSIX-only methods of process: present on Linux, optional in the types.
+  const p = process as unknown as {
+    initgroups(user: string, gid: number): void;
+    setgroups(groups: number[]): void;
+    setgid(gid: number): void;
+    setuid(uid: number): void;
+  };
+  try {
+    if (u?.name) p.initgroups(u.name, gid);
+    else p.setgroups([gid]);
+    p.setgid(gid);
+    if (u) p.setuid(u.uid);
+  } catch (err) {
+    throw new RingmasterError('RM_PRIVILEGES', `cannot drop privileges to user ${user ?? '(unchanged)'} group ${group ?? gid}: ${(err as Error).message} (ringmaster must start as root to change user)`, { cause: err });
+  }
+  return { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 };
+}
