@@ -140,14 +140,26 @@ export class ManagedProcess {
     if (this.#state.kind !== 'idle') throw new Error(`ManagedProcess.start() in state ${this.#state.kind}`);
     const spawnFn = this.#host.spawn ?? spawn;
     const s = this.#spec;
-    const child = spawnFn(s.file, [...s.args], {
-      env: s.env,
-      cwd: s.cwd,
-      stdio: s.stdio,
-      detached: s.detached ?? this.ownGroup,
-      uid: s.uid,
-      gid: s.gid,
-    });
+    let child: ChildProcess;
+    try {
+      child = spawnFn(s.file, [...s.args], {
+        env: s.env,
+        cwd: s.cwd,
+        stdio: s.stdio,
+        detached: s.detached ?? this.ownGroup,
+        uid: s.uid,
+        gid: s.gid,
+      });
+    } catch (err) {
+      // Node throws at once for some failures (ENOTDIR, E2BIG, a NUL byte in an argument)
+      // and reports others (ENOENT, EACCES, EMFILE) through 'error' on a later tick: both
+      // become the same outcome, delivered the same way, after start() has returned.
+      const e = err as NodeJS.ErrnoException;
+      setImmediate(() => {
+        if (this.#state.kind === 'idle') this.#finish({ kind: 'spawn-failed', code: e.code ?? 'UNKNOWN', message: e.message }, undefined);
+      });
+      return;
+    }
     this.#child = child;
     const pid = child.pid;
     if (pid !== undefined) {

@@ -258,32 +258,16 @@ export class Watcher {
   #spawn(wid: number): Worker {
     const c = this.config;
     const host = this.#host;
-    const { spec, ownedFds: owned, notify } = buildWorkerSpec(c, wid, {
-      sockets: host.sockets,
-      baseEnv: host.baseEnv,
-      cwd: host.cwd,
-      uid: this.#uid,
-      gid: this.#gid,
-    });
+    let built: ReturnType<typeof buildWorkerSpec>;
+    try {
+      built = buildWorkerSpec(c, wid, { sockets: host.sockets, baseEnv: host.baseEnv, cwd: host.cwd, uid: this.#uid, gid: this.#gid });
+    } catch (err) {
+      return this.#setupFailed(wid, err as NodeJS.ErrnoException);
+    }
+    const { spec, ownedFds: owned, notify } = built;
     const id = ++this.#serial;
     const proc = new ManagedProcess(spec, { own: host.own, disown: host.disown, now: host.now }, (outcome) => this.#onExit(id, outcome));
-    const now = host.now();
-    const worker: Worker = {
-      id,
-      wid,
-      retiring: false,
-      readyWaiters: [],
-      proc,
-      startedAt: now,
-      ready: false,
-      readyFailed: false,
-      statusText: undefined,
-      notify,
-      readyDeadline: undefined,
-      lastWatchdog: now,
-      timers: [],
-    };
-    this.#workers.set(id, worker);
+    const worker = this.#track(id, wid, proc, notify);
     proc.start();
     if (proc.pid !== undefined) {
       this.#startReadiness(worker);
@@ -325,6 +309,41 @@ export class Watcher {
         if (proc.child?.stderr) pipeLines(proc.child.stderr, c.output, label, 'stderr');
       }
     }
+    return worker;
+  }
+
+  /** A new worker in the pool under `id`, not ready yet. */
+  #track(id: number, wid: number, proc: ManagedProcess, notify: NotifyChannel | undefined): Worker {
+    const now = this.#host.now();
+    const worker: Worker = {
+      id,
+      wid,
+      retiring: false,
+      readyWaiters: [],
+      proc,
+      startedAt: now,
+      ready: false,
+      readyFailed: false,
+      statusText: undefined,
+      notify,
+      readyDeadline: undefined,
+      lastWatchdog: now,
+      timers: [],
+    };
+    this.#workers.set(id, worker);
+    return worker;
+  }
+
+  /**
+   * The worker could not even be prepared (no fd left for its notify socket, its own
+   * SO_REUSEPORT socket cannot be bound): it takes its wid like any worker and fails like a
+   * spawn that failed, on the next tick, so backoff and FATAL apply and nothing recurses.
+   */
+  #setupFailed(wid: number, err: NodeJS.ErrnoException): Worker {
+    const id = ++this.#serial;
+    const proc = new ManagedProcess({ file: this.config.cmd, args: [], env: {}, stdio: 'ignore' }, this.#host);
+    const worker = this.#track(id, wid, proc, undefined);
+    setImmediate(() => this.#onExit(id, { kind: 'spawn-failed', code: err.code ?? 'UNKNOWN', message: `preparing the worker: ${err.message}` }));
     return worker;
   }
 
