@@ -10,11 +10,12 @@
  * Exit code: the one a watcher's exit_on asked for; otherwise 0 when everything stopped
  * within the grace period, 1 when something had to be killed.
  */
-import type { Config } from '../config/types.js';
-import { RingmasterError } from '../errors/codes.js';
+import type { Config, WatcherConfig } from '../config/types.js';
+import { EXIT, RingmasterError } from '../errors/codes.js';
 import { Arbiter } from '../supervisor/arbiter.js';
 import { SocketSet, closeBound, type BoundSocket } from '../supervisor/socket-set.js';
 import { assertNever } from '../supervisor/process.js';
+import { resolveIds } from '../supervisor/watcher-status.js';
 import { socketInode } from '../sys/proc.js';
 import type { Controller, InitPhase, InitSnapshot, ReloadStats } from './api.js';
 import { createController } from './controller.js';
@@ -166,10 +167,19 @@ export class ConfigInit {
     const keepAlive = setInterval(() => {}, 1 << 30);
     this.#rt.start((signal) => this.#onSignal(signal));
     this.#phase = { kind: 'running' };
-    await this.#arbiter.start();
-    this.#starting = false;
-    log.info('all watchers started', { watchers: this.#arbiter.watchers.length });
-    this.#watchConfig();
+    try {
+      await this.#arbiter.start();
+      this.#starting = false;
+      log.info('all watchers started', { watchers: this.#arbiter.watchers.length });
+      this.#watchConfig();
+    } catch (err) {
+      // A bug of ours, or an OS failure no watcher turns into a failed spawn: the workers
+      // already running are stopped in order, not orphaned by an init that just exits.
+      const e = err as Error;
+      this.#exitCode = err instanceof RingmasterError ? err.exitCode : EXIT.SOFTWARE;
+      log.error(`starting the watchers failed: ${e.message}; shutting down`, { stack: e.stack });
+      this.#beginShutdown();
+    }
     await stopRequested;
     try {
       return await this.#stop();
@@ -274,7 +284,8 @@ export class ConfigInit {
       return summary;
     }
     log.info(`reload: ${summary}`);
-    // 1. Everything that can fail, before anything changes: new sockets, new users.
+    // 1. Everything that can fail, before anything changes: new users, new sockets.
+    for (const wc of [...plan.watchersAdded, ...plan.watchersRestarted]) resolveIds(wc);
     const fresh = await SocketSet.bind([...plan.socketsAdded, ...plan.socketsChanged]);
     let added;
     try {
@@ -293,6 +304,7 @@ export class ConfigInit {
     this.#config = next;
     arbiter.setConfig(next);
     // 3. Watchers: removed ones stop, new ones start, changed ones roll, others scale.
+    const kept = new Map<string, WatcherConfig>();
     await Promise.all(plan.watchersRemoved.map((name) => arbiter.remove(name)));
     for (const w of added) if (w.config.autostart) await w.start();
     for (const wc of plan.watchersRestarted) {
@@ -302,6 +314,7 @@ export class ConfigInit {
       w.updateConfig(wc);
       if (w.phase === 'running' && !(await w.rollingRestart())) {
         w.updateConfig(before);
+        kept.set(wc.name, before);
         log.error('reload: the new workers did not become ready; the watcher keeps its old configuration', { watcher: wc.name });
         continue;
       }
@@ -314,6 +327,13 @@ export class ConfigInit {
       if (b) closeBound(b);
     }
     for (const b of retired) closeBound(b, false);
+    if (kept.size > 0) {
+      // What runs is the new config but for these watchers: the next reload tries them again.
+      this.#config = { ...next, watchers: next.watchers.map((w) => kept.get(w.name) ?? w) };
+      const names = [...kept.keys()].join(', ');
+      log.warn('reload done in part', { summary, kept_old: names });
+      return `${summary}; kept the old configuration of ${names} (new workers not ready)`;
+    }
     log.info('reload done', { summary });
     return summary;
   }
