@@ -9,6 +9,7 @@
  * watchdog. A socket of one's own per worker also says who sent a message, without
  * SCM_CREDENTIALS.
  */
+import { randomBytes } from 'node:crypto';
 import { bindDatagram, closeSocket, drainDatagrams } from '../sys/socket.js';
 
 export interface NotifyMessage {
@@ -38,6 +39,9 @@ export function parseNotify(text: string): NotifyMessage {
 
 let sequence = 0;
 
+const newToken = (): string => randomBytes(6).toString('hex');
+let token = newToken();
+
 export class NotifyChannel {
   readonly path: string;
   readonly #fd: number;
@@ -48,10 +52,23 @@ export class NotifyChannel {
     this.#fd = fd;
   }
 
-  /** A new channel with a unique abstract name. */
+  /**
+   * A new channel with a unique abstract name. Abstract names are shared by every process of
+   * a network namespace, and the containers of a Kubernetes pod share one while each has its
+   * own PID namespace (where ringmaster is PID 1 in all of them): so the name carries a
+   * random token, not our pid, and a clash, however unlikely, draws a new token.
+   */
   static create(label: string): NotifyChannel {
-    const path = `@ringmaster/${process.pid}/${label.replace(/[^\w.-]/g, '_')}/${++sequence}`;
-    return new NotifyChannel(path, bindDatagram(path));
+    const name = label.replace(/[^\w.-]/g, '_');
+    for (let attempt = 0; ; attempt++) {
+      const path = `@ringmaster/${token}/${name}/${++sequence}`;
+      try {
+        return new NotifyChannel(path, bindDatagram(path));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 3) throw err;
+        token = newToken();
+      }
+    }
   }
 
   /** Every message received since the last call. */

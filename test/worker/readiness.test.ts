@@ -130,3 +130,23 @@ test('watchdog_sec: a worker that stops pinging is restarted; one that pings is 
     t.cleanup();
   }
 });
+
+test('two ringmasters as PID 1 of their own namespaces on one network (the containers of a pod): same watcher name, both notify channels work', async () => {
+  const t = tempDir();
+  const path = t.write('n.yaml', cfg('notify'));
+  const a = startRingmaster(['-c', path]);
+  const b = startRingmaster(['-c', path]);
+  try {
+    await a.waitStderr((s) => s.includes('worker ready'));
+    await b.waitStderr((s) => s.includes('worker ready'));
+    for (const rm of [a, b]) {
+      assert.doesNotMatch(rm.stderr(), /EADDRINUSE|internal error/);
+      process.kill(await rm.initPid(), 'SIGTERM');
+      assert.equal((await rm.exit()).code, 0);
+    }
+  } finally {
+    await a.close();
+    await b.close();
+    t.cleanup();
+  }
+});
