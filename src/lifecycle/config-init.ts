@@ -13,6 +13,7 @@
 import type { Config, WatcherConfig } from '../config/types.js';
 import { EXIT, RingmasterError } from '../errors/codes.js';
 import { Arbiter } from '../supervisor/arbiter.js';
+import type { Watcher } from '../supervisor/watcher.js';
 import { SocketSet, closeBound, type BoundSocket } from '../supervisor/socket-set.js';
 import { assertNever } from '../supervisor/process.js';
 import { resolveIds } from '../supervisor/watcher-status.js';
@@ -285,12 +286,16 @@ export class ConfigInit {
     }
     log.info(`reload: ${summary}`);
     // 1. Everything that can fail, before anything changes: new users, new sockets.
+    if (plan.socketsBlocked.length > 0) throw new RingmasterError('RM_SOCKET', plan.socketsBlocked.join('; '));
     for (const wc of [...plan.watchersAdded, ...plan.watchersRestarted]) resolveIds(wc);
     const fresh = await SocketSet.bind([...plan.socketsAdded, ...plan.socketsChanged]);
-    let added;
+    const added: Watcher[] = [];
     try {
-      added = plan.watchersAdded.map((wc) => arbiter.add(wc));
+      for (const wc of plan.watchersAdded) added.push(arbiter.add(wc));
+      // Last of the steps that can fail; each socket's update is a listen() or a chmod/chown.
+      sockets.update(plan.socketsUpdated);
     } catch (err) {
+      for (const w of added) void arbiter.remove(w.name);
       fresh.close();
       throw err;
     }

@@ -3,6 +3,7 @@
  * signals (SIGTTIN/SIGTTOU) use: commands on the arbiter's watchers, by name.
  */
 import { parseSignal } from '../sys/signals.js';
+import { RingmasterError } from '../errors/codes.js';
 import type { Arbiter } from '../supervisor/arbiter.js';
 import type { Watcher } from '../supervisor/watcher.js';
 import { ControlError, type Controller, type InitSnapshot, type RollingOptions } from './api.js';
@@ -56,7 +57,12 @@ export function createController(host: ControllerHost): Controller {
       if (!s) throw new ControlError('RM_CTL_BAD_SIGNAL', `unknown signal "${sig}" (use a name like TERM or SIGHUP, or a number)`);
       return find(name).signal(s.name as NodeJS.Signals);
     },
-    reload: () => host.reload(),
+    reload: () =>
+      host.reload().catch((err: unknown) => {
+        // A config or socket error is the answer, not a bug: say so, with its own code.
+        if (err instanceof RingmasterError) throw new ControlError('RM_CTL_RELOAD_FAILED', `reload failed, nothing changed: ${err.message} (${err.code})`);
+        throw err;
+      }),
     quit: async () => host.quit(),
   };
 }

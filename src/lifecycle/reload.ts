@@ -2,7 +2,11 @@
  * What a reload changes: the difference between the running config and the new one,
  * as the smallest set of actions. Pure: config in, plan out.
  *
- * - A socket whose options are the same is kept open (its fd and queue stay put).
+ * - A socket whose options are the same is kept open (its fd and queue stay put); one whose
+ *   backlog or unix file mode/owner changed is updated in place, still the same fd.
+ * - A socket whose address changed is bound anew, and its watchers roll onto it. A new
+ *   socket at an address ringmaster still holds (same port or path, other options) cannot
+ *   be bound before the old one is closed: the reload is refused with the reason.
  * - A watcher whose options are the same except numprocesses is scaled, not restarted.
  * - A watcher whose options changed, or that uses a socket that changed, is restarted
  *   (rolling, so it keeps serving).
@@ -14,8 +18,12 @@ import type { Config, SocketConfig, WatcherConfig } from '../config/types.js';
 export interface ReloadPlan {
   socketsAdded: SocketConfig[];
   socketsRemoved: string[];
-  /** same name, other options: bound anew, the old one closed once its watchers moved */
+  /** same name, another address: bound anew, the old one closed once its watchers moved */
   socketsChanged: SocketConfig[];
+  /** same name and address, only options a bound socket takes in place (SOCKET_IN_PLACE) */
+  socketsUpdated: SocketConfig[];
+  /** sockets that would have to be bound where ringmaster already holds a socket: why, one line each */
+  socketsBlocked: string[];
   watchersAdded: WatcherConfig[];
   watchersRemoved: string[];
   watchersRestarted: WatcherConfig[];
@@ -26,6 +34,23 @@ export interface ReloadPlan {
   globalChanged: string[];
 }
 
+/** Socket options applied to the bound socket itself: listen() again, chmod/chown, or used only at bind time. */
+const SOCKET_IN_PLACE: ReadonlySet<string> = new Set(['backlog', 'mode', 'owner', 'group', 'replace', 'umask']);
+
+/** Where a socket is, as a user would write it. */
+function addressOf(s: SocketConfig): string {
+  return s.path ?? `${s.host.includes(':') && !s.host.startsWith('[') ? `[${s.host}]` : s.host}:${s.port}`;
+}
+
+const WILDCARD = new Set(['', '0.0.0.0', '::', '[::]', '*']);
+
+/** Whether binding `b` fails while `a` is bound (same path, or same fixed port on overlapping hosts). */
+function overlaps(a: SocketConfig, b: SocketConfig): boolean {
+  if (a.path !== undefined || b.path !== undefined) return a.path === b.path;
+  if (a.port === 0 || b.port !== a.port || (a.type === 'SOCK_DGRAM') !== (b.type === 'SOCK_DGRAM')) return false;
+  return a.host === b.host || WILDCARD.has(a.host) || WILDCARD.has(b.host);
+}
+
 const START_ONLY = ['user', 'group', 'http_host', 'http_port', 'control_socket', 'subreaper', 'umask', 'log_format'] as const;
 
 function same(a: unknown, b: unknown): boolean {
@@ -34,7 +59,7 @@ function same(a: unknown, b: unknown): boolean {
 
 export function isEmpty(p: ReloadPlan): boolean {
   return (
-    p.socketsAdded.length + p.socketsRemoved.length + p.socketsChanged.length + p.watchersAdded.length + p.watchersRemoved.length +
+    p.socketsAdded.length + p.socketsRemoved.length + p.socketsChanged.length + p.socketsUpdated.length + p.socketsBlocked.length + p.watchersAdded.length + p.watchersRemoved.length +
       p.watchersRestarted.length + p.watchersScaled.length + p.globalChanged.length ===
     0
   );
@@ -45,7 +70,30 @@ export function planReload(old: Config, next: Config): ReloadPlan {
   const newSockets = new Map(next.sockets.map((s) => [s.name, s]));
   const socketsAdded = next.sockets.filter((s) => !oldSockets.has(s.name));
   const socketsRemoved = old.sockets.filter((s) => !newSockets.has(s.name)).map((s) => s.name);
-  const socketsChanged = next.sockets.filter((s) => oldSockets.has(s.name) && !same(oldSockets.get(s.name), s));
+  const socketsChanged: SocketConfig[] = [];
+  const socketsUpdated: SocketConfig[] = [];
+  const socketsBlocked: string[] = [];
+  for (const s of next.sockets) {
+    const before = oldSockets.get(s.name);
+    if (!before || same(before, s)) continue;
+    const keys = (Object.keys(s) as Array<keyof SocketConfig>).filter((k) => !same(before[k], s[k]));
+    if (keys.every((k) => SOCKET_IN_PLACE.has(k))) socketsUpdated.push(s);
+    else if (overlaps(before, s)) {
+      const what = keys.filter((k) => !SOCKET_IN_PLACE.has(k)).join(', ');
+      socketsBlocked.push(
+        `socket "${s.name}": changing ${what} needs a new socket at ${addressOf(s)}, which ringmaster itself holds: restart ringmaster to apply it, or give the socket another ${s.path === undefined ? 'port' : 'path'}`,
+      );
+    } else socketsChanged.push(s);
+  }
+  // A socket to bind where another one we hold still is (renamed, or moved onto a port in use).
+  for (const s of [...socketsAdded, ...socketsChanged]) {
+    const holder = old.sockets.find((o) => o.name !== s.name && overlaps(o, s));
+    if (holder) {
+      socketsBlocked.push(
+        `socket "${s.name}": ${addressOf(s)} is held by ringmaster's socket "${holder.name}" until the reload is done: restart ringmaster, or reload in two steps (remove "${holder.name}" first)`,
+      );
+    }
+  }
   const changedNames = new Set(socketsChanged.map((s) => s.name));
 
   const key = (n: string): string => n.toLowerCase();
@@ -66,7 +114,7 @@ export function planReload(old: Config, next: Config): ReloadPlan {
   const globalChanged = (Object.keys(next.ringmaster) as Array<keyof Config['ringmaster']>).filter(
     (k) => !(START_ONLY as readonly string[]).includes(k) && !same(old.ringmaster[k], next.ringmaster[k]),
   );
-  return { socketsAdded, socketsRemoved, socketsChanged, watchersAdded, watchersRemoved, watchersRestarted, watchersScaled, needsRestart, globalChanged };
+  return { socketsAdded, socketsRemoved, socketsChanged, socketsUpdated, socketsBlocked, watchersAdded, watchersRemoved, watchersRestarted, watchersScaled, needsRestart, globalChanged };
 }
 
 /** One line for the log and `ctl reload`. */
@@ -78,6 +126,7 @@ export function describePlan(p: ReloadPlan): string {
   list('sockets added', p.socketsAdded.map((s) => s.name));
   list('sockets removed', p.socketsRemoved);
   list('sockets changed', p.socketsChanged.map((s) => s.name));
+  list('sockets updated in place', p.socketsUpdated.map((s) => s.name));
   list('watchers added', p.watchersAdded.map((w) => w.name));
   list('watchers removed', p.watchersRemoved);
   list('watchers restarted', p.watchersRestarted.map((w) => w.name));

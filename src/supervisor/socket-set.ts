@@ -14,7 +14,7 @@ import { isIP } from 'node:net';
 import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
 import type { SocketConfig } from '../config/types.js';
 import { RingmasterError } from '../errors/codes.js';
-import { bindAndListen, closeSocket, localPort, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, type SockAddr } from '../sys/socket.js';
+import { bindAndListen, closeSocket, localPort, relisten, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, type SockAddr } from '../sys/socket.js';
 import { lookupGroup, lookupUser } from '../sys/users.js';
 
 export interface BoundSocket {
@@ -40,10 +40,11 @@ const HINTS: Record<string, string> = {
   ENODEV: 'no such network interface',
 };
 
-function socketError(s: SocketConfig, url: string, err: unknown): RingmasterError {
+function socketError(s: SocketConfig, url: string, err: unknown, doing = 'bind'): RingmasterError {
+  if (err instanceof RingmasterError) return err;
   const code = (err as { code?: string }).code ?? 'UNKNOWN';
   const hint = HINTS[code] ?? (err as Error).message;
-  return new RingmasterError('RM_SOCKET', `socket "${s.name}": cannot bind ${url}: ${code} (${hint})`, { cause: err });
+  return new RingmasterError('RM_SOCKET', `socket "${s.name}": cannot ${doing} ${url}: ${code} (${hint})`, { cause: err });
 }
 
 function urlOf(addr: SockAddr): string {
@@ -97,16 +98,19 @@ function prepareUnixPath(s: SocketConfig, path: string): void {
   unlinkSync(path);
 }
 
-function finishUnixPath(s: SocketConfig, path: string): void {
+/** uid and gid for the socket file (-1: leave as is); throws RM_SOCKET for a name that is unknown. */
+function ownership(s: SocketConfig): { uid: number; gid: number } {
+  const user = s.owner === undefined ? undefined : lookupUser(s.owner);
+  if (s.owner !== undefined && !user) throw new RingmasterError('RM_SOCKET', `socket "${s.name}": unknown owner "${s.owner}"`);
+  const gid = s.group === undefined ? -1 : lookupGroup(s.group);
+  if (gid === undefined) throw new RingmasterError('RM_SOCKET', `socket "${s.name}": unknown group "${s.group}"`);
+  return { uid: user?.uid ?? -1, gid };
+}
+
+function finishUnixPath(s: SocketConfig, path: string, own = ownership(s)): void {
   if (path.startsWith('@')) return;
   if (s.mode !== undefined) chmodSync(path, s.mode);
-  if (s.owner !== undefined || s.group !== undefined) {
-    const user = s.owner === undefined ? undefined : lookupUser(s.owner);
-    if (s.owner !== undefined && !user) throw new RingmasterError('RM_SOCKET', `socket "${s.name}": unknown owner "${s.owner}"`);
-    const gid = s.group === undefined ? -1 : lookupGroup(s.group);
-    if (gid === undefined) throw new RingmasterError('RM_SOCKET', `socket "${s.name}": unknown group "${s.group}"`);
-    chownSync(path, user?.uid ?? -1, gid);
-  }
+  if (own.uid !== -1 || own.gid !== -1) chownSync(path, own.uid, own.gid);
 }
 
 function bindOne(s: SocketConfig, addr: SockAddr, listen: boolean): number {
@@ -172,6 +176,25 @@ export class SocketSet {
       throw err;
     }
     return set;
+  }
+
+  /**
+   * Give bound sockets new options that need no new bind (a reload's socketsUpdated): the
+   * backlog through listen() again, the unix file's mode and owner; the fd stays the same.
+   * Owner and group names are all checked before anything changes.
+   */
+  update(configs: readonly SocketConfig[]): void {
+    const todo = configs.map((config) => ({ config, own: ownership(config), b: this.get(config.name) }));
+    for (const { config, own, b } of todo) {
+      if (!b) continue;
+      try {
+        if (config.backlog !== b.config.backlog && !config.so_reuseport) relisten(b.fd, config.backlog);
+        if (b.addr.family === 'unix') finishUnixPath(config, b.addr.path, own);
+      } catch (err) {
+        throw socketError(config, b.url, err, 'update');
+      }
+      this.#sockets.set(config.name, { ...b, config });
+    }
   }
 
   /** Move every socket of `other` into this set (a reload's new sockets); `other` is left empty. */

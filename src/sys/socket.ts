@@ -167,6 +167,11 @@ export function localPort(fd: number): number {
   return b.readUInt16BE(2);
 }
 
+/** listen() again on a listening socket: Linux takes the new backlog, the queue stays. */
+export function relisten(fd: number, backlog: number): void {
+  check(sock().listen(fd, backlog), 'listen', String(fd));
+}
+
 export function closeSocket(fd: number): void {
   check(sock().close(fd), 'close', String(fd));
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { startRingmaster, FIXTURES, sleep, type Started } from '../helpers/run.js';
@@ -55,6 +55,28 @@ test('reload plan: scale vs restart vs untouched, sockets kept or changed', () =
   const sock = planReload(a, parseConfigText(yaml({ port: 12345 }), { file: 'a.yaml', env }));
   assert.deepEqual(sock.socketsChanged.map((s) => s.name), ['web']);
   assert.deepEqual(sock.watchersRestarted.map((w) => w.name), ['web'], 'a watcher on a changed socket restarts');
+});
+
+test('reload plan: socket options applied in place, and sockets that cannot be bound while ringmaster holds the address', () => {
+  const env = { PATH: '/bin' };
+  const cfg = (sockets: string) => parseConfigText(`sockets:\n${sockets}watchers:\n  w:\n    cmd: sleep 60\n    use_sockets: true\n`, { file: 'a.yaml', env });
+  const base = cfg('  web:\n    host: 0.0.0.0\n    port: 8080\n  sock:\n    path: /run/a.sock\n');
+  const inPlace = planReload(base, cfg('  web:\n    host: 0.0.0.0\n    port: 8080\n    backlog: 100\n  sock:\n    path: /run/a.sock\n    mode: "660"\n'));
+  assert.deepEqual(inPlace.socketsUpdated.map((s) => s.name), ['sock', 'web']);
+  assert.deepEqual(inPlace.socketsChanged, []);
+  assert.deepEqual(inPlace.watchersRestarted, [], 'the same fds: no watcher needs to move');
+  assert.deepEqual(inPlace.socketsBlocked, []);
+  const rebind = planReload(base, cfg('  web:\n    host: 0.0.0.0\n    port: 8080\n    so_reuseport: true\n  sock:\n    path: /run/a.sock\n'));
+  assert.deepEqual(rebind.socketsBlocked, [
+    'socket "web": changing so_reuseport needs a new socket at 0.0.0.0:8080, which ringmaster itself holds: restart ringmaster to apply it, or give the socket another port',
+  ]);
+  const renamed = planReload(base, cfg('  api:\n    host: 127.0.0.1\n    port: 8080\n  sock:\n    path: /run/a.sock\n'));
+  assert.deepEqual(renamed.socketsBlocked, [
+    'socket "api": 127.0.0.1:8080 is held by ringmaster\'s socket "web" until the reload is done: restart ringmaster, or reload in two steps (remove "web" first)',
+  ]);
+  const moved = planReload(base, cfg('  web:\n    host: 0.0.0.0\n    port: 8081\n  sock:\n    path: /run/b.sock\n'));
+  assert.deepEqual(moved.socketsChanged.map((s) => s.name), ['sock', 'web']);
+  assert.deepEqual(moved.socketsBlocked, []);
 });
 
 test('reload: scale without restart, rolling restart of a changed watcher, unchanged one and socket untouched', async () => {
@@ -126,6 +148,75 @@ test('a failed reload changes nothing: invalid config, then a port that cannot b
     assert.equal((await rm.exit()).code, 0);
   } finally {
     busy.close();
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('reload: a backlog and a unix mode change apply to the same sockets; a socket change that needs the held address is refused and the unix file stays', async () => {
+  const t = tempDir();
+  const sockPath = `${t.dir}/app.sock`;
+  const cfg = (extra: string, unixExtra = '') => `sockets:
+  web:
+    host: 127.0.0.1
+    port: 0
+${extra}  app:
+    path: ${sockPath}
+${unixExtra}watchers:
+  web:
+    cmd: ${W}
+    sockets: [web]
+  steady:
+    cmd: sleep 60
+    sockets: [app]
+`;
+  const path = t.write('r.yaml', cfg(''));
+  const rm = startRingmaster(['-c', path]);
+  try {
+    await rm.waitStderr((s) => s.includes('all watchers started'));
+    const s0 = await snap(rm);
+    const port = s0.sockets.find((s) => s.name === 'web')?.port;
+    writeFileSync(path, cfg('    backlog: 7\n', '    mode: "600"\n'));
+    const r = await ctl(rm, ['reload']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /sockets updated in place: app, web/);
+    const s1 = await snap(rm);
+    assert.equal(s1.sockets.find((s) => s.name === 'web')?.port, port, 'the socket was bound anew');
+    assert.deepEqual(pids(s1, 'web'), pids(s0, 'web'));
+    assert.deepEqual(pids(s1, 'steady'), pids(s0, 'steady'));
+    assert.equal(statSync(sockPath).mode & 0o777, 0o600);
+    assert.equal((await get(`http://127.0.0.1:${port}/`)).status, 200);
+    writeFileSync(path, cfg('    backlog: 7\n', '    mode: "600"\n    type: SOCK_SEQPACKET\n    replace: true\n'));
+    const refused = await ctl(rm, ['reload']);
+    assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /socket "app": changing type needs a new socket at .*app\.sock, which ringmaster itself holds.*\(RM_SOCKET\)/);
+    assert.match(refused.stderr, /RM_CTL_RELOAD_FAILED/);
+    assert.ok(lstatSync(sockPath).isSocket(), 'the live socket file was removed');
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('reload: a watcher with a user that does not exist is refused before anything changes', async () => {
+  const t = tempDir();
+  const path = t.write('r.yaml', yaml());
+  const rm = startRingmaster(['-c', path]);
+  try {
+    await rm.waitStderr((s) => (s.match(/worker ready watcher=web/g) ?? []).length >= 2);
+    const s0 = await snap(rm);
+    writeFileSync(path, yaml({ webEnv: '2' }).replace('  steady:\n    cmd: sleep 60\n', '  other:\n    cmd: sleep 60\n    uid: no-such-user-xyz\n'));
+    const r = await ctl(rm, ['reload']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /watchers\.other\.uid: unknown user "no-such-user-xyz"/);
+    const s1 = await snap(rm);
+    assert.deepEqual(pids(s1, 'web'), pids(s0, 'web'), 'web was restarted');
+    assert.deepEqual(pids(s1, 'steady'), pids(s0, 'steady'), 'steady was removed');
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
     await rm.close();
     t.cleanup();
   }
