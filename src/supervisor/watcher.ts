@@ -57,6 +57,8 @@ export class Watcher {
   #config: WatcherConfig;
   readonly #host: WatcherHost;
   #phase: WatcherPhase = 'stopped';
+  /** set while stop() waits for the workers to exit */
+  #stopping: Promise<void> | undefined;
   /** by Worker.id */
   readonly #workers = new Map<number, Worker>();
   #serial = 0;
@@ -94,6 +96,8 @@ export class Watcher {
 
   /** Spawn the workers (warmup_delay apart). Resolves once all are spawned. */
   async start(): Promise<void> {
+    // A stop under way finishes first: its workers must not be taken for failed ones.
+    if (this.#stopping) await this.#stopping;
     if (this.#phase === 'running') return;
     this.#phase = 'running';
     this.#failures = 0;
@@ -109,16 +113,22 @@ export class Watcher {
    * Stop every worker: stop_signal, then SIGKILL to its process group after
    * graceful_timeout. No respawn meanwhile. Resolves when all have exited.
    */
-  async stop(): Promise<void> {
-    if (this.#phase === 'stopped') return;
+  stop(): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    if (this.#phase === 'stopped') return Promise.resolve();
     this.#phase = 'stopping';
     for (const t of this.#respawnTimers.values()) clearTimeout(t);
     this.#respawnTimers.clear();
     const signal = this.config.stop_signal as NodeJS.Signals;
-    await Promise.all(
-      [...this.#workers.values()].map((w) => w.proc.stop(signal, this.config.graceful_timeout * 1000, this.config.stop_children)),
-    );
-    this.#phase = 'stopped';
+    const all = [...this.#workers.values()].map((w) => {
+      w.retiring = true;
+      return w.proc.stop(signal, this.config.graceful_timeout * 1000, this.config.stop_children);
+    });
+    this.#stopping = Promise.all(all).then(() => {
+      this.#stopping = undefined;
+      if (this.#phase === 'stopping') this.#phase = 'stopped';
+    });
+    return this.#stopping;
   }
 
   /** SIGKILL every worker's process group now. */

@@ -127,3 +127,34 @@ test('ctl cannot reach a ringmaster: exit 69 and where it looked', async () => {
   assert.equal(r.code, 69);
   assert.match(r.stderr, /\/nonexistent\/ctl\.sock/);
 });
+
+test('ctl start during a slow ctl stop: the start waits for the stop, the stopped worker is no failure, one worker runs after', async () => {
+  const t = tempDir();
+  const rm = startRingmaster(['-c', t.write('c.yaml', `watchers:
+  web:
+    cmd: sh -c "trap '' TERM; echo up; while :; do sleep 0.1; done"
+    graceful_timeout: 1
+`)]);
+  try {
+    await rm.waitStdout((s) => s.includes('up'));
+    const old = watcher(await status(rm), 'web').workers.map((w) => w.pid);
+    const stopping = ctl(rm, ['stop', 'web']);
+    await sleep(300);
+    const start = await ctl(rm, ['start', 'web']);
+    assert.equal(start.code, 0, start.stderr);
+    assert.equal((await stopping).code, 0);
+    const s = await status(rm);
+    const w = watcher(s, 'web') as Snap['watchers'][number] & { failuresInARow: number };
+    assert.equal(w.phase, 'running');
+    assert.equal(w.running, 1);
+    assert.ok(!w.workers.some((x) => old.includes(x.pid)), 'the old worker is still there');
+    assert.equal(w.failuresInARow, 0, 'the stopped worker counted as a failure');
+    assert.doesNotMatch(rm.stderr(), /worker exited watcher=web/);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    // Its own graceful_timeout ends the TERM-ignoring worker, well within the init's.
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
