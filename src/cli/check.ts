@@ -6,9 +6,50 @@
 import { EXIT, RingmasterError } from '../errors/codes.js';
 import type { Config } from '../config/types.js';
 import { substitute } from '../supervisor/substitute.js';
+import { resolveIds } from '../supervisor/watcher-status.js';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
 
 function out(text: string): void {
   process.stdout.write(text);
+}
+
+/**
+ * What the config cannot say about itself but this machine can: users and groups that do
+ * not exist (the watcher could not start: an error), a working_dir or a command that is not
+ * here (a warning: the image or a volume may bring them at run time).
+ */
+export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv): { errors: string[]; warnings: string[] } {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  for (const w of config.watchers) {
+    try {
+      resolveIds(w);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+    const dir = resolvePath(cwd, w.working_dir ?? '.');
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) errors.push(`watchers.${w.name}.working_dir: ${dir} is not a directory`);
+    else if (!st) warnings.push(`watchers.${w.name}.working_dir: ${dir} does not exist here; workers cannot start until it does`);
+    const file = w.argv[0];
+    if (file !== undefined && !w.shell && !file.includes('$(') && !file.includes('((') && !found(file, dir, w.env.PATH ?? env.PATH)) {
+      warnings.push(`watchers.${w.name}.cmd: "${file}" is not ${file.includes('/') ? 'an executable file' : 'an executable in PATH'} here`);
+    }
+  }
+  return { errors, warnings };
+}
+
+function found(file: string, dir: string, path: string | undefined): boolean {
+  const candidates = file.includes('/') ? [resolvePath(dir, file)] : (path ?? '').split(':').filter(Boolean).map((p) => join(p, file));
+  return candidates.some((c) => {
+    try {
+      accessSync(c, fsConstants.X_OK);
+      return statSync(c).isFile();
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The plan as text: sockets with their real addresses, each watcher's commands after substitution. */
@@ -58,6 +99,12 @@ export async function check(argv: string[]): Promise<number> {
   }
   if (!config) {
     process.stderr.write('ringmaster check: no configuration found (give a PATH, or set RINGMASTER_CONFIG / RINGMASTER_CONFIG_FILE)\n');
+    return EXIT.CONFIG;
+  }
+  const host = hostChecks(config, process.cwd(), process.env);
+  for (const w of host.warnings) process.stderr.write(`warning: ${w}\n`);
+  if (host.errors.length > 0) {
+    for (const e of host.errors) process.stderr.write(`${e}\n`);
     return EXIT.CONFIG;
   }
   const { SocketSet } = await import('../supervisor/socket-set.js');

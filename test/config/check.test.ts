@@ -1,0 +1,49 @@
+/**
+ * `ringmaster check` also asks this machine what the config cannot know: users, working
+ * directories, commands.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { BIN } from '../helpers/run.js';
+import { tempDir } from '../helpers/config.js';
+import { hostChecks } from '../../src/cli/check.js';
+import { yaml } from './helpers.js';
+
+test('check: an unknown user or a working_dir that is a file are errors (exit 78); a missing directory or command a warning', () => {
+  const t = tempDir();
+  try {
+    const path = t.write(
+      'a.yaml',
+      `watchers:
+  bad:
+    cmd: sleep 60
+    uid: no-such-user-xyz
+  file:
+    cmd: sleep 60
+    working_dir: /etc/passwd
+  later:
+    cmd: no-such-binary-xyz --flag
+    working_dir: /nonexistent/dir
+`,
+    );
+    const r = spawnSync(process.execPath, [BIN, 'check', path], { encoding: 'utf8' });
+    assert.equal(r.status, 78, r.stderr);
+    assert.match(r.stderr, /^watchers\.bad\.uid: unknown user "no-such-user-xyz"/m);
+    assert.match(r.stderr, /^watchers\.file\.working_dir: \/etc\/passwd is not a directory$/m);
+    assert.match(r.stderr, /^warning: watchers\.later\.working_dir: \/nonexistent\/dir does not exist here/m);
+    assert.match(r.stderr, /^warning: watchers\.later\.cmd: "no-such-binary-xyz" is not an executable in PATH here$/m);
+    assert.doesNotMatch(r.stdout, /^ok$/m);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('hostChecks: a good config has nothing to say; PATH lookups use the watcher\'s own PATH', () => {
+  const ok = yaml('watchers:\n  w:\n    cmd: sleep 60\n    working_dir: /tmp\n');
+  assert.deepEqual(hostChecks(ok, '/', { PATH: '/usr/bin:/bin' }), { errors: [], warnings: [] });
+  const own = yaml('watchers:\n  w:\n    cmd: sleep 60\n    env:\n      PATH: /nonexistent\n');
+  assert.deepEqual(hostChecks(own, '/', { PATH: '/usr/bin:/bin' }).warnings, ['watchers.w.cmd: "sleep" is not an executable in PATH here']);
+  const relative = yaml('watchers:\n  w:\n    cmd: ./run.sh\n');
+  assert.deepEqual(hostChecks(relative, '/etc', {}).warnings, ['watchers.w.cmd: "./run.sh" is not an executable file here']);
+});
