@@ -89,6 +89,12 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
     const why = s === 'SIGTERM' || s === 'SIGINT' ? 'it stops ringmaster itself' : 'it cannot be forwarded';
     bad('forward_signals', `cannot include ${s}: ${why}; remove it`);
   }
+  // execve() takes C strings: a NUL byte would cut a word short, so Node refuses to spawn.
+  if (argv.some((a) => a.includes('\0'))) bad(typeof o['args'] === 'string' && !cmdWords.some((a) => a.includes('\0')) ? 'args' : 'cmd', 'contains a NUL byte (\\0), which no command line can carry; remove it');
+  for (const [k, v] of Object.entries(w.env)) {
+    if (k.includes('=') || k.includes('\0')) bad('env', `has a variable named ${JSON.stringify(k)}: a name cannot contain "=" or a NUL byte; rename it`);
+    else if (String(v).includes('\0')) bad('env', `${k} contains a NUL byte (\\0), which no environment can carry; remove it`);
+  }
   if (w.shell_args !== undefined && !w.shell) notice('shell_args', 'used only with shell = true; ignored');
   if (o['numprocesses'] === 0 && !w.singleton) notice('numprocesses', '0, so no worker starts until the watcher is scaled up');
   return w;

@@ -83,6 +83,16 @@ describe('config errors', () => {
       message: 'watchers.w.sockets names socket "api", which is not defined; define it under sockets (or as [socket:api]) (ringmaster.yaml:4:14)',
     },
     {
+      name: 'a NUL byte in an env value',
+      parse: () => yaml('watchers:\n  w:\n    cmd: sleep 60\n    env:\n      FOO: "a\\0b"\n'),
+      message: 'watchers.w.env FOO contains a NUL byte (\\0), which no environment can carry; remove it (ringmaster.yaml:5:7)',
+    },
+    {
+      name: 'a NUL byte in cmd',
+      parse: () => yaml('watchers:\n  w:\n    cmd: "sleep \\0 60"\n'),
+      message: 'watchers.w.cmd contains a NUL byte (\\0), which no command line can carry; remove it (ringmaster.yaml:3:10)',
+    },
+    {
       name: 'scale_watcher naming a watcher that does not exist',
       parse: () => ini('[circus]\nscale_watcher = wbe\n\n[watcher:web]\ncmd = node app.js\n'),
       message: 'ringmaster.scale_watcher names watcher "wbe", which is not defined; did you mean "web"? (circus.ini:2:17)',
