@@ -56,7 +56,7 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
       const out: string[] = [];
       for (const item of list) {
         const c = signal(item);
-        if (!c.ok) return c;
+        if (!c.ok) return fail(c.reason === undefined ? `${JSON.stringify(item)} is not a signal` : `${JSON.stringify(item)}: ${c.reason}`);
         out.push(c.value as string);
       }
       return ok(out);

@@ -21,7 +21,7 @@ export function iniSource(text: string, file: string, env: NodeJS.ProcessEnv, cw
   const { doc, files, warnings } = readIniWithIncludes(text, file, cwd);
   const src = emptySource('ini', files);
   src.issues.push(...doc.issues);
-  src.warnings.push(...warnings);
+  src.warnings.push(...warnings, ...doc.warnings);
   for (const section of doc.sections.values()) {
     if (section.entries.size === 0) continue;
     const where = mapSection(section, src);

@@ -30,11 +30,13 @@ export interface IniDoc {
   /** in order of first appearance */
   sections: Map<string, IniSection>;
   issues: ConfigIssue[];
+  /** repeated keys: Circus keeps the first, silently; we keep the first and say so */
+  warnings: string[];
 }
 
 /** A new, empty document to parse one or more files into. */
 export function emptyIniDoc(): IniDoc {
-  return { sections: new Map(), issues: [] };
+  return { sections: new Map(), issues: [], warnings: [] };
 }
 
 /** Parse `text` into `doc` (keys already present win over those in `text`). */
@@ -98,8 +100,13 @@ export function parseIni(text: string, file: string, doc: IniDoc = emptyIniDoc()
       pos: { file, line: lineNo, column: valueCol },
       keyPos: { file, line: lineNo, column: line.indexOf(key) + 1 },
     };
-    const first = !section.entries.has(key);
+    const earlier = section.entries.get(key);
+    const first = earlier === undefined;
     if (first) section.entries.set(key, entry);
+    else {
+      const where = (p: SourcePos): string => `${p.file}:${p.line}`;
+      doc.warnings.push(`[${section.name}] ${key} at ${where(entry.keyPos)} is ignored: it is set already at ${where(earlier.keyPos)} (the first one counts, as in Circus)`);
+    }
     current = { lines: [value], entry: first ? entry : undefined };
   });
   finish();

@@ -27,6 +27,7 @@ describe('Circus documentation examples, for Node workers', () => {
     assert.deepEqual(prog?.sockets, []);
     assert.deepEqual([janitor?.name, janitor?.singleton, janitor?.priority], ['janitor', true, -1]);
     assert.deepEqual(c.warnings, [
+      `[watcher:myprogram] numprocesses at ${join(FIXTURES, 'extra.more.config.ini')}:4 is ignored: it is set already at ${join(FIXTURES, 'circus-docs.ini')}:15 (the first one counts, as in Circus)`,
       `[plugin:statsd]: plugins are not supported (ringmaster has built-in backoff and /metrics); section ignored (${join(FIXTURES, 'circus-docs.ini')}:33:1)`,
       `ringmaster.check_delay: ringmaster reacts to exits at once; ignored (${join(FIXTURES, 'circus-docs.ini')}:5:1)`,
       `ringmaster.endpoint: ringmaster has no ZMQ endpoints; control it with control_socket (ringmaster ctl); ignored (${join(FIXTURES, 'circus-docs.ini')}:6:1)`,

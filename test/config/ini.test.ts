@@ -40,6 +40,10 @@ describe('INI parser (Circus StrictConfigParser rules)', () => {
     const c = ini('[watcher:w]\ncmd = node a.js\nnumprocesses = 2\n[watcher:w]\nnumprocesses = 3\npriority = 4\n');
     assert.equal(c.watchers[0]?.numprocesses, 2);
     assert.equal(c.watchers[0]?.priority, 4);
+    assert.deepEqual(
+      c.warnings.filter((w) => w.includes('is ignored')),
+      ['[watcher:w] numprocesses at circus.ini:5 is ignored: it is set already at circus.ini:3 (the first one counts, as in Circus)'],
+    );
   });
 
   it('reads "" as the empty string and KEY = as empty', () => {
