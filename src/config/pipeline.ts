@@ -57,7 +57,20 @@ export function finish(fragments: readonly RawSource[], env: NodeJS.ProcessEnv):
   for (const p of seen) prepared.reported.add(p);
   const later = [...prepared.issues, ...schemaIssues(src, prepared.reported)].filter((i) => !seen.has(i.path));
   const issues = [...src.issues, ...later];
-  if (issues.length > 0) fail(issues);
+  if (issues.length > 0) {
+    // All at once: also what only the build sees (a socket a watcher names but nobody
+    // defines...), for keys the checks above found nothing wrong with. The data is known to
+    // be invalid somewhere, so the build may trip over it: then the issues above are all.
+    const bad = issues.map((i) => i.path);
+    const related = (path: string): boolean => bad.some((b) => b === path || path.startsWith(`${b}.`) || b.startsWith(`${path}.`));
+    let more: ConfigIssue[] = [];
+    try {
+      more = buildConfig(src).issues.filter((i) => !related(i.path));
+    } catch {
+      // as said
+    }
+    fail([...issues, ...more]);
+  }
   const built = buildConfig(src);
   if (built.issues.length > 0) fail(built.issues);
   built.config.warnings = [...src.warnings, ...prepared.warnings, ...built.warnings];

@@ -204,6 +204,14 @@ describe('config errors', () => {
     ]);
   });
 
+  it('reports every problem at once, including those only the cross-section checks see', () => {
+    assert.deepEqual(messagesOf(() => ini('[socket:web]\nport = 0\n\n[watcher:w]\ncmd = sleep 60\nnumprocesses = -1\nstop_signal = 99\nsockets = webb\n')), [
+      'watchers.w.numprocesses must be an integer >= 0, got -1 (circus.ini:6:16)',
+      'watchers.w.stop_signal must be a signal name such as SIGTERM (or TERM, or a number), got "99" (circus.ini:7:15)',
+      'watchers.w.sockets names socket "webb", which is not defined; did you mean "web"? (circus.ini:8:11)',
+    ]);
+  });
+
   it('keeps the issue fields machine-readable', () => {
     const [i] = issuesOf(() => yaml('watchers:\n  web:\n    cmd: node app.js\n    numprocesses: two\n'));
     assert.deepEqual(i, {
