@@ -3,8 +3,9 @@
  * for (the kernel drops default-action signals sent to a namespace init), so the init
  * listens to every catchable signal, even those it only forwards.
  *
- * Real-time signals (34..64) cannot be listened to from Node; we set them to SIG_IGN so
- * that one sent to a non-PID-1 ringmaster cannot kill it. They are not forwarded.
+ * Real-time signals (34..64) cannot be listened to from Node, and are not forwarded. As PID 1
+ * the kernel drops them for us; otherwise the caller sets them to SIG_IGN so that one cannot
+ * kill ringmaster, and children then inherit that (libuv resets only signals 1..31).
  */
 import { forwardableSignals, REALTIME_SIGNALS } from '../sys/signals.js';
 

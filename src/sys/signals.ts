@@ -17,17 +17,23 @@ for (const [name, num] of Object.entries(byName)) {
  * - SIGSEGV, SIGBUS, SIGFPE, SIGILL: Node documents that a JS listener for these leaves
  *   the process in a state where it may hang when the fault is real; like tini and
  *   catatonit we leave them at their default and do not forward them.
- * - SIGPROF: V8's CPU profiler (node --cpu-prof) samples with it; a listener of ours would
- *   replace V8's handler and forward the profiler's ticks to the child, which dies of them.
+ * SIGPROF is forwarded like the others unless ringmaster itself runs under V8's profiler
+ * (see selfProfiled): the profiler samples with SIGPROF, and a listener of ours would replace
+ * its handler and pass every tick on to the child, which dies of it.
  */
-const NOT_FORWARDED = new Set(['SIGKILL', 'SIGSTOP', 'SIGCHLD', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGPROF']);
+const NOT_FORWARDED = new Set(['SIGKILL', 'SIGSTOP', 'SIGCHLD', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL']);
+
+/** Whether this Node process may run V8's sampling profiler: --cpu-prof, --prof, or an inspector. */
+export function selfProfiled(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((a) => /^--(cpu-prof|prof|inspect|inspect-brk|inspect-wait)(=|$)/.test(a));
+}
 
 /** Every signal 1..31 the init catches and forwards, by name (SIGTERM, SIGUSR1, ...). */
-export function forwardableSignals(): NodeJS.Signals[] {
+export function forwardableSignals(profiled = selfProfiled()): NodeJS.Signals[] {
   const out: NodeJS.Signals[] = [];
   for (let n = 1; n < 32; n++) {
     const name = byNumber.get(n);
-    if (name && !NOT_FORWARDED.has(name)) out.push(name as NodeJS.Signals);
+    if (name && !NOT_FORWARDED.has(name) && !(profiled && name === 'SIGPROF')) out.push(name as NodeJS.Signals);
   }
   return out;
 }

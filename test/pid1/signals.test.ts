@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startRingmaster, startProcess, BIN, FIXTURES, procStatus, sleep } from '../helpers/run.js';
 import { forwardableSignals } from '../../src/sys/signals.js';
 
@@ -85,6 +88,31 @@ test('kernel-fault and real-time signals sent with kill() neither kill the init 
     assert.equal(r.code, 0, rm.stderr());
   } finally {
     await rm.close();
+  }
+});
+
+test('as PID 1, the child starts with no real-time signal ignored (the kernel shields the init; nothing to inherit)', async () => {
+  const rm = startRingmaster(['--', 'sh', '-c', 'grep SigIgn /proc/$$/status']);
+  try {
+    const r = await rm.exit();
+    assert.equal(r.code, 0, rm.stderr());
+    const hex = /SigIgn:\s+([0-9a-f]+)/.exec(rm.stdout())?.[1];
+    assert.ok(hex, rm.stdout());
+    assert.equal(BigInt(`0x${hex}`) >> 33n, 0n, `real-time signals ignored in the child: SigIgn ${hex}`);
+  } finally {
+    await rm.close();
+  }
+});
+
+test('ringmaster under node --cpu-prof passes no profiler tick to its child; otherwise SIGPROF is forwarded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rm-prof-'));
+  const rm = startProcess([process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, BIN, '--', 'sleep', '1']);
+  try {
+    const r = await rm.exit();
+    assert.equal(r.code, 0, `the child died of a forwarded SIGPROF? ${rm.stderr()}`);
+  } finally {
+    await rm.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

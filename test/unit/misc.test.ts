@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { exitCodeOf, stdioWithFds } from '../../src/lifecycle/command-init.js';
 import { inheritedFds, socketActivationFds } from '../../src/lifecycle/fds.js';
 import { createLogger, verbosityFromEnv } from '../../src/log/logger.js';
-import { parseSignal, forwardableSignals } from '../../src/sys/signals.js';
+import { parseSignal, forwardableSignals, selfProfiled } from '../../src/sys/signals.js';
 import { decodeWaitStatus } from '../../src/sys/libc.js';
 
 test('exit codes: code, 128+signal, 127/126, remap', () => {
@@ -61,7 +61,14 @@ test('signals: parse names and numbers; the forwarded set', () => {
   assert.equal(parseSignal('nope'), undefined);
   const f = forwardableSignals();
   for (const s of ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGWINCH', 'SIGTSTP', 'SIGCONT']) assert.ok(f.includes(s as NodeJS.Signals), s);
-  for (const s of ['SIGKILL', 'SIGSTOP', 'SIGCHLD', 'SIGSEGV', 'SIGPROF']) assert.ok(!f.includes(s as NodeJS.Signals), s);
+  for (const s of ['SIGKILL', 'SIGSTOP', 'SIGCHLD', 'SIGSEGV']) assert.ok(!f.includes(s as NodeJS.Signals), s);
+  // SIGPROF is forwarded, unless ringmaster itself runs V8's sampling profiler
+  assert.ok(forwardableSignals(false).includes('SIGPROF'));
+  assert.ok(!forwardableSignals(true).includes('SIGPROF'));
+  assert.equal(selfProfiled([], ''), false);
+  assert.equal(selfProfiled(['--cpu-prof'], ''), true);
+  assert.equal(selfProfiled([], '--max-old-space-size=100 --inspect=0'), true);
+  assert.equal(selfProfiled(['--cpu-prof-dir=/tmp'], ''), false);
 });
 
 test('wait status decoding', () => {
