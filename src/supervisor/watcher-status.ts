@@ -26,6 +26,8 @@ export interface WorkerStatus {
   readyFailed: boolean;
   /** last STATUS= it sent */
   statusText: string | undefined;
+  /** MAINPID= from the worker (a process it says is its main one); ringmaster still watches the pid it started */
+  mainPid: number | undefined;
 }
 
 export interface WatcherStatus {

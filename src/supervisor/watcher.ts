@@ -40,6 +40,7 @@ interface Worker {
   ready: boolean;
   readyFailed: boolean;
   statusText: string | undefined;
+  mainPid: number | undefined;
   notify: NotifyChannel | undefined;
   /** when notify readiness gives up */
   readyDeadline: number | undefined;
@@ -256,6 +257,7 @@ export class Watcher {
           ready: w.ready,
           readyFailed: w.readyFailed,
           statusText: w.statusText,
+          mainPid: w.mainPid,
         })),
     };
   }
@@ -335,6 +337,7 @@ export class Watcher {
       ready: false,
       readyFailed: false,
       statusText: undefined,
+      mainPid: undefined,
       notify,
       readyDeadline: undefined,
       lastWatchdog: now,
@@ -433,6 +436,7 @@ export class Watcher {
       if (!w.notify || w.proc.state.kind !== 'running') continue;
       for (const m of w.notify.drain()) {
         if (m.status !== undefined) w.statusText = m.status;
+        if (m.mainPid !== undefined) w.mainPid = m.mainPid;
         if (m.watchdog) w.lastWatchdog = now;
         if (m.ready && this.config.ready.kind === 'notify') this.#markReady(w);
         if (m.stopping && w.ready) {

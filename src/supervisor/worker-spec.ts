@@ -47,9 +47,9 @@ export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): 
     env.LISTEN_FDS = String(c.sockets.length);
     env.LISTEN_FDNAMES = c.sockets.join(':');
   }
-  const needsNotify = c.ready.kind === 'notify' || c.watchdog_sec > 0;
-  const notify = needsNotify ? NotifyChannel.create(`${c.name}.${wid}`) : undefined;
-  if (notify) env.NOTIFY_SOCKET = notify.path;
+  // Every worker gets one, whatever its readiness check: STATUS= and STOPPING=1 count too.
+  const notify = NotifyChannel.create(`${c.name}.${wid}`);
+  env.NOTIFY_SOCKET = notify.path;
   if (c.watchdog_sec > 0) env.WATCHDOG_USEC = String(Math.round(c.watchdog_sec * 1e6));
   const ctx = { wid, sockets: socketFds, env, options: c as unknown as Record<string, unknown> };
   let argv = c.argv.map((a) => substitute(a, ctx));

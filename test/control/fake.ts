@@ -34,8 +34,8 @@ export function snapshot(): InitSnapshot {
         fatalReason: undefined,
         rollout: { state: 'failed', message: 'wid 3 not ready after 30s; old workers kept', at: NOW - 5_000 },
         workers: [
-          { wid: 1, pid: 1001, startedAt: NOW - 3_600_000, state: 'running', ready: true, readyFailed: false, statusText: 'serving on :8080' },
-          { wid: 2, pid: 1002, startedAt: NOW - 65_000, state: 'running', ready: false, readyFailed: true, statusText: 'warming \u001b[31mcache' },
+          { wid: 1, pid: 1001, startedAt: NOW - 3_600_000, state: 'running', ready: true, readyFailed: false, statusText: 'serving on :8080', mainPid: undefined },
+          { wid: 2, pid: 1002, startedAt: NOW - 65_000, state: 'running', ready: false, readyFailed: true, statusText: 'warming \u001b[31mcache', mainPid: undefined },
         ],
       },
       {

@@ -3,7 +3,7 @@ import type { InitSnapshot } from '../../src/lifecycle/api.js';
 import type { WatcherStatus, WorkerStatus } from '../../src/supervisor/watcher.js';
 
 export function worker(wid: number, pid: number | undefined, ready = true): WorkerStatus {
-  return { wid, pid, startedAt: 1_700_000_000_000, state: 'running', ready, readyFailed: false, statusText: undefined };
+  return { wid, pid, startedAt: 1_700_000_000_000, state: 'running', ready, readyFailed: false, statusText: undefined, mainPid: undefined };
 }
 
 export function watcher(name: string, over: Partial<WatcherStatus> = {}): WatcherStatus {

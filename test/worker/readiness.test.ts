@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRingmaster, FIXTURES, sleep } from '../helpers/run.js';
 import { tempDir } from '../helpers/config.js';
+import { ctl } from '../helpers/ctl.js';
 import { parseNotify } from '../../src/supervisor/notify.js';
 import { sockets, socketFd, watchdogInterval, notify } from '../../src/worker/index.js';
 
@@ -147,6 +148,27 @@ test('two ringmasters as PID 1 of their own namespaces on one network (the conta
   } finally {
     await a.close();
     await b.close();
+    t.cleanup();
+  }
+});
+
+test('every worker gets a NOTIFY_SOCKET, whatever its ready check: STATUS= and MAINPID= show in ctl status', async () => {
+  const t = tempDir();
+  const rm = startRingmaster(['-c', t.write('n.yaml', cfg('none', '', '      NOTIFY_DELAY_MS: "50"\n      NOTIFY_MAINPID: "1"\n'))]);
+  try {
+    await rm.waitStdout((s) => s.includes('notified'));
+    let w: { pid: number; statusText?: string; mainPid?: number } | undefined;
+    for (let i = 0; i < 60 && w?.statusText === undefined; i++) {
+      await sleep(100);
+      const r = await ctl(rm, ['status', '--json']);
+      w = (JSON.parse(r.stdout) as { watchers: Array<{ workers: Array<typeof w> }> }).watchers[0]?.workers[0];
+    }
+    assert.equal(w?.statusText, 'up after 50 ms');
+    assert.equal(w?.mainPid, w?.pid);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
     t.cleanup();
   }
 });
