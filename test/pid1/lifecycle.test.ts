@@ -141,3 +141,17 @@ test('a SIGTERM that arrives while ringmaster is still loading is kept: it shuts
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('when the main child exits, a descendant that ignores SIGTERM is killed once the grace is over; the child\'s code stays', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rm-test-'));
+  const log = join(dir, 'bg.log');
+  const rm = startRingmaster(['-t', '1', '--', 'sh', '-c', `sh -c 'trap "" TERM; echo up > "${log}"; while :; do sleep 0.1; done' & while ! grep -q up "${log}" 2>/dev/null; do sleep 0.05; done; exit 7`]);
+  try {
+    const r = await rm.exit(20_000);
+    assert.equal(r.code, 7, rm.stderr());
+    assert.match(rm.stderr(), /grace period over|SIGKILL/);
+  } finally {
+    await rm.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
