@@ -276,7 +276,7 @@ export class Watcher {
     } catch (err) {
       return this.#setupFailed(wid, err as NodeJS.ErrnoException);
     }
-    const { spec, ownedFds: owned, notify } = built;
+    const { spec, ownedFds: owned, notify, rlimitsAfter } = built;
     const id = ++this.#serial;
     const proc = new ManagedProcess(spec, { own: host.own, disown: host.disown, now: host.now }, (outcome) => this.#onExit(id, outcome));
     const worker = this.#track(id, wid, proc, notify);
@@ -306,7 +306,7 @@ export class Watcher {
     const pid = proc.pid;
     if (pid !== undefined) {
       host.log.info('worker started', { watcher: c.name, wid, pid });
-      for (const [name, value] of Object.entries(c.rlimits)) {
+      for (const [name, value] of rlimitsAfter) {
         const resource = RLIMITS[name.toLowerCase()];
         if (resource === undefined) continue;
         try {

@@ -4,7 +4,9 @@
  * at fds 3, 4, ..., its directory and ids.
  */
 import type { StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { RLIMITS, hardRlimit } from '../sys/libc.js';
 import type { WatcherConfig } from '../config/types.js';
 import { NotifyChannel } from './notify.js';
 import { withListenPid, type SpawnSpec } from './process.js';
@@ -15,8 +17,35 @@ export interface WorkerSpec {
   spec: SpawnSpec;
   /** per-worker SO_REUSEPORT fds: the init closes its copies once the worker is spawned */
   ownedFds: number[];
-  /** the worker's NOTIFY_SOCKET, when readiness or the watchdog needs one */
+  /** the worker's NOTIFY_SOCKET */
   notify: NotifyChannel | undefined;
+  /** rlimits the init sets on the worker once spawned (prlimit), those the exec shim could not */
+  rlimitsAfter: Array<[name: string, value: number | null]>;
+}
+
+const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
+
+/**
+ * Resource limits in force from the worker's first instruction, as Circus sets them
+ * before exec: util-linux's prlimit sets them on itself and execs the command (same pid).
+ * It runs as the worker's user, so a limit it could not set (a hard limit above ours, for
+ * a worker that is not root) is left to the init, which sets it right after the spawn.
+ */
+export function rlimitPlan(rlimits: WatcherConfig['rlimits'], workerIsRoot: boolean): { shim: string[]; after: WorkerSpec['rlimitsAfter'] } {
+  const shim: string[] = [];
+  const after: WorkerSpec['rlimitsAfter'] = [];
+  for (const [name, value] of Object.entries(rlimits)) {
+    const resource = RLIMITS[name.toLowerCase()];
+    if (resource === undefined) continue;
+    let inReach = workerIsRoot;
+    if (!inReach && PRLIMIT) {
+      const hard = hardRlimit(0, resource);
+      inReach = hard === null || (value !== null && BigInt(value) <= hard);
+    }
+    if (PRLIMIT && inReach) shim.push(`--${name.toLowerCase()}=${value === null ? 'unlimited' : `${value}:${value}`}`);
+    else after.push([name, value]);
+  }
+  return { shim, after };
 }
 
 export interface SpecContext {
@@ -61,6 +90,11 @@ export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): 
     file = sh as string;
     args = rest;
   }
+  const limits = rlimitPlan(c.rlimits, (x.uid ?? process.getuid?.() ?? -1) === 0);
+  if (limits.shim.length > 0 && PRLIMIT) {
+    args = [...limits.shim, '--', file, ...args];
+    file = PRLIMIT;
+  }
   const out = c.output === 'inherit' ? (c.close_child_stdout ? 'ignore' : 'inherit') : 'pipe';
   const err = c.output === 'inherit' ? (c.close_child_stderr ? 'ignore' : 'inherit') : 'pipe';
   const stdio: StdioOptions = [c.close_child_stdin ? 'ignore' : 'inherit', out, err, ...fds];
@@ -78,5 +112,6 @@ export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): 
     },
     ownedFds,
     notify,
+    rlimitsAfter: limits.after,
   };
 }

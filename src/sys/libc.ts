@@ -147,6 +147,14 @@ export function setRlimit(pid: number, resource: number, value: number | null): 
   if (libc().prlimit(pid, resource, b, null) < 0) fail('prlimit', `${pid} ${resource}`);
 }
 
+/** The hard limit of `resource` for process `pid` (0: ourselves); null: infinity. */
+export function hardRlimit(pid: number, resource: number): bigint | null {
+  const b = Buffer.alloc(16);
+  if (libc().prlimit(pid, resource, null, b) < 0) fail('prlimit', `${pid} ${resource}`);
+  const hard = b.readBigUInt64LE(8);
+  return hard === 0xffffffffffffffffn ? null : hard;
+}
+
 const TIOCNOTTY = 0x5422;
 
 /**
