@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRingmaster, FIXTURES, childPids, sleep } from '../helpers/run.js';
+import { existsSync } from 'node:fs';
+import { startProcess, startRingmaster, FIXTURES, childPids, sleep } from '../helpers/run.js';
 import { get, portFromLog } from '../helpers/http.js';
 import { tempDir } from '../helpers/config.js';
 import { parseServeArgs, ServeUsageError } from '../../src/worker/serve.js';
@@ -109,6 +110,40 @@ test('the preload: an unmodified Express app calling app.listen(3000) serves on 
     assert.equal((await rm.exit()).code, 0, rm.stderr());
   } finally {
     await rm.close();
+    t.cleanup();
+  }
+});
+
+test('ringmaster serve: an http.Server, a handler property, a Koa-style callback(), a Fastify-style app (ready() awaited)', async () => {
+  for (const [name, body] of [
+    ['server', 'http.Server\n'],
+    ['withHandler', 'handler property\n'],
+    ['koaLike', 'callback()\n'],
+    ['fastifyLike', 'fastify-style ready=true\n'],
+  ] as const) {
+    const { rm, t, url } = await pool(`node bin/ringmaster serve ${FIXTURES}apps/shapes.mjs#${name}`, 1);
+    try {
+      assert.equal((await get(`${url}/`)).body, body, name);
+      process.kill(await rm.initPid(), 'SIGTERM');
+      assert.equal((await rm.exit()).code, 0, rm.stderr());
+    } finally {
+      await rm.close();
+      t.cleanup();
+    }
+  }
+});
+
+test('ringmaster serve --bind unix:PATH serves on a socket file of its own (no ringmaster around it)', async () => {
+  const t = tempDir();
+  const path = `${t.dir}/s.sock`;
+  const p = startProcess([process.execPath, 'bin/ringmaster', 'serve', '--bind', `unix:${path}`, `${FIXTURES}apps/handler.mjs#named`], { pid1: false });
+  try {
+    for (let i = 0; i < 100 && !existsSync(path); i++) await sleep(20);
+    assert.equal((await get('http://x/', { socketPath: path })).body, 'named export\n');
+    p.proc.kill('SIGTERM');
+    assert.equal((await p.exit()).code, 0);
+  } finally {
+    await p.close();
     t.cleanup();
   }
 });
