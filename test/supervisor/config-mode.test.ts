@@ -141,6 +141,8 @@ use_sockets = true
     const st = procStatus(init);
     assert.match(st.get('Uid') as string, /^65534\s+65534\s+65534\s+65534$/);
     assert.match(st.get('Gid') as string, /^65534\s/);
+    // initgroups: root's supplementary groups are gone, nobody's own are there.
+    assert.deepEqual((st.get('Groups') ?? '').split(/\s+/).filter(Boolean), ['65534']);
     const [worker] = childPids(init);
     assert.match(procStatus(worker as number).get('Uid') as string, /^65534\s/);
     assert.equal((await get(`http://127.0.0.1:${port}/`)).status, 200);
