@@ -32,12 +32,10 @@ test('the init keeps the same number of fds after reaping thousands of orphans',
     const init = await rm.initPid();
     await sleep(300);
     const before = readdirSync(`/proc/${init}/fd`).length;
-    const rssBefore = Number.parseInt(procStatus(init).get('VmRSS') ?? '0', 10);
     rm.proc.stdin?.write('go\n');
     await rm.waitStdout((s) => (s.match(/"remaining":0/g) ?? []).length === 2, 60_000);
     const after = readdirSync(`/proc/${init}/fd`).length;
     assert.equal(after, before, 'fd count changed across reaping');
-    assert.ok(rssBefore > 0);
     rm.proc.stdin?.end('done\n');
     const r = await rm.exit();
     assert.equal(r.code, 0, rm.stderr());
