@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { statSync, writeFileSync, existsSync, readdirSync, readlinkSync, readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { lstatSync, statSync, writeFileSync, existsSync, readdirSync, readlinkSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { startRingmaster, FIXTURES, childPids } from '../helpers/run.js';
 import { get, portFromLog } from '../helpers/http.js';
 import { tempDir } from '../helpers/config.js';
+import { yaml } from '../config/helpers.js';
+import { SocketSet } from '../../src/supervisor/socket-set.js';
 
 const W = `node ${FIXTURES}worker-http.mjs`;
 
@@ -220,5 +222,49 @@ test('--socket on the command line: the command gets the fd, LISTEN_FDS and LIST
     assert.equal((await rm.exit()).code, 0);
   } finally {
     await rm.close();
+  }
+});
+
+test('binding for real: a host name is resolved, v6only decides whether [::] takes IPv4 too, a unix socket gets its owner and group', async () => {
+  const t = tempDir();
+  const path = `${t.dir}/owned.sock`;
+  const config = yaml(`sockets:
+  named:
+    host: localhost
+    port: 0
+  dual:
+    host: "::"
+    port: 0
+    family: AF_INET6
+    v6only: false
+  only6:
+    host: "::"
+    port: 0
+    family: AF_INET6
+    v6only: true
+  owned:
+    path: ${path}
+    owner: nobody
+    group: nogroup
+`);
+  const set = await SocketSet.bind(config.sockets);
+  try {
+    const port = (name: string): number => set.get(name)?.port as number;
+    assert.match(set.get('named')?.url ?? '', /^tcp:\/\/127\.0\.0\.1:\d+$/);
+    const connects = (host: string, p: number): Promise<boolean> =>
+      new Promise((resolve) => {
+        const s = connect({ host, port: p }, () => (s.destroy(), resolve(true)));
+        s.on('error', () => resolve(false));
+      });
+    assert.equal(await connects('127.0.0.1', port('named')), true);
+    assert.equal(await connects('127.0.0.1', port('dual')), true, 'v6only: false takes IPv4 too');
+    assert.equal(await connects('::1', port('only6')), true);
+    assert.equal(await connects('127.0.0.1', port('only6')), false, 'v6only: true took IPv4');
+    const st = lstatSync(path);
+    assert.ok(st.isSocket());
+    assert.deepEqual([st.uid, st.gid], [65534, 65534]);
+  } finally {
+    set.close();
+    t.cleanup();
   }
 });
