@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRingmaster } from '../helpers/run.js';
+import { readFileSync } from 'node:fs';
+import { childPids, startRingmaster } from '../helpers/run.js';
+import { ctl } from '../helpers/ctl.js';
 import { tempDir } from '../helpers/config.js';
 import { backoffDelay } from '../../src/supervisor/backoff.js';
 
@@ -106,11 +108,27 @@ test('a worker that ignores its stop signal is killed after graceful_timeout, wi
   const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
   try {
     const init = await initOf(rm);
-    await new Promise((r) => setTimeout(r, 200));
+    // The worker's own child (sleep 60), in the worker's process group.
+    let grandchild: number | undefined;
+    for (let i = 0; i < 100 && grandchild === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      grandchild = childPids(childPids(init)[0] ?? 0)[0];
+    }
+    assert.ok(grandchild, 'the worker started no child');
+    assert.equal((await ctl(rm, ['stop', 'stubborn'])).code, 0);
+    assert.match(rm.stderr(), /worker stopped watcher=stubborn wid=1 pid=\d+ signal=SIGKILL/);
+    // Gone, or a zombie on its way to the init's reaper: either way the SIGKILL reached it.
+    const alive = (): boolean => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${grandchild}/stat`, 'latin1'));
+      } catch {
+        return false;
+      }
+    };
+    assert.equal(alive(), false, 'the SIGKILL missed the rest of the process group');
     process.kill(init, 'SIGTERM');
     const r = await rm.exit();
     assert.equal(r.code, 0, rm.stderr());
-    assert.match(rm.stderr(), /worker stopped watcher=stubborn wid=1 pid=\d+ signal=SIGKILL/);
   } finally {
     await rm.close();
     t.cleanup();
