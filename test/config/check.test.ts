@@ -47,3 +47,16 @@ test('hostChecks: a good config has nothing to say; PATH lookups use the watcher
   const relative = yaml('watchers:\n  w:\n    cmd: ./run.sh\n');
   assert.deepEqual(hostChecks(relative, '/etc', {}).warnings, ['watchers.w.cmd: "./run.sh" is not an executable file here']);
 });
+
+test('ringmaster schema prints the JSON Schema an editor can use: it accepts a good config and rejects a bad one', async () => {
+  const r = spawnSync(process.execPath, [BIN, 'schema'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const schema = JSON.parse(r.stdout) as { $schema?: string; properties?: Record<string, unknown> };
+  assert.match(schema.$schema ?? '', /json-schema\.org/);
+  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['env', 'ringmaster', 'sockets', 'watchers']);
+  const { default: Ajv } = (await import('ajv')) as unknown as { default: new (o: object) => { compile(s: object): (d: unknown) => boolean } };
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  assert.equal(validate({ sockets: { web: { port: 8080 } }, watchers: { web: { cmd: 'node app.js', numprocesses: 2, use_sockets: true } } }), true);
+  assert.equal(validate({ watchers: { web: { cmd: 'node app.js', numprocesses: 'two' } } }), false);
+  assert.equal(validate({ watchers: { web: { cmd: 'node app.js', numprocs: 2 } } }), false);
+});

@@ -159,3 +159,46 @@ test('max_age recycles a worker: stopped gracefully, then respawned', async () =
     t.cleanup();
   }
 });
+
+test('backoff_reset: a worker that ran long enough before failing starts the count again, so it never goes FATAL', async () => {
+  const t = tempDir();
+  const cfg = `watchers:
+  flaky:
+    cmd: sh -c "sleep 0.3; exit 3"
+    max_retry: 1
+    backoff_reset: 0.2
+    backoff_initial: 0.05
+`;
+  const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
+  try {
+    await rm.waitStderr((s) => (s.match(/worker exited watcher=flaky/g) ?? []).length >= 4, 15_000);
+    assert.doesNotMatch(rm.stderr(), /FATAL/);
+    assert.doesNotMatch(rm.stderr(), /respawning after backoff/, 'each failure after a healthy run is a first failure: respawned at once');
+    process.kill(await rm.initPidNow(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('a shutdown that runs past the global graceful_timeout kills what is left and exits 1', async () => {
+  const t = tempDir();
+  const cfg = `ringmaster:
+  graceful_timeout: 1
+watchers:
+  stubborn:
+    cmd: sh -c "trap '' TERM; while :; do sleep 0.1; done"
+    graceful_timeout: 60
+`;
+  const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
+  try {
+    process.kill(await initOf(rm), 'SIGTERM');
+    const r = await rm.exit();
+    assert.equal(r.code, 1, rm.stderr());
+    assert.match(rm.stderr(), /graceful_timeout over: killing what is left/);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});

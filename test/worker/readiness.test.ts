@@ -172,3 +172,21 @@ test('every worker gets a NOTIFY_SOCKET, whatever its ready check: STATUS= and M
     t.cleanup();
   }
 });
+
+test('STOPPING=1 from a worker takes it out of the ready count', async () => {
+  const t = tempDir();
+  const rm = startRingmaster(['-c', t.write('n.yaml', cfg('notify', '', '      NOTIFY_DELAY_MS: "50"\n      NOTIFY_STOPPING_ON_USR1: "1"\n'))]);
+  try {
+    await rm.waitStderr((s) => s.includes('worker ready'));
+    const ready = async (): Promise<number> => (JSON.parse((await ctl(rm, ['status', '--json'])).stdout) as { watchers: Array<{ ready: number }> }).watchers[0]?.ready ?? -1;
+    assert.equal(await ready(), 1);
+    assert.equal((await ctl(rm, ['signal', 'w', 'USR1'])).code, 0);
+    await rm.waitStderr((s) => s.includes('worker is stopping'));
+    assert.equal(await ready(), 0);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
