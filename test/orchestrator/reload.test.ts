@@ -246,3 +246,33 @@ test('a ConfigMap-style ..data symlink swap triggers a reload', async () => {
     t.cleanup();
   }
 });
+
+test('reload: a socket and its watcher added, served, then removed and closed', async () => {
+  const t = tempDir();
+  const path = t.write('r.yaml', yaml());
+  const rm = startRingmaster(['-c', path]);
+  try {
+    await rm.waitStderr((s) => (s.match(/worker ready watcher=web/g) ?? []).length >= 2);
+    const withApi = yaml().replace('sockets:\n', 'sockets:\n  api:\n    host: 127.0.0.1\n    port: 0\n') +
+      `  api:\n    cmd: node ${FIXTURES}worker-http.mjs $(circus.sockets.api)\n    sockets: [api]\n`;
+    writeFileSync(path, withApi);
+    const r = await ctl(rm, ['reload']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /sockets added: api; watchers added: api/);
+    const port = (await snap(rm)).sockets.find((s) => s.name === 'api')?.port as number;
+    await rm.waitStdout((s) => (s.match(/listening/g) ?? []).length >= 3);
+    assert.equal((await get(`http://127.0.0.1:${port}/`)).status, 200);
+    writeFileSync(path, yaml());
+    const r2 = await ctl(rm, ['reload']);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.match(r2.stdout, /sockets removed: api/);
+    assert.match(r2.stdout, /watchers removed: api/);
+    assert.equal((await snap(rm)).sockets.some((s) => s.name === 'api'), false);
+    await assert.rejects(get(`http://127.0.0.1:${port}/`, { timeoutMs: 2000 }), /ECONNREFUSED/);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
