@@ -1,7 +1,8 @@
 /** The bundled examples that need nothing beyond Node run as they are. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRingmaster } from './helpers/run.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { ROOT, startRingmaster } from './helpers/run.js';
 import { get, portFromLog } from './helpers/http.js';
 
 for (const [file, socket, n] of [
@@ -22,3 +23,17 @@ for (const [file, socket, n] of [
     }
   });
 }
+
+test('the README\'s worker snippets are the examples the interop tests run: every cmd and option line is in examples/workers/', () => {
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  const section = readme.slice(readme.indexOf('## Workers'), readme.indexOf('### Readiness and the watchdog'));
+  const examples = readdirSync(`${ROOT}examples/workers`)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => readFileSync(`${ROOT}examples/workers/${f}`, 'utf8'));
+  const lines = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .flatMap((m) => (m[1] as string).split('\n'))
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => /^(cmd|listen_pid|stop_signal):/.test(l));
+  assert.ok(lines.length >= 8, `only ${lines.length} snippet lines found`);
+  for (const l of lines) assert.ok(examples.some((e) => e.split('\n').some((x) => x.trim() === l)), `README line not in any example: ${l}`);
+});
