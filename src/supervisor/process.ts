@@ -89,7 +89,10 @@ function sendSignal(pid: number, signal: NodeJS.Signals | number, group: boolean
     process.kill(group ? -pid : pid, signal);
     return true;
   } catch {
-    return false; // ESRCH: already gone
+    // ESRCH: gone; or, for a group, not made yet (a command started through foreground-exec
+    // leads its own group only once that program has run): then the process alone.
+    if (!group) return false;
+    return sendSignal(pid, signal, false);
   }
 }
 
