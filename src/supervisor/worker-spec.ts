@@ -7,6 +7,7 @@ import type { StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RLIMITS, hardRlimit } from '../sys/libc.js';
+import { closeSocket } from '../sys/socket.js';
 import type { WatcherConfig } from '../config/types.js';
 import { NotifyChannel } from './notify.js';
 import { withListenPid, type SpawnSpec } from './process.js';
@@ -28,20 +29,20 @@ const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
 /**
  * Resource limits in force from the worker's first instruction, as Circus sets them
  * before exec: util-linux's prlimit sets them on itself and execs the command (same pid).
- * It runs as the worker's user, so a limit it could not set (a hard limit above ours, for
- * a worker that is not root) is left to the init, which sets it right after the spawn.
+ * A limit above our own hard limit is left to the init, which tries it right after the
+ * spawn (and says so if it cannot): prlimit failing would keep the command from running.
  */
-export function rlimitPlan(rlimits: WatcherConfig['rlimits'], workerIsRoot: boolean): { shim: string[]; after: WorkerSpec['rlimitsAfter'] } {
+export function rlimitPlan(rlimits: WatcherConfig['rlimits']): { shim: string[]; after: WorkerSpec['rlimitsAfter'] } {
   const shim: string[] = [];
   const after: WorkerSpec['rlimitsAfter'] = [];
   for (const [name, value] of Object.entries(rlimits)) {
     const resource = RLIMITS[name.toLowerCase()];
     if (resource === undefined) continue;
-    let inReach = workerIsRoot;
-    if (!inReach && PRLIMIT) {
-      const hard = hardRlimit(0, resource);
-      inReach = hard === null || (value !== null && BigInt(value) <= hard);
-    }
+    // Up to our own hard limit anyone may go, root or not; above it only a process with
+    // CAP_SYS_RESOURCE (which containers usually drop, root or not) and never past fs.nr_open
+    // for NOFILE. prlimit would fail there and the command would never run: the init tries.
+    const hard = PRLIMIT ? hardRlimit(0, resource) : null;
+    const inReach = hard === null || (value !== null && BigInt(value) <= hard);
     if (PRLIMIT && inReach) shim.push(`--${name.toLowerCase()}=${value === null ? 'unlimited' : `${value}:${value}`}`);
     else after.push([name, value]);
   }
@@ -58,8 +59,32 @@ export interface SpecContext {
 }
 
 export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): WorkerSpec {
+  const taken: Taken = { fds: [], notify: undefined };
+  try {
+    return build(c, wid, x, taken);
+  } catch (err) {
+    // Give back what was taken before the failure: a per-worker SO_REUSEPORT socket left
+    // open would stay in the group and be handed connections that nobody accepts.
+    for (const fd of taken.fds) {
+      try {
+        closeSocket(fd);
+      } catch {
+        // closed already
+      }
+    }
+    taken.notify?.close();
+    throw err;
+  }
+}
+
+interface Taken {
+  fds: number[];
+  notify: NotifyChannel | undefined;
+}
+
+function build(c: WatcherConfig, wid: number, x: SpecContext, taken: Taken): WorkerSpec {
   const fds: number[] = [];
-  const ownedFds: number[] = [];
+  const ownedFds = taken.fds;
   const socketFds = new Map<string, number>();
   c.sockets.forEach((name, i) => {
     const { fd, own } = x.sockets.fdForWorker(name);
@@ -78,6 +103,7 @@ export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): 
   }
   // Every worker gets one, whatever its readiness check: STATUS= and STOPPING=1 count too.
   const notify = NotifyChannel.create(`${c.name}.${wid}`);
+  taken.notify = notify;
   env.NOTIFY_SOCKET = notify.path;
   if (c.watchdog_sec > 0) env.WATCHDOG_USEC = String(Math.round(c.watchdog_sec * 1e6));
   const ctx = { wid, sockets: socketFds, env, options: c as unknown as Record<string, unknown> };
@@ -90,7 +116,7 @@ export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): 
     file = sh as string;
     args = rest;
   }
-  const limits = rlimitPlan(c.rlimits, (x.uid ?? process.getuid?.() ?? -1) === 0);
+  const limits = rlimitPlan(c.rlimits);
   if (limits.shim.length > 0 && PRLIMIT) {
     args = [...limits.shim, '--', file, ...args];
     file = PRLIMIT;

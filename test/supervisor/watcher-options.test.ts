@@ -7,7 +7,12 @@ import { startRingmaster } from '../helpers/run.js';
 import { tempDir } from '../helpers/config.js';
 import { ctl } from '../helpers/ctl.js';
 import { substitute } from '../../src/supervisor/substitute.js';
-import { rlimitPlan } from '../../src/supervisor/worker-spec.js';
+import { buildWorkerSpec, rlimitPlan } from '../../src/supervisor/worker-spec.js';
+import type { SocketSet } from '../../src/supervisor/socket-set.js';
+import type { WatcherConfig } from '../../src/config/types.js';
+import { bindAndListen } from '../../src/sys/socket.js';
+import { fstatSync } from 'node:fs';
+import { yaml } from '../config/helpers.js';
 import { RLIMITS, hardRlimit } from '../../src/sys/libc.js';
 
 test('substitution: $(circus.X), ((circus.X)), {SOCKET:X}, ringmaster. prefix, env and options, unknown keys kept', () => {
@@ -62,11 +67,27 @@ test('autostart off waits for ctl start; singleton caps scaling at 1; rlimits re
   }
 });
 
-test('rlimits go through prlimit before exec, but for a hard limit above ours that a non-root worker could not raise: the init sets that one after the spawn', () => {
-  assert.deepEqual(rlimitPlan({ nofile: 1234, core: 0, nproc: null }, true), { shim: ['--nofile=1234:1234', '--core=0:0', '--nproc=unlimited'], after: [] });
-  // Our hard NOFILE limit is finite on Linux (at most fs.nr_open): one above it is out of a non-root worker's reach.
+test('rlimits go through prlimit before exec up to our own hard limit; one above it (which prlimit could fail to set, root or not) is left to the init after the spawn', () => {
+  assert.deepEqual(rlimitPlan({ nofile: 1234, core: 0 }), { shim: ['--nofile=1234:1234', '--core=0:0'], after: [] });
+  // Our hard NOFILE limit is finite on Linux (at most fs.nr_open).
   const hard = Number(hardRlimit(0, RLIMITS.nofile as number));
-  const plan = rlimitPlan({ core: 0, nofile: hard + 1 }, false);
+  const plan = rlimitPlan({ core: 0, nofile: hard + 1 });
   assert.deepEqual(plan.shim, ['--core=0:0']);
   assert.deepEqual(plan.after, [['nofile', hard + 1]]);
+  // unlimited is in reach only where our own hard limit is unlimited too
+  const nprocUnlimited = hardRlimit(0, RLIMITS.nproc as number) === null;
+  assert.deepEqual(rlimitPlan({ nproc: null }), nprocUnlimited ? { shim: ['--nproc=unlimited'], after: [] } : { shim: [], after: [['nproc', null]] });
+});
+
+test('a worker whose preparation fails half-way gives back its own SO_REUSEPORT socket', () => {
+  const w = yaml('sockets:\n  a: {port: 0, so_reuseport: true}\n  b: {port: 0}\nwatchers:\n  w:\n    cmd: sleep 60\n    sockets: [a, b]\n').watchers[0] as WatcherConfig;
+  const fd = bindAndListen({ family: 'inet', address: '127.0.0.1', port: 0 }, { reusePort: true });
+  const sockets = {
+    fdForWorker(name: string) {
+      if (name === 'a') return { fd, own: true };
+      throw new Error('EMFILE: too many open files');
+    },
+  } as unknown as SocketSet;
+  assert.throws(() => buildWorkerSpec(w, 1, { sockets, baseEnv: {}, cwd: '/', uid: undefined, gid: undefined }), /EMFILE/);
+  assert.throws(() => fstatSync(fd), /EBADF/, 'the per-worker socket was left open');
 });
