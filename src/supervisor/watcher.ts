@@ -33,6 +33,8 @@ interface Worker {
   wid: number;
   /** being stopped on purpose (scale down, rollout): its exit is not a failure */
   retiring: boolean;
+  /** a rollout's new worker, until its batch is done: if it exits, the rollout fails; no respawn, no failure count */
+  probation: boolean;
   /** resolved true when ready, false when it exits or its check times out */
   readyWaiters: Array<(ok: boolean) => void>;
   proc: ManagedProcess;
@@ -60,6 +62,8 @@ export class Watcher {
   #phase: WatcherPhase = 'stopped';
   /** set while stop() waits for the workers to exit */
   #stopping: Promise<void> | undefined;
+  /** how many times stop() was called: a start() that waited for a stop gives way to a later one */
+  #stops = 0;
   /** by Worker.id */
   readonly #workers = new Map<number, Worker>();
   #serial = 0;
@@ -97,9 +101,11 @@ export class Watcher {
 
   /** Spawn the workers (warmup_delay apart). Resolves once all are spawned. */
   async start(): Promise<void> {
-    // A stop under way finishes first: its workers must not be taken for failed ones.
+    // A stop under way finishes first: its workers must not be taken for failed ones. A
+    // stop asked for after this start, while it waited, wins.
+    const asked = this.#stops;
     if (this.#stopping) await this.#stopping;
-    if (this.#phase === 'running') return;
+    if (this.#stops !== asked || this.#phase === 'running') return;
     this.#phase = 'running';
     this.#failures = 0;
     this.#fatalReason = undefined;
@@ -115,6 +121,7 @@ export class Watcher {
    * graceful_timeout. No respawn meanwhile. Resolves when all have exited.
    */
   stop(): Promise<void> {
+    this.#stops++;
     if (this.#stopping) return this.#stopping;
     if (this.#phase === 'stopped') return Promise.resolve();
     this.#phase = 'stopping';
@@ -193,8 +200,12 @@ export class Watcher {
    */
   async rollingRestart(maxSurge = this.config.max_surge): Promise<boolean> {
     if (this.#phase !== 'running') {
+      // Nothing serves: start the new ones. From FATAL, say whether they got ready.
+      const wasFatal = this.#phase === 'fatal';
       await this.start();
-      return true;
+      if (!wasFatal) return true;
+      const ok = await Promise.all([...this.#workers.values()].map((w) => this.#waitReady(w)));
+      return ok.every(Boolean);
     }
     const surge = Math.max(1, Math.floor(maxSurge));
     const old = [...this.#workers.values()].filter((w) => !w.retiring).sort((a, b) => a.wid - b.wid);
@@ -207,7 +218,9 @@ export class Watcher {
       const fresh = batch.map((w) => {
         // the old worker keeps its wid until it is gone; respawn logic must not refill it
         w.retiring = true;
-        return this.#spawn(w.wid);
+        const n = this.#spawn(w.wid);
+        n.probation = true;
+        return n;
       });
       const ok = await Promise.all(fresh.map((w) => this.#waitReady(w)));
       if (ok.includes(false)) {
@@ -219,6 +232,7 @@ export class Watcher {
         log.error(`rolling restart stopped: ${message}`, { watcher: this.name });
         return false;
       }
+      for (const w of fresh) w.probation = false;
       await Promise.all(batch.map((w) => this.#retire(w)));
     }
     this.#rollout = { state: 'done', message: `replaced ${old.length} workers`, at: this.#host.now() };
@@ -331,6 +345,7 @@ export class Watcher {
       id,
       wid,
       retiring: false,
+      probation: false,
       readyWaiters: [],
       proc,
       startedAt: now,
@@ -469,6 +484,13 @@ export class Watcher {
     if (this.#phase !== 'running' || w.retiring) {
       this.#exits.stopped++;
       host.log.info('worker stopped', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
+      return;
+    }
+    if (w.probation) {
+      // The rollout sees it (not ready) and keeps the old worker of this wid: no respawn, and
+      // a bad new config does not count toward max_retry of a watcher whose old workers serve.
+      this.#exits[reasonOf(outcome)]++;
+      host.log.warn('new worker of a rolling restart exited', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
       return;
     }
     this.#exits[reasonOf(outcome)]++;

@@ -158,3 +158,32 @@ test('ctl start during a slow ctl stop: the start waits for the stop, the stoppe
     t.cleanup();
   }
 });
+
+test('stop, start, stop while the first stop is slow: the last word is stop', async () => {
+  const t = tempDir();
+  const rm = startRingmaster(['-c', t.write('c.yaml', `watchers:
+  web:
+    cmd: sh -c "trap '' TERM; echo up; while :; do sleep 0.1; done"
+    graceful_timeout: 1
+`)]);
+  try {
+    await rm.waitStdout((s) => s.includes('up'));
+    const first = ctl(rm, ['stop', 'web']);
+    await sleep(200);
+    const start = ctl(rm, ['start', 'web']);
+    await sleep(200);
+    const second = await ctl(rm, ['stop', 'web']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal((await first).code, 0);
+    assert.equal((await start).code, 0);
+    await sleep(300);
+    const w = watcher(await status(rm), 'web');
+    assert.equal(w.phase, 'stopped');
+    assert.equal(w.running, 0);
+    process.kill(await rm.initPidNow(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});

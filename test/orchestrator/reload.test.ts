@@ -276,3 +276,32 @@ test('reload: a socket and its watcher added, served, then removed and closed', 
     t.cleanup();
   }
 });
+
+test('reload: new workers that crash are the rollout\'s failure, not the watcher\'s: after more failed reloads than max_retry, the old workers still serve, no FATAL, one worker per wid', async () => {
+  const t = tempDir();
+  // ready: notify tells each new worker apart (an HTTP check on a shared socket can be
+  // answered by an old worker).
+  const cfg = (cmd: string) => `watchers:\n  web:\n    cmd: ${cmd}\n    numprocesses: 2\n    ready: notify\n`;
+  const path = t.write('r.yaml', cfg(`node ${FIXTURES}notify-worker.mjs`));
+  const rm = startRingmaster(['-c', path]);
+  try {
+    await rm.waitStderr((s) => (s.match(/worker ready watcher=web/g) ?? []).length >= 2);
+    const s0 = await snap(rm);
+    writeFileSync(path, cfg('sh -c "exit 3"'));
+    for (let i = 0; i < 7; i++) {
+      const r = await ctl(rm, ['reload']);
+      assert.match(r.stdout + r.stderr, /kept the old configuration of web/, `reload ${i}: ${r.stdout}${r.stderr}`);
+    }
+    const s1 = await snap(rm);
+    const web = s1.watchers.find((w) => w.name === 'web') as unknown as { phase: string; workers: Array<{ pid: number; wid: number }> };
+    assert.equal(web.phase, 'running');
+    assert.deepEqual(pids(s1, 'web'), pids(s0, 'web'), 'the old workers were replaced');
+    assert.deepEqual(web.workers.map((w) => w.wid).sort(), [1, 2]);
+    assert.doesNotMatch(rm.stderr(), /FATAL/);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
