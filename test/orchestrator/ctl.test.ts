@@ -128,15 +128,21 @@ test('ctl cannot reach a ringmaster: exit 69 and where it looked', async () => {
   assert.match(r.stderr, /\/nonexistent\/ctl\.sock/);
 });
 
-test('ctl start during a slow ctl stop: the start waits for the stop, the stopped worker is no failure, one worker runs after', async () => {
+/** One worker that ignores SIGTERM: each ctl stop takes its graceful_timeout (1 s). */
+async function slowToStop() {
   const t = tempDir();
   const rm = startRingmaster(['-c', t.write('c.yaml', `watchers:
   web:
     cmd: sh -c "trap '' TERM; echo up; while :; do sleep 0.1; done"
     graceful_timeout: 1
 `)]);
+  await rm.waitStdout((s) => s.includes('up'));
+  return { t, rm };
+}
+
+test('ctl start during a slow ctl stop: the start waits for the stop, the stopped worker is no failure, one worker runs after', async () => {
+  const { t, rm } = await slowToStop();
   try {
-    await rm.waitStdout((s) => s.includes('up'));
     const old = watcher(await status(rm), 'web').workers.map((w) => w.pid);
     const stopping = ctl(rm, ['stop', 'web']);
     await sleep(300);
@@ -160,14 +166,8 @@ test('ctl start during a slow ctl stop: the start waits for the stop, the stoppe
 });
 
 test('stop, start, stop while the first stop is slow: the last word is stop', async () => {
-  const t = tempDir();
-  const rm = startRingmaster(['-c', t.write('c.yaml', `watchers:
-  web:
-    cmd: sh -c "trap '' TERM; echo up; while :; do sleep 0.1; done"
-    graceful_timeout: 1
-`)]);
+  const { t, rm } = await slowToStop();
   try {
-    await rm.waitStdout((s) => s.includes('up'));
     const first = ctl(rm, ['stop', 'web']);
     await sleep(200);
     const start = ctl(rm, ['start', 'web']);
