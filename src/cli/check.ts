@@ -7,7 +7,7 @@ import { EXIT, RingmasterError } from '../errors/codes.js';
 import type { Config } from '../config/types.js';
 import { substitute } from '../supervisor/substitute.js';
 import { resolveIds } from '../supervisor/watcher-status.js';
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync, type Stats } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 
 function out(text: string): void {
@@ -29,12 +29,20 @@ export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv):
       errors.push((err as Error).message);
     }
     const dir = resolvePath(cwd, w.working_dir ?? '.');
-    const st = statSync(dir, { throwIfNoEntry: false });
-    if (st && !st.isDirectory()) errors.push(`watchers.${w.name}.working_dir: ${dir} is not a directory`);
+    let st: Stats | undefined;
+    let why: string | undefined;
+    try {
+      st = statSync(dir, { throwIfNoEntry: false });
+    } catch (err) {
+      why = (err as NodeJS.ErrnoException).code; // ENOTDIR: a file on the way; EACCES
+    }
+    if (why === 'ENOTDIR' || (st && !st.isDirectory())) errors.push(`watchers.${w.name}.working_dir: ${dir} is not a directory`);
+    else if (why !== undefined) warnings.push(`watchers.${w.name}.working_dir: ${dir} cannot be checked here (${why})`);
     else if (!st) warnings.push(`watchers.${w.name}.working_dir: ${dir} does not exist here; workers cannot start until it does`);
-    const file = w.argv[0];
+    const file = w.executable ?? w.argv[0];
     if (file !== undefined && !w.shell && !file.includes('$(') && !file.includes('((') && !found(file, dir, w.env.PATH ?? env.PATH)) {
-      warnings.push(`watchers.${w.name}.cmd: "${file}" is not ${file.includes('/') ? 'an executable file' : 'an executable in PATH'} here`);
+      const key = w.executable === undefined ? 'cmd' : 'executable';
+      warnings.push(`watchers.${w.name}.${key}: "${file}" is not ${file.includes('/') ? 'an executable file' : 'an executable in PATH'} here`);
     }
   }
   return { errors, warnings };

@@ -90,7 +90,7 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
     bad('forward_signals', `cannot include ${s}: ${why}; remove it`);
   }
   // execve() takes C strings: a NUL byte would cut a word short, so Node refuses to spawn.
-  if (argv.some((a) => a.includes('\0'))) bad(typeof o['args'] === 'string' && !cmdWords.some((a) => a.includes('\0')) ? 'args' : 'cmd', 'contains a NUL byte (\\0), which no command line can carry; remove it');
+  if (argv.some((a) => a.includes('\0'))) bad(cmdWords.some((a) => a.includes('\0')) ? 'cmd' : 'args', 'contains a NUL byte (\\0), which no command line can carry; remove it');
   for (const [k, v] of Object.entries(w.env)) {
     if (k.includes('=') || k.includes('\0')) bad('env', `has a variable named ${JSON.stringify(k)}: a name cannot contain "=" or a NUL byte; rename it`);
     else if (String(v).includes('\0')) bad('env', `${k} contains a NUL byte (\\0), which no environment can carry; remove it`);

@@ -54,7 +54,7 @@ export function buildConfig(src: RawSource): Built {
   }
   watchers.sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const scaled = ringmaster.scale_watcher;
-  if (scaled !== undefined && !watchers.some((w) => w.name === scaled)) {
+  if (scaled !== undefined && !watchers.some((w) => w.name.toLowerCase() === scaled.toLowerCase())) {
     const names = watchers.map((w) => w.name);
     const hint = didYouMean(scaled, names) || (names.length ? `; the watchers are ${names.join(', ')}` : '; define the watcher');
     const text = `ringmaster.scale_watcher names watcher "${scaled}", which is not defined${hint}`;

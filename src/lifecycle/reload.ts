@@ -48,6 +48,10 @@ const WILDCARD = new Set(['', '0.0.0.0', '::', '[::]', '*']);
 function overlaps(a: SocketConfig, b: SocketConfig): boolean {
   if (a.path !== undefined || b.path !== undefined) return a.path === b.path;
   if (a.port === 0 || b.port !== a.port || (a.type === 'SOCK_DGRAM') !== (b.type === 'SOCK_DGRAM')) return false;
+  // An IPv6-only socket and an IPv4 one never share an address.
+  const v6only = (s: SocketConfig): boolean => s.host.includes(':') && s.v6only === true;
+  const v4 = (s: SocketConfig): boolean => !s.host.includes(':') && s.family !== 'AF_INET6';
+  if ((v6only(a) && v4(b)) || (v6only(b) && v4(a))) return false;
   return a.host === b.host || WILDCARD.has(a.host) || WILDCARD.has(b.host);
 }
 

@@ -184,15 +184,44 @@ export class SocketSet {
    * Owner and group names are all checked before anything changes.
    */
   update(configs: readonly SocketConfig[]): void {
-    const todo = configs.map((config) => ({ config, own: ownership(config), b: this.get(config.name) }));
-    for (const { config, own, b } of todo) {
-      if (!b) continue;
+    const todo = configs.flatMap((config) => {
+      const b = this.get(config.name);
+      return b ? [{ config, b, own: ownership(config) }] : [];
+    });
+    // The socket files first: chmod/chown can fail (EPERM once ringmaster has dropped its
+    // privileges), and each one done is undone when a later one fails.
+    const undo: Array<() => void> = [];
+    for (const { config, b, own } of todo) {
+      const path = b.addr.family === 'unix' && !b.addr.path.startsWith('@') ? b.addr.path : undefined;
+      const modeChanged = config.mode !== undefined && config.mode !== b.config.mode;
+      const ownerChanged = config.owner !== b.config.owner || config.group !== b.config.group;
+      if (path === undefined || (!modeChanged && !ownerChanged)) continue;
       try {
-        if (config.backlog !== b.config.backlog && !config.so_reuseport) relisten(b.fd, config.backlog);
-        if (b.addr.family === 'unix') finishUnixPath(config, b.addr.path, own);
+        const st = lstatSync(path);
+        if (modeChanged) {
+          chmodSync(path, config.mode as number);
+          undo.push(() => chmodSync(path, st.mode & 0o7777));
+        }
+        if (ownerChanged && (own.uid !== -1 || own.gid !== -1)) {
+          chownSync(path, own.uid, own.gid);
+          undo.push(() => chownSync(path, st.uid, st.gid));
+        }
       } catch (err) {
+        for (const u of undo.reverse()) {
+          try {
+            u();
+          } catch {
+            // as far as it goes
+          }
+        }
         throw socketError(config, b.url, err, 'update');
       }
+    }
+    for (const { config, b } of todo) {
+      // A new backlog: listen() again, on stream sockets (a datagram socket has no queue;
+      // with so_reuseport each worker's socket takes it at its next spawn).
+      const listening = config.type !== 'SOCK_DGRAM' && !config.so_reuseport;
+      if (listening && config.backlog !== b.config.backlog) relisten(b.fd, config.backlog);
       this.#sockets.set(config.name, { ...b, config });
     }
   }

@@ -194,7 +194,9 @@ const F_SETFD = 2;
 export function execvp(file: string, args: readonly string[], keep: readonly number[]): never {
   const c = libc();
   for (const fd of keep) if (c.fcntl(fd, F_SETFD, 0) < 0) fail('fcntl', `F_SETFD ${fd}`);
+  // SIGPIPE and SIGXFSZ: Node ignores them; 34..64: ringmaster ignores them when not PID 1.
   for (const sig of [osConstants.signals.SIGPIPE, osConstants.signals.SIGXFSZ]) c.signal(sig, SIG_DFL);
+  for (let sig = 34; sig <= 64; sig++) c.signal(sig, SIG_DFL);
   c.execvp(file, [file, ...args, null]);
   fail('execvp', file);
 }

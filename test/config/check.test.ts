@@ -46,6 +46,9 @@ test('hostChecks: a good config has nothing to say; PATH lookups use the watcher
   assert.deepEqual(hostChecks(own, '/', { PATH: '/usr/bin:/bin' }).warnings, ['watchers.w.cmd: "sleep" is not an executable in PATH here']);
   const relative = yaml('watchers:\n  w:\n    cmd: ./run.sh\n');
   assert.deepEqual(hostChecks(relative, '/etc', {}).warnings, ['watchers.w.cmd: "./run.sh" is not an executable file here']);
+  // a path through a file is an error, not a crash; with executable, that is what must exist
+  const under = yaml('watchers:\n  w:\n    cmd: app --flag\n    executable: /bin/sleep\n    working_dir: /etc/passwd/sub\n');
+  assert.deepEqual(hostChecks(under, '/', { PATH: '/nonexistent' }), { errors: ['watchers.w.working_dir: /etc/passwd/sub is not a directory'], warnings: [] });
 });
 
 test('ringmaster schema prints the JSON Schema an editor can use: it accepts a good config and rejects a bad one', async () => {
@@ -59,4 +62,9 @@ test('ringmaster schema prints the JSON Schema an editor can use: it accepts a g
   assert.equal(validate({ sockets: { web: { port: 8080 } }, watchers: { web: { cmd: 'node app.js', numprocesses: 2, use_sockets: true } } }), true);
   assert.equal(validate({ watchers: { web: { cmd: 'node app.js', numprocesses: 'two' } } }), false);
   assert.equal(validate({ watchers: { web: { cmd: 'node app.js', numprocs: 2 } } }), false);
+});
+
+test('scale_watcher matches watcher names as the runtime does, ignoring case', () => {
+  const c = yaml('ringmaster:\n  scale_watcher: web\nwatchers:\n  Web:\n    cmd: sleep 60\n');
+  assert.equal(c.ringmaster.scale_watcher, 'web');
 });

@@ -93,6 +93,11 @@ describe('config errors', () => {
       message: 'watchers.w.cmd contains a NUL byte (\\0), which no command line can carry; remove it (ringmaster.yaml:3:10)',
     },
     {
+      name: 'a NUL byte in args given as a list',
+      parse: () => yaml('watchers:\n  w:\n    cmd: sleep\n    args: ["60", "a\\0b"]\n'),
+      message: 'watchers.w.args contains a NUL byte (\\0), which no command line can carry; remove it (ringmaster.yaml:4:11)',
+    },
+    {
       name: 'scale_watcher naming a watcher that does not exist',
       parse: () => ini('[circus]\nscale_watcher = wbe\n\n[watcher:web]\ncmd = node app.js\n'),
       message: 'ringmaster.scale_watcher names watcher "wbe", which is not defined; did you mean "web"? (circus.ini:2:17)',

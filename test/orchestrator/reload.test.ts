@@ -74,6 +74,9 @@ test('reload plan: socket options applied in place, and sockets that cannot be b
   assert.deepEqual(renamed.socketsBlocked, [
     'socket "api": 127.0.0.1:8080 is held by ringmaster\'s socket "web" until the reload is done: restart ringmaster, or reload in two steps (remove "web" first)',
   ]);
+  // [::] with v6only takes no IPv4 address: no clash with 0.0.0.0 on the same port
+  const v6 = planReload(base, cfg('  web:\n    host: "::"\n    family: AF_INET6\n    v6only: true\n    port: 8080\n  sock:\n    path: /run/a.sock\n'));
+  assert.deepEqual([v6.socketsChanged.map((s) => s.name), v6.socketsBlocked], [['web'], []]);
   const moved = planReload(base, cfg('  web:\n    host: 0.0.0.0\n    port: 8081\n  sock:\n    path: /run/b.sock\n'));
   assert.deepEqual(moved.socketsChanged.map((s) => s.name), ['sock', 'web']);
   assert.deepEqual(moved.socketsBlocked, []);

@@ -268,3 +268,23 @@ test('binding for real: a host name is resolved, v6only decides whether [::] tak
     t.cleanup();
   }
 });
+
+test('in-place socket updates: a datagram socket\'s backlog is no listen() (it has no queue); an unknown owner changes nothing', async () => {
+  const t = tempDir();
+  const path = `${t.dir}/u.sock`;
+  const base = yaml(`sockets:\n  tcp: {host: 127.0.0.1, port: 0}\n  udp: {host: 127.0.0.1, port: 0, type: SOCK_DGRAM}\n  file: {path: ${path}, mode: "600"}\n`);
+  const set = await SocketSet.bind(base.sockets);
+  try {
+    const next = yaml(`sockets:\n  tcp: {host: 127.0.0.1, port: 0, backlog: 9}\n  udp: {host: 127.0.0.1, port: 0, type: SOCK_DGRAM, backlog: 9}\n  file: {path: ${path}, mode: "640"}\n`);
+    set.update(next.sockets);
+    assert.equal(set.get('udp')?.config.backlog, 9);
+    assert.equal(set.get('tcp')?.config.backlog, 9);
+    assert.equal(statSync(path).mode & 0o777, 0o640);
+    const bad = yaml(`sockets:\n  file: {path: ${path}, mode: "644", owner: no-such-user-xyz}\n`);
+    assert.throws(() => set.update(bad.sockets), /unknown owner "no-such-user-xyz"/);
+    assert.equal(statSync(path).mode & 0o777, 0o640, 'the mode changed though the update failed');
+  } finally {
+    set.close();
+    t.cleanup();
+  }
+});
