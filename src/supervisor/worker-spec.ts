@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RLIMITS, hardRlimit } from '../sys/libc.js';
 import { closeSocket } from '../sys/socket.js';
+import { lookupUser } from '../sys/users.js';
 import type { WatcherConfig } from '../config/types.js';
 import { NotifyChannel } from './notify.js';
 import { withListenPid, type SpawnSpec } from './process.js';
@@ -25,6 +26,23 @@ export interface WorkerSpec {
 }
 
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+/**
+ * How the worker becomes its watcher's uid/gid. libuv can do it (spawn's uid and gid) but
+ * then clears the supplementary groups; util-linux's setpriv, run as root, switches with
+ * the user's groups (initgroups, as supervisord does) and execs the command under the same
+ * pid. Without setpriv in the image, or when ringmaster is not root, libuv does it.
+ */
+export function userSwitch(uid: number | undefined, gid: number | undefined): { setpriv?: string[]; uid?: number; gid?: number } {
+  if (!SETPRIV || (uid === undefined && gid === undefined) || process.getuid?.() !== 0) return { uid, gid };
+  const args: string[] = [];
+  if (uid !== undefined) args.push(`--reuid=${uid}`);
+  if (gid !== undefined) args.push(`--regid=${gid}`);
+  // A uid with a passwd entry gets its groups; a bare number gets none, as with libuv.
+  args.push(uid !== undefined && lookupUser(String(uid))?.name !== undefined ? '--init-groups' : '--clear-groups');
+  return { setpriv: args };
+}
 
 /**
  * Resource limits in force from the worker's first instruction, as Circus sets them
@@ -116,6 +134,12 @@ function build(c: WatcherConfig, wid: number, x: SpecContext, taken: Taken): Wor
     file = sh as string;
     args = rest;
   }
+  const ids = userSwitch(x.uid, x.gid);
+  if (ids.setpriv) {
+    args = [...ids.setpriv, '--', file, ...args];
+    file = SETPRIV as string;
+  }
+  // prlimit outside setpriv: it still runs as root, so it may raise what the user could not.
   const limits = rlimitPlan(c.rlimits);
   if (limits.shim.length > 0 && PRLIMIT) {
     args = [...limits.shim, '--', file, ...args];
@@ -132,8 +156,8 @@ function build(c: WatcherConfig, wid: number, x: SpecContext, taken: Taken): Wor
       // relative to where ringmaster was started (the init itself has moved to /)
       cwd: c.working_dir === undefined ? x.cwd : resolve(x.cwd, c.working_dir),
       stdio,
-      uid: x.uid,
-      gid: x.gid,
+      uid: ids.uid,
+      gid: ids.gid,
       ownGroup: true,
     },
     ownedFds,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRingmaster, FIXTURES, childPids, procStatus, sleep } from '../helpers/run.js';
@@ -154,22 +155,31 @@ use_sockets = true
   }
 });
 
-test('per-watcher uid/gid while the init stays root', async () => {
+test('per-watcher uid/gid while the init stays root: the worker has the user\'s supplementary groups too', async () => {
   const t = tempDir();
   const cfg = `watchers:
   w:
     cmd: sleep 60
     uid: nobody
-    gid: "65534"
+    gid: "100"
 `;
   const rm = startRingmaster(['-c', t.write('u.yaml', cfg)]);
   try {
-    // logged once spawn() has returned, i.e. after the worker's exec (and its setuid)
     await rm.waitStderr((s) => s.includes('worker started'));
     const init = await rm.initPid();
     const [worker] = childPids(init);
-    assert.match(procStatus(worker as number).get('Uid') as string, /^65534\s/);
-    assert.match(procStatus(worker as number).get('Gid') as string, /^65534\s/);
+    // setpriv switches users, then execs sleep under the same pid: wait for the switch.
+    let st = procStatus(worker as number);
+    for (let i = 0; i < 100 && !/^65534\s/.test(st.get('Uid') ?? ''); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      st = procStatus(worker as number);
+    }
+    assert.match(st.get('Uid') as string, /^65534\s/);
+    assert.match(st.get('Gid') as string, /^100\s/);
+    const expected = execFileSync('id', ['-G', 'nobody'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    const groups = (st.get('Groups') ?? '').split(/\s+/).filter(Boolean).map(Number);
+    // initgroups: the user's own groups (its primary group among them), as `id -G` lists them
+    assert.deepEqual([...new Set(groups)].sort((a, b) => a - b), [...new Set(expected)].sort((a, b) => a - b));
     assert.match(procStatus(init).get('Uid') as string, /^0\s/);
     process.kill(init, 'SIGTERM');
     await rm.exit();
