@@ -32,9 +32,11 @@ export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv):
     let st: Stats | undefined;
     let why: string | undefined;
     try {
-      st = statSync(dir, { throwIfNoEntry: false });
+      // Not throwIfNoEntry: false, which hides ENOTDIR too since Node 24 (a file on the way).
+      st = statSync(dir);
     } catch (err) {
-      why = (err as NodeJS.ErrnoException).code; // ENOTDIR: a file on the way; EACCES
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') why = code; // ENOTDIR: a file on the way; EACCES
     }
     if (why === 'ENOTDIR' || (st && !st.isDirectory())) errors.push(`watchers.${w.name}.working_dir: ${dir} is not a directory`);
     else if (why !== undefined) warnings.push(`watchers.${w.name}.working_dir: ${dir} cannot be checked here (${why})`);
