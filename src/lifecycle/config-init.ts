@@ -319,6 +319,7 @@ export class ConfigInit {
       w.updateConfig(wc);
       if (w.phase === 'running' && !(await w.rollingRestart())) {
         w.updateConfig(before);
+        w.fillMissing();
         kept.set(wc.name, before);
         log.error('reload: the new workers did not become ready; the watcher keeps its old configuration', { watcher: wc.name });
         continue;

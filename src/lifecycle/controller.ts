@@ -41,7 +41,10 @@ export function createController(host: ControllerHost): Controller {
       const w = find(name);
       if (options.rolling) {
         const ok = await w.rollingRestart(options.maxSurge ?? w.config.max_surge);
-        if (!ok) throw new ControlError('RM_CTL_ROLLOUT_FAILED', w.status().rollout?.message ?? 'rolling restart failed');
+        if (!ok) {
+          w.fillMissing();
+          throw new ControlError('RM_CTL_ROLLOUT_FAILED', w.status().rollout?.message ?? 'rolling restart failed');
+        }
         return;
       }
       await w.stop();

@@ -240,6 +240,18 @@ export class Watcher {
     return true;
   }
 
+  /**
+   * Start a worker for every wid that has none (running watchers only). After a failed
+   * rollout: an old worker that died on its own while its replacement was on probation left
+   * its wid to that replacement, and then the replacement failed too.
+   */
+  fillMissing(): void {
+    if (this.#phase !== 'running') return;
+    for (let wid = 1; wid <= this.#desired; wid++) {
+      if (!this.#hasWid(wid) && !this.#respawnTimers.has(wid)) this.#spawn(wid);
+    }
+  }
+
   /** Take a new config (a reload); the running workers keep theirs until restarted. */
   updateConfig(config: WatcherConfig): void {
     this.#config = config;

@@ -308,3 +308,33 @@ test('reload: new workers that crash are the rollout\'s failure, not the watcher
     t.cleanup();
   }
 });
+
+test('reload: an old worker that dies while its replacement is on probation, then the replacement fails: the slot is filled again with the old config', async () => {
+  const t = tempDir();
+  const flag = `${t.dir}/new-started`;
+  // The old worker leaves as soon as a new one has started (and takes the flag with it);
+  // the new one fails half a second later, never ready.
+  const old = `sh -c "while [ ! -e ${flag} ]; do sleep 0.02; done; rm -f ${flag}; exit 0"`;
+  const bad = `sh -c "touch ${flag}; sleep 0.5; exit 3"`;
+  const cfg = (cmd: string) => `watchers:\n  web:\n    cmd: ${cmd}\n    ready: notify\n    backoff_reset: 0\n`;
+  const path = t.write('r.yaml', cfg(old));
+  const rm = startRingmaster(['-c', path]);
+  try {
+    await rm.waitStderr((s) => s.includes('all watchers started'));
+    writeFileSync(path, cfg(bad));
+    const r = await ctl(rm, ['reload']);
+    assert.match(r.stdout + r.stderr, /kept the old configuration of web/);
+    let web: { running: number; desired: number } | undefined;
+    for (let i = 0; i < 50 && web?.running !== 1; i++) {
+      await sleep(100);
+      web = (await snap(rm)).watchers.find((w) => w.name === 'web') as unknown as { running: number; desired: number };
+    }
+    assert.equal(web?.running, 1, 'the slot stayed empty');
+    assert.match(rm.stderr(), /worker stopped watcher=web wid=1 .*code=0/);
+    process.kill(await rm.initPidNow(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
