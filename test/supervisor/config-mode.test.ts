@@ -170,16 +170,17 @@ test('per-watcher uid/gid while the init stays root: the worker has the user\'s 
     const [worker] = childPids(init);
     // setpriv switches users, then execs sleep under the same pid: wait for the switch.
     let st = procStatus(worker as number);
-    for (let i = 0; i < 100 && !/^65534\s/.test(st.get('Uid') ?? ''); i++) {
+    for (let i = 0; i < 250 && !(/^65534\s/.test(st.get('Uid') ?? '') && st.get('Name') === 'sleep'); i++) {
       await new Promise((r) => setTimeout(r, 20));
       st = procStatus(worker as number);
     }
-    assert.match(st.get('Uid') as string, /^65534\s/);
-    assert.match(st.get('Gid') as string, /^100\s/);
+    const seen = JSON.stringify(Object.fromEntries(['Name', 'Uid', 'Gid', 'Groups'].map((k) => [k, st.get(k)])));
+    assert.match(st.get('Uid') as string, /^65534\s/, seen);
+    assert.match(st.get('Gid') as string, /^100\s/, seen);
     const expected = execFileSync('id', ['-G', 'nobody'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
     const groups = (st.get('Groups') ?? '').split(/\s+/).filter(Boolean).map(Number);
     // initgroups: the user's own groups (its primary group among them), as `id -G` lists them
-    assert.deepEqual([...new Set(groups)].sort((a, b) => a - b), [...new Set(expected)].sort((a, b) => a - b));
+    assert.deepEqual([...new Set(groups)].sort((a, b) => a - b), [...new Set(expected)].sort((a, b) => a - b), seen);
     assert.match(procStatus(init).get('Uid') as string, /^0\s/);
     process.kill(init, 'SIGTERM');
     await rm.exit();
