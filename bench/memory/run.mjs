@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+/**
+ * Memory of the init by mode: what each mode loads is what it costs. One run measures, in
+ * rotating order, a bare `node` and ringmaster in command mode, with an INI config, a YAML
+ * config, a YAML config with http_port (the metrics library and HTTP server loaded, one
+ * scrape made), and that with 8 workers. Each is PID 1 of its own PID namespace
+ * (`unshare --pid --fork --mount-proc`), left idle for --settle-ms, then VmRSS, RssAnon and
+ * RssFile are read from /proc and it is stopped with SIGTERM (bare node, which ignores it as
+ * PID 1, with SIGKILL). Workers are `sleep`, so only the init is measured.
+ *
+ *   node bench/memory/run.mjs [--runs 5] [--settle-ms 1500]
+ *
+ * Prints a Markdown table (medians, and the ratio to bare node within each run) and writes
+ * the samples to bench/out/memory-<time>.json. Needs root (unshare --pid).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, pairedRatios, summary } from '../pid1/stats.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'ringmaster');
+const NODE = process.execPath;
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const RUNS = opt('runs', 5);
+const SETTLE = opt('settle-ms', 1500);
+
+const dir = mkdtempSync(join(tmpdir(), 'rm-bench-mem-'));
+const ini = join(dir, 'c.ini');
+writeFileSync(ini, '[watcher:w]\ncmd = sleep 600\n');
+const yaml = join(dir, 'c.yaml');
+writeFileSync(yaml, 'watchers:\n  w:\n    cmd: sleep 600\n');
+const http = join(dir, 'h.yaml');
+writeFileSync(http, 'ringmaster:\n  http_host: 127.0.0.1\n  http_port: 0\nwatchers:\n  w:\n    cmd: sleep 600\n');
+const http8 = join(dir, 'h8.yaml');
+writeFileSync(http8, 'ringmaster:\n  http_host: 127.0.0.1\n  http_port: 0\nsockets:\n  web:\n    host: 127.0.0.1\n    port: 0\nwatchers:\n  w:\n    cmd: sleep 600\n    numprocesses: 8\n    use_sockets: true\n');
+
+const CASES = [
+  { name: 'bare node', argv: [NODE, '-e', 'setInterval(() => {}, 1 << 30)'], kill: 'SIGKILL' },
+  { name: 'command mode', argv: [NODE, BIN, '--', 'sleep', '600'] },
+  { name: 'INI config, no http_port', argv: [NODE, BIN, '-c', ini] },
+  { name: 'YAML config, no http_port', argv: [NODE, BIN, '-c', yaml] },
+  { name: 'YAML + http_port (1 scrape)', argv: [NODE, BIN, '-c', http], scrape: true },
+  { name: 'YAML + http_port, 8 workers, socket', argv: [NODE, BIN, '-c', http8], scrape: true },
+];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const children = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+};
+const status = (pid) => {
+  const m = {};
+  for (const l of readFileSync(`/proc/${pid}/status`, 'latin1').split('\n')) {
+    const [k, v] = l.split(':');
+    if (v !== undefined) m[k] = v.trim();
+  }
+  return m;
+};
+const kb = (s) => Number.parseInt(s ?? '0', 10) / 1024;
+
+async function measure(c) {
+  const env = { ...process.env, RINGMASTER_CONTROL_SOCKET: join(dir, `ctl-${Date.now()}.sock`) };
+  const p = spawn('unshare', ['--pid', '--fork', '--mount-proc', ...c.argv], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (d) => (err += d));
+  let init;
+  for (let i = 0; i < 200 && init === undefined; i++) {
+    await sleep(10);
+    init = children(p.pid)[0];
+  }
+  await sleep(SETTLE);
+  if (c.scrape) {
+    const url = /http endpoint listening url=(\S+)/.exec(err)?.[1];
+    if (url) await fetch(`${url}/metrics`).then((r) => r.text());
+    await sleep(200);
+  }
+  const s = status(init);
+  const sample = { rss: kb(s.VmRSS), anon: kb(s.RssAnon), file: kb(s.RssFile), threads: Number(s.Threads) };
+  const exited = new Promise((r) => p.once('exit', r));
+  process.kill(init, c.kill ?? 'SIGTERM');
+  const t = setTimeout(() => {
+    try {
+      process.kill(init, 'SIGKILL');
+    } catch {}
+  }, 10_000);
+  await exited;
+  clearTimeout(t);
+  return sample;
+}
+
+const samples = Object.fromEntries(CASES.map((c) => [c.name, []]));
+for (let run = 0; run < RUNS; run++) {
+  const order = CASES.map((_, i) => CASES[(i + run) % CASES.length]);
+  for (const c of order) samples[c.name].push(await measure(c));
+  process.stderr.write('.');
+}
+process.stderr.write('\n');
+rmSync(dir, { recursive: true, force: true });
+
+const bare = samples['bare node'].map((s) => s.rss);
+const lines = [
+  `# Init memory by mode, ${new Date().toISOString()}, node ${process.version}, ${RUNS} runs, settle ${SETTLE} ms`,
+  '',
+  '| init | VmRSS MB median (min-max) | RssAnon | RssFile | threads | x bare node (per-run min-max) |',
+  '|---|---:|---:|---:|---:|---:|',
+];
+for (const c of CASES) {
+  const xs = samples[c.name];
+  const r = summary(xs.map((s) => s.rss));
+  const ratios = pairedRatios(xs.map((s) => s.rss), bare);
+  lines.push(
+    `| ${c.name} | ${r.median.toFixed(1)} (${r.min.toFixed(1)}-${r.max.toFixed(1)}) | ${median(xs.map((s) => s.anon)).toFixed(1)} | ${median(xs.map((s) => s.file)).toFixed(1)} | ${median(xs.map((s) => s.threads))} | ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) |`,
+  );
+}
+console.log(lines.join('\n'));
+mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });
+const out = join(ROOT, 'bench', 'out', `memory-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(out, JSON.stringify({ node: process.version, runs: RUNS, settleMs: SETTLE, samples }, null, 2));
+console.log(`\nraw samples: ${out}`);
