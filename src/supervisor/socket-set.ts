@@ -14,7 +14,7 @@ import { isIP } from 'node:net';
 import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
 import type { SocketConfig } from '../config/types.js';
 import { RingmasterError } from '../errors/codes.js';
-import { bindAndListen, closeSocket, localPort, relisten, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, type SockAddr } from '../sys/socket.js';
+import { bindAndListen, closeSocket, closeSockets, localPort, relisten, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, type SockAddr } from '../sys/socket.js';
 import { lookupGroup, lookupUser } from '../sys/users.js';
 
 export interface BoundSocket {
@@ -107,8 +107,9 @@ function ownership(s: SocketConfig): { uid: number; gid: number } {
   return { uid: user?.uid ?? -1, gid };
 }
 
-function finishUnixPath(s: SocketConfig, path: string, own = ownership(s)): void {
+function finishUnixPath(s: SocketConfig, path: string): void {
   if (path.startsWith('@')) return;
+  const own = ownership(s);
   if (s.mode !== undefined) chmodSync(path, s.mode);
   if (own.uid !== -1 || own.gid !== -1) chownSync(path, own.uid, own.gid);
 }
@@ -269,11 +270,7 @@ export class SocketSet {
 
 /** Close one bound socket and remove its unix socket file. */
 export function closeBound(b: BoundSocket, unlink = true): void {
-  try {
-    closeSocket(b.fd);
-  } catch {
-    // already closed
-  }
+  closeSockets([b.fd]);
   if (unlink && b.addr.family === 'unix' && !b.addr.path.startsWith('@')) {
     try {
       if (lstatSync(b.addr.path).isSocket()) unlinkSync(b.addr.path);

@@ -91,18 +91,27 @@ export function describe(outcome: ExitOutcome): Record<string, string | number> 
   }
 }
 
-export function resolveIds(c: WatcherConfig): { uid: number | undefined; gid: number | undefined } {
+/** A watcher's uid and gid as numbers, and the passwd name of the uid when it has one. */
+export interface WorkerIds {
+  uid: number | undefined;
+  gid: number | undefined;
+  user: string | undefined;
+}
+
+export function resolveIds(c: WatcherConfig): WorkerIds {
   let uid: number | undefined;
   let gid: number | undefined;
+  let user: string | undefined;
   if (c.uid !== undefined) {
     const u = lookupUser(c.uid);
     if (!u) throw new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.uid: unknown user "${c.uid}" (no such entry in /etc/passwd; use a numeric uid or create the user)`);
     uid = u.uid;
     gid = u.gid;
+    user = u.name;
   }
   if (c.gid !== undefined) {
     gid = lookupGroup(c.gid);
     if (gid === undefined) throw new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.gid: unknown group "${c.gid}" (no such entry in /etc/group; use a numeric gid)`);
   }
-  return { uid, gid };
+  return { uid, gid, user };
 }

@@ -18,8 +18,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { WatcherConfig } from '../config/types.js';
-import { RLIMITS, setRlimit } from '../sys/libc.js';
-import { closeSocket } from '../sys/socket.js';
+import { setRlimit } from '../sys/libc.js';
+import { closeSockets } from '../sys/socket.js';
 import { backoffDelay } from './backoff.js';
 import { pipeLines } from './output.js';
 import { ManagedProcess, assertNever, type ExitOutcome } from './process.js';
@@ -51,7 +51,7 @@ interface Worker {
   timers: NodeJS.Timeout[];
 }
 
-import { describe, reasonOf, resolveIds, type ExitReason, type WatcherHost, type WatcherPhase, type WatcherStatus } from './watcher-status.js';
+import { describe, reasonOf, resolveIds, type WorkerIds, type ExitReason, type WatcherHost, type WatcherPhase, type WatcherStatus } from './watcher-status.js';
 
 export type { ExitReason, WatcherHost, WatcherPhase, WatcherStatus, WorkerStatus } from './watcher-status.js';
 export { reasonOf } from './watcher-status.js';
@@ -75,16 +75,13 @@ export class Watcher {
   #lastExit: WatcherStatus['lastExit'];
   #rollout: WatcherStatus['rollout'];
   readonly #exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
-  #uid: number | undefined;
-  #gid: number | undefined;
+  #ids: WorkerIds;
 
   constructor(config: WatcherConfig, host: WatcherHost) {
     this.#config = config;
     this.#host = host;
     this.#desired = config.singleton ? Math.min(1, config.numprocesses) : config.numprocesses;
-    const ids = resolveIds(config);
-    this.#uid = ids.uid;
-    this.#gid = ids.gid;
+    this.#ids = resolveIds(config);
   }
 
   get config(): WatcherConfig {
@@ -255,9 +252,7 @@ export class Watcher {
   /** Take a new config (a reload); the running workers keep theirs until restarted. */
   updateConfig(config: WatcherConfig): void {
     this.#config = config;
-    const ids = resolveIds(config);
-    this.#uid = ids.uid;
-    this.#gid = ids.gid;
+    this.#ids = resolveIds(config);
   }
 
   status(): WatcherStatus {
@@ -298,7 +293,7 @@ export class Watcher {
     const host = this.#host;
     let built: ReturnType<typeof buildWorkerSpec>;
     try {
-      built = buildWorkerSpec(c, wid, { sockets: host.sockets, baseEnv: host.baseEnv, cwd: host.cwd, uid: this.#uid, gid: this.#gid });
+      built = buildWorkerSpec(c, wid, { sockets: host.sockets, baseEnv: host.baseEnv, cwd: host.cwd, ids: this.#ids });
     } catch (err) {
       return this.#setupFailed(wid, err as NodeJS.ErrnoException);
     }
@@ -322,19 +317,11 @@ export class Watcher {
       }
     }
     // A per-worker SO_REUSEPORT socket now lives in the worker only.
-    for (const fd of owned) {
-      try {
-        closeSocket(fd);
-      } catch {
-        // already closed
-      }
-    }
+    closeSockets(owned);
     const pid = proc.pid;
     if (pid !== undefined) {
       host.log.info('worker started', { watcher: c.name, wid, pid });
-      for (const [name, value] of rlimitsAfter) {
-        const resource = RLIMITS[name.toLowerCase()];
-        if (resource === undefined) continue;
+      for (const [name, resource, value] of rlimitsAfter) {
         try {
           setRlimit(pid, resource, value);
         } catch (e) {

@@ -7,11 +7,11 @@ import type { StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RLIMITS, hardRlimit } from '../sys/libc.js';
-import { closeSocket } from '../sys/socket.js';
-import { lookupUser } from '../sys/users.js';
+import { closeSockets } from '../sys/socket.js';
 import type { WatcherConfig } from '../config/types.js';
 import { NotifyChannel } from './notify.js';
 import { withListenPid, type SpawnSpec } from './process.js';
+import type { WorkerIds } from './watcher-status.js';
 import type { SocketSet } from './socket-set.js';
 import { substitute } from './substitute.js';
 
@@ -22,7 +22,7 @@ export interface WorkerSpec {
   /** the worker's NOTIFY_SOCKET */
   notify: NotifyChannel | undefined;
   /** rlimits the init sets on the worker once spawned (prlimit), those the exec shim could not */
-  rlimitsAfter: Array<[name: string, value: number | null]>;
+  rlimitsAfter: Array<[name: string, resource: number, value: number | null]>;
 }
 
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
@@ -34,13 +34,13 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
  * the user's groups (initgroups, as supervisord does) and execs the command under the same
  * pid. Without setpriv in the image, or when ringmaster is not root, libuv does it.
  */
-export function userSwitch(uid: number | undefined, gid: number | undefined): { setpriv?: string[]; uid?: number; gid?: number } {
+export function userSwitch({ uid, gid, user }: WorkerIds): { setpriv?: string[]; uid?: number; gid?: number } {
   if (!SETPRIV || (uid === undefined && gid === undefined) || process.getuid?.() !== 0) return { uid, gid };
   const args: string[] = [];
   if (uid !== undefined) args.push(`--reuid=${uid}`);
   if (gid !== undefined) args.push(`--regid=${gid}`);
   // A uid with a passwd entry gets its groups; a bare number gets none, as with libuv.
-  args.push(uid !== undefined && lookupUser(String(uid))?.name !== undefined ? '--init-groups' : '--clear-groups');
+  args.push(user !== undefined ? '--init-groups' : '--clear-groups');
   return { setpriv: args };
 }
 
@@ -62,7 +62,7 @@ export function rlimitPlan(rlimits: WatcherConfig['rlimits']): { shim: string[];
     const hard = PRLIMIT ? hardRlimit(0, resource) : null;
     const inReach = hard === null || (value !== null && BigInt(value) <= hard);
     if (PRLIMIT && inReach) shim.push(`--${name.toLowerCase()}=${value === null ? 'unlimited' : `${value}:${value}`}`);
-    else after.push([name, value]);
+    else after.push([name, resource, value]);
   }
   return { shim, after };
 }
@@ -72,8 +72,8 @@ export interface SpecContext {
   baseEnv: NodeJS.ProcessEnv;
   /** where ringmaster was started: the default, and the base of a relative, working_dir */
   cwd: string;
-  uid: number | undefined;
-  gid: number | undefined;
+  /** the watcher's uid/gid, resolved once by the watcher */
+  ids: WorkerIds;
 }
 
 export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): WorkerSpec {
@@ -83,13 +83,7 @@ export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): 
   } catch (err) {
     // Give back what was taken before the failure: a per-worker SO_REUSEPORT socket left
     // open would stay in the group and be handed connections that nobody accepts.
-    for (const fd of taken.fds) {
-      try {
-        closeSocket(fd);
-      } catch {
-        // closed already
-      }
-    }
+    closeSockets(taken.fds);
     taken.notify?.close();
     throw err;
   }
@@ -134,7 +128,7 @@ function build(c: WatcherConfig, wid: number, x: SpecContext, taken: Taken): Wor
     file = sh as string;
     args = rest;
   }
-  const ids = userSwitch(x.uid, x.gid);
+  const ids = userSwitch(x.ids);
   if (ids.setpriv) {
     args = [...ids.setpriv, '--', file, ...args];
     file = SETPRIV as string;

@@ -176,6 +176,17 @@ export function closeSocket(fd: number): void {
   check(sock().close(fd), 'close', String(fd));
 }
 
+/** Close each fd that is still open; one closed already (EBADF) is no error here. */
+export function closeSockets(fds: Iterable<number>): void {
+  for (const fd of fds) {
+    try {
+      closeSocket(fd);
+    } catch {
+      // closed already
+    }
+  }
+}
+
 const MSG_DONTWAIT = 0x40;
 
 /** A non-blocking unix datagram socket bound at `path` ('@name': abstract), for receiving sd_notify messages. */

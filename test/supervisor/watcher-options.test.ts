@@ -73,10 +73,10 @@ test('rlimits go through prlimit before exec up to our own hard limit; one above
   const hard = Number(hardRlimit(0, RLIMITS.nofile as number));
   const plan = rlimitPlan({ core: 0, nofile: hard + 1 });
   assert.deepEqual(plan.shim, ['--core=0:0']);
-  assert.deepEqual(plan.after, [['nofile', hard + 1]]);
+  assert.deepEqual(plan.after, [['nofile', RLIMITS.nofile, hard + 1]]);
   // unlimited is in reach only where our own hard limit is unlimited too
   const nprocUnlimited = hardRlimit(0, RLIMITS.nproc as number) === null;
-  assert.deepEqual(rlimitPlan({ nproc: null }), nprocUnlimited ? { shim: ['--nproc=unlimited'], after: [] } : { shim: [], after: [['nproc', null]] });
+  assert.deepEqual(rlimitPlan({ nproc: null }), nprocUnlimited ? { shim: ['--nproc=unlimited'], after: [] } : { shim: [], after: [['nproc', RLIMITS.nproc, null]] });
 });
 
 test('a worker whose preparation fails half-way gives back its own SO_REUSEPORT socket', () => {
@@ -88,6 +88,6 @@ test('a worker whose preparation fails half-way gives back its own SO_REUSEPORT 
       throw new Error('EMFILE: too many open files');
     },
   } as unknown as SocketSet;
-  assert.throws(() => buildWorkerSpec(w, 1, { sockets, baseEnv: {}, cwd: '/', uid: undefined, gid: undefined }), /EMFILE/);
+  assert.throws(() => buildWorkerSpec(w, 1, { sockets, baseEnv: {}, cwd: '/', ids: { uid: undefined, gid: undefined, user: undefined } }), /EMFILE/);
   assert.throws(() => fstatSync(fd), /EBADF/, 'the per-worker socket was left open');
 });
