@@ -9,6 +9,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import { libc } from './ffi.js';
+import { REALTIME_SIGNALS } from './signals.js';
 
 /** A failed system call, shaped like Node's own errors (`err.code === 'ECHILD'`). */
 export class SysError extends Error {
@@ -165,7 +166,6 @@ export function releaseControllingTerminal(fd = 0): void {
   if (libc().ioctl(fd, TIOCNOTTY, 0) < 0) fail('ioctl', 'TIOCNOTTY');
 }
 
-const SIGTTOU = 22;
 const SIG_DFL = 0;
 
 /**
@@ -176,6 +176,7 @@ const SIG_DFL = 0;
 export function takeForeground(fd = 0): void {
   const c = libc();
   if (c.setpgid(0, 0) < 0) fail('setpgid', '0 0');
+  const { SIGTTOU } = osConstants.signals;
   const old = c.signal(SIGTTOU, SIG_IGN);
   const r = c.tcsetpgrp(fd, process.pid);
   const errno = c.errno();
@@ -195,8 +196,7 @@ export function execvp(file: string, args: readonly string[], keep: readonly num
   const c = libc();
   for (const fd of keep) if (c.fcntl(fd, F_SETFD, 0) < 0) fail('fcntl', `F_SETFD ${fd}`);
   // SIGPIPE and SIGXFSZ: Node ignores them; 34..64: ringmaster ignores them when not PID 1.
-  for (const sig of [osConstants.signals.SIGPIPE, osConstants.signals.SIGXFSZ]) c.signal(sig, SIG_DFL);
-  for (let sig = 34; sig <= 64; sig++) c.signal(sig, SIG_DFL);
+  for (const sig of [osConstants.signals.SIGPIPE, osConstants.signals.SIGXFSZ, ...REALTIME_SIGNALS]) c.signal(sig, SIG_DFL);
   c.execvp(file, [file, ...args, null]);
   fail('execvp', file);
 }
