@@ -42,6 +42,25 @@ watchers:
 ${opts.extra ?? ''}`;
 }
 
+/**
+ * A ringmaster on yaml() with both web workers ready; after `body`, SIGTERM must end it with 0.
+ * The config file is `path`, for the test to rewrite.
+ */
+async function onRunning(body: (rm: Started, path: string) => Promise<void>): Promise<void> {
+  const t = tempDir();
+  const path = t.write('r.yaml', yaml());
+  const rm = startRingmaster(['-c', path]);
+  try {
+    await rm.waitStderr((s) => (s.match(/worker ready watcher=web/g) ?? []).length >= 2);
+    await body(rm, path);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+}
+
 test('reload plan: scale vs restart vs untouched, sockets kept or changed', () => {
   const env = { PATH: '/bin' };
   const a = parseConfigText(yaml(), { file: 'a.yaml', env });
@@ -82,12 +101,8 @@ test('reload plan: socket options applied in place, and sockets that cannot be b
   assert.deepEqual(moved.socketsBlocked, []);
 });
 
-test('reload: scale without restart, rolling restart of a changed watcher, unchanged one and socket untouched', async () => {
-  const t = tempDir();
-  const path = t.write('r.yaml', yaml());
-  const rm = startRingmaster(['-c', path]);
-  try {
-    await rm.waitStderr((s) => (s.match(/worker ready watcher=web/g) ?? []).length >= 2);
+test('reload: scale without restart, rolling restart of a changed watcher, unchanged one and socket untouched', () =>
+  onRunning(async (rm, path) => {
     const s0 = await snap(rm);
     const port = s0.sockets[0]?.port;
     writeFileSync(path, yaml({ webN: 3 }));
@@ -115,13 +130,7 @@ test('reload: scale without restart, rolling restart of a changed watcher, uncha
     writeFileSync(path, yaml({ webN: 3, webEnv: '2' }));
     assert.equal((await ctl(rm, ['reload'])).code, 0);
     assert.equal(pids(await snap(rm), 'added').length, 0, 'removed watcher still runs');
-    process.kill(await rm.initPid(), 'SIGTERM');
-    assert.equal((await rm.exit()).code, 0);
-  } finally {
-    await rm.close();
-    t.cleanup();
-  }
-});
+  }));
 
 test('a failed reload changes nothing: invalid config, then a port that cannot be bound', async () => {
   const t = tempDir();
@@ -203,12 +212,8 @@ ${unixExtra}watchers:
   }
 });
 
-test('reload: a watcher with a user that does not exist is refused before anything changes', async () => {
-  const t = tempDir();
-  const path = t.write('r.yaml', yaml());
-  const rm = startRingmaster(['-c', path]);
-  try {
-    await rm.waitStderr((s) => (s.match(/worker ready watcher=web/g) ?? []).length >= 2);
+test('reload: a watcher with a user that does not exist is refused before anything changes', () =>
+  onRunning(async (rm, path) => {
     const s0 = await snap(rm);
     writeFileSync(path, yaml({ webEnv: '2' }).replace('  steady:\n    cmd: sleep 60\n', '  other:\n    cmd: sleep 60\n    uid: no-such-user-xyz\n'));
     const r = await ctl(rm, ['reload']);
@@ -217,13 +222,7 @@ test('reload: a watcher with a user that does not exist is refused before anythi
     const s1 = await snap(rm);
     assert.deepEqual(pids(s1, 'web'), pids(s0, 'web'), 'web was restarted');
     assert.deepEqual(pids(s1, 'steady'), pids(s0, 'steady'), 'steady was removed');
-    process.kill(await rm.initPid(), 'SIGTERM');
-    assert.equal((await rm.exit()).code, 0);
-  } finally {
-    await rm.close();
-    t.cleanup();
-  }
-});
+  }));
 
 test('a ConfigMap-style ..data symlink swap triggers a reload', async () => {
   const t = tempDir();
@@ -250,12 +249,8 @@ test('a ConfigMap-style ..data symlink swap triggers a reload', async () => {
   }
 });
 
-test('reload: a socket and its watcher added, served, then removed and closed', async () => {
-  const t = tempDir();
-  const path = t.write('r.yaml', yaml());
-  const rm = startRingmaster(['-c', path]);
-  try {
-    await rm.waitStderr((s) => (s.match(/worker ready watcher=web/g) ?? []).length >= 2);
+test('reload: a socket and its watcher added, served, then removed and closed', () =>
+  onRunning(async (rm, path) => {
     const withApi = yaml().replace('sockets:\n', 'sockets:\n  api:\n    host: 127.0.0.1\n    port: 0\n') +
       `  api:\n    cmd: node ${FIXTURES}worker-http.mjs $(circus.sockets.api)\n    sockets: [api]\n`;
     writeFileSync(path, withApi);
@@ -272,13 +267,7 @@ test('reload: a socket and its watcher added, served, then removed and closed', 
     assert.match(r2.stdout, /watchers removed: api/);
     assert.equal((await snap(rm)).sockets.some((s) => s.name === 'api'), false);
     await assert.rejects(get(`http://127.0.0.1:${port}/`, { timeoutMs: 2000 }), /ECONNREFUSED/);
-    process.kill(await rm.initPid(), 'SIGTERM');
-    assert.equal((await rm.exit()).code, 0);
-  } finally {
-    await rm.close();
-    t.cleanup();
-  }
-});
+  }));
 
 test('reload: new workers that crash are the rollout\'s failure, not the watcher\'s: after more failed reloads than max_retry, the old workers still serve, no FATAL, one worker per wid', async () => {
   const t = tempDir();
