@@ -147,7 +147,7 @@ test('ctl --help prints the usage and exits 0', async () => {
     const r = await run([flag], {});
     assert.deepEqual(r, { code: 0, out: CTL_USAGE, err: '' });
   }
-  assert.match(CTL_USAGE, /^Usage: ringmaster ctl \[--socket PATH\] \[--json\] \[--timeout SEC\] COMMAND \[ARGS\]/);
+  assert.match(CTL_USAGE, /^Usage: ringmaster ctl \[--socket PATH \| -c CONFIG\] \[--json\] \[--timeout SEC\] COMMAND \[ARGS\]/);
 });
 
 test('ctl: an unreachable socket exits 69, says where it looked and how to point elsewhere', async () => {
@@ -160,7 +160,7 @@ test('ctl: an unreachable socket exits 69, says where it looked and how to point
     assert.equal(
       r.err,
       `ringmaster ctl: cannot reach the control socket ${path} (from RINGMASTER_CONTROL_SOCKET): no such socket (is ringmaster running, with a config, as this user?). ` +
-        'Point ctl at the init\'s socket with --socket PATH or RINGMASTER_CONTROL_SOCKET=PATH.\n',
+        'Point ctl at the init\'s socket with --socket PATH, RINGMASTER_CONTROL_SOCKET=PATH or -c CONFIG.\n',
     );
     const viaFlag = await run(['--socket', path, 'reload'], {});
     assert.equal(viaFlag.code, 69);
