@@ -38,9 +38,12 @@ export interface PreparedControl {
   start(controller: Controller): Promise<ControlServer | undefined>;
 }
 
+/** Any failure, an unforeseen one included: the init runs on without ctl (only a bug's stack is worth adding). */
 function unavailable(log: Logger, err: unknown, path?: string): undefined {
-  if (!(err instanceof RingmasterError)) throw err;
-  log.warn(`control socket not available, running without ringmaster ctl: ${err.message}`, path === undefined ? undefined : { path });
+  const e = err as Error;
+  const fields: Record<string, string> = path === undefined ? {} : { path };
+  if (!(err instanceof RingmasterError)) fields['stack'] = e?.stack ?? String(err);
+  log.warn(`control socket not available, running without ringmaster ctl: ${e?.message ?? String(err)}`, fields);
   return undefined;
 }
 
