@@ -81,7 +81,8 @@ test('started as root with user 10001: /run/ringmaster belongs to 10001, mode 07
     config,
   });
   try {
-    await rm.waitStderr((s) => s.includes('all watchers started'));
+    // Generous: two Node start-ups (a squatter's and the init's) on a loaded machine.
+    await rm.waitStderr((s) => s.includes('all watchers started'), 30_000);
     const ns = await rm.initPidNow();
     assert.match(rm.stderr(), /control socket listening path=\/run\/ringmaster\/control\.sock/);
     assert.equal(await owner(ns, '/run/ringmaster'), '10001 10001 700 directory');
@@ -107,7 +108,8 @@ test('a read-only container with only the temp dir writable, run as uid 10001 (a
   const config = CONFIG(undefined);
   const rm = inNamespace({ runReadOnly: true, before: '', init: as(10001), config });
   try {
-    await rm.waitStderr((s) => s.includes('all watchers started'));
+    // Generous: two Node start-ups (a squatter's and the init's) on a loaded machine.
+    await rm.waitStderr((s) => s.includes('all watchers started'), 30_000);
     const ns = await rm.initPidNow();
     assert.match(rm.stderr(), /control socket listening path=\/run\/tmp\/ringmaster-10001\/control\.sock/);
     assert.equal(await owner(ns, `${TMP}/ringmaster-10001`), '10001 10001 700 directory');
@@ -134,7 +136,8 @@ test('a squatted default directory (nobody made $TMPDIR/ringmaster-10001, with a
   });
   try {
     // The init runs on without a control socket, and says why, whose and what to do.
-    await rm.waitStderr((s) => s.includes('all watchers started'));
+    // Generous: two Node start-ups (a squatter's and the init's) on a loaded machine.
+    await rm.waitStderr((s) => s.includes('all watchers started'), 30_000);
     const ns = await rm.initPidNow();
     assert.match(
       rm.stderr(),
