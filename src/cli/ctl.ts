@@ -3,21 +3,22 @@
  * Returns the exit code (main exits with it); never exits itself.
  *
  * Exit status: 0 done; 1 the request failed (the init said no, or gave no answer in time);
- * 64 usage error; 69 the control socket cannot be reached.
+ * 64 usage error; 69 the control socket cannot be reached; 78 the config that names it cannot be read.
  */
 import { request, ControlClientError, type ControlReply } from '../control/client.js';
-import { CONTROL_SOCKET_ENV, describeSource, locateControlSocket } from '../control/paths.js';
+import { CONTROL_SOCKET_ENV } from '../control/paths.js';
+import { findControlSocket, type Found } from './ctl-socket.js';
 import { COMMANDS, parseRequest, type ControlRequest } from '../control/protocol.js';
 import { formatStatus } from '../control/status-table.js';
 import { closest } from '../config/suggest.js';
 import { ControlError } from '../lifecycle/api.js';
 
-export const CTL_EXIT = { OK: 0, FAILED: 1, USAGE: 64, UNAVAILABLE: 69 } as const;
+export const CTL_EXIT = { OK: 0, FAILED: 1, USAGE: 64, UNAVAILABLE: 69, CONFIG: 78 } as const;
 
 /** `status` should answer at once; a probe that hangs is worse than one that fails. Actions take as long as they take. */
 const STATUS_TIMEOUT_S = 10;
 
-export const CTL_USAGE = `Usage: ringmaster ctl [--socket PATH] [--json] [--timeout SEC] COMMAND [ARGS]
+export const CTL_USAGE = `Usage: ringmaster ctl [--socket PATH | -c CONFIG] [--json] [--timeout SEC] COMMAND [ARGS]
 
 Commands:
   status                      watchers, workers, sockets and reloads (--json: the whole snapshot)
@@ -35,14 +36,20 @@ Commands:
   quit                        stop every worker and exit the init
 
 Options:
-  --socket PATH               the init's control socket; default: $${CONTROL_SOCKET_ENV},
-                              else $TMPDIR/ringmaster-UID.sock (/tmp/ringmaster-UID.sock)
+  --socket PATH               the init's control socket; default: $${CONTROL_SOCKET_ENV}, else the
+                              config's control_socket, else control.sock in the first of
+                              $XDG_RUNTIME_DIR/ringmaster, /run/ringmaster, $TMPDIR/ringmaster-UID
+                              that has one (UID: the config's ringmaster.user, else yours)
+  -c, --config PATH           the init's config, to read control_socket and user from; default: the
+                              init's sources, $RINGMASTER_CONFIG, $RINGMASTER_CONFIG_FILE,
+                              /etc/ringmaster/ringmaster.{yaml,yml,ini}
   --json                      print the answer as JSON (status: the snapshot)
   --timeout SEC               give up after SEC seconds without an answer (default: ${STATUS_TIMEOUT_S} for
                               status, none for the others; 0 = none)
   -h, --help                  this text
 
-Exit status: 0 done; 1 the request failed; 64 usage error; 69 cannot reach the control socket.
+Exit status: 0 done; 1 the request failed; 64 usage error; 69 cannot reach the control socket;
+78 the config cannot be read.
 `;
 
 export interface CtlIo {
@@ -64,6 +71,7 @@ class UsageError extends Error {}
 interface CtlArgs {
   help: boolean;
   socket: string | undefined;
+  config: string | undefined;
   json: boolean;
   timeoutS: number | undefined;
   rolling: boolean;
@@ -71,11 +79,11 @@ interface CtlArgs {
   words: string[];
 }
 
-const VALUE_OPTIONS = new Set(['socket', 'timeout', 'max-surge']);
+const VALUE_OPTIONS = new Set(['socket', 'config', 'timeout', 'max-surge']);
 const FLAG_OPTIONS = new Set(['json', 'rolling', 'help']);
 
 function parseArgs(argv: readonly string[]): CtlArgs {
-  const a: CtlArgs = { help: false, socket: undefined, json: false, timeoutS: undefined, rolling: false, maxSurge: undefined, words: [] };
+  const a: CtlArgs = { help: false, socket: undefined, config: undefined, json: false, timeoutS: undefined, rolling: false, maxSurge: undefined, words: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') {
@@ -84,6 +92,12 @@ function parseArgs(argv: readonly string[]): CtlArgs {
     }
     if (arg === '-h') {
       a.help = true;
+      continue;
+    }
+    if (arg === '-c') {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError('-c needs a value');
+      a.config = value;
       continue;
     }
     if (!arg.startsWith('--')) {
@@ -106,6 +120,7 @@ function parseArgs(argv: readonly string[]): CtlArgs {
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
     if (name === 'socket') a.socket = value;
+    else if (name === 'config') a.config = value;
     else if (name === 'max-surge') a.maxSurge = value;
     else {
       const n = Number(value);
@@ -202,12 +217,6 @@ function describeResult(req: ControlRequest, result: unknown, now: number): stri
   }
 }
 
-function socketOf(a: CtlArgs, env: NodeJS.ProcessEnv): { path: string; from: string } {
-  if (a.socket !== undefined) return { path: a.socket, from: 'from --socket' };
-  const l = locateControlSocket(env);
-  return { path: l.path, from: describeSource(l.source) };
-}
-
 function unreachable(errno: string | undefined): string {
   switch (errno) {
     case 'ENOENT':
@@ -223,8 +232,9 @@ function unreachable(errno: string | undefined): string {
 }
 
 /**
- * `ringmaster ctl [--socket PATH] [--json] [--timeout SEC] COMMAND [ARGS]`; returns the exit
- * code: 0 ok, 1 the request failed, 64 usage, 69 cannot reach the control socket.
+ * `ringmaster ctl [--socket PATH | -c CONFIG] [--json] [--timeout SEC] COMMAND [ARGS]`; returns
+ * the exit code: 0 ok, 1 the request failed, 64 usage, 69 cannot reach the control socket,
+ * 78 the config that would name it cannot be read.
  */
 export async function ctl(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CtlIo = processIo): Promise<number> {
   let args: CtlArgs;
@@ -243,7 +253,16 @@ export async function ctl(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     return CTL_EXIT.USAGE;
   }
 
-  const where = socketOf(args, env);
+  if (args.socket !== undefined && args.config !== undefined) {
+    io.err('ringmaster ctl: give --socket or -c, not both (see ringmaster ctl --help)\n');
+    return CTL_EXIT.USAGE;
+  }
+  const found: Found = findControlSocket({ socket: args.socket, config: args.config, env, cwd: process.cwd() });
+  if (found.kind === 'failed') {
+    io.err(`ringmaster ctl: ${found.message}\n`);
+    return found.exit === 'config' ? CTL_EXIT.CONFIG : CTL_EXIT.UNAVAILABLE;
+  }
+  const where = found;
   const timeoutS = args.timeoutS ?? (req.cmd === 'status' ? STATUS_TIMEOUT_S : 0);
 
   let reply: ControlReply;
@@ -254,7 +273,7 @@ export async function ctl(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     if (err.code === 'RM_CTL_UNREACHABLE') {
       io.err(
         `ringmaster ctl: cannot reach the control socket ${where.path} (${where.from}): ${unreachable(err.errno)}. ` +
-          `Point ctl at the init's socket with --socket PATH or ${CONTROL_SOCKET_ENV}=PATH.\n`,
+          `Point ctl at the init's socket with --socket PATH, ${CONTROL_SOCKET_ENV}=PATH or -c CONFIG.\n`,
       );
       return CTL_EXIT.UNAVAILABLE;
     }

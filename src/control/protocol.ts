@@ -24,6 +24,8 @@ export const CTL_CODES = {
   BAD_ARGUMENT: 'RM_CTL_BAD_ARGUMENT',
   /** the Controller threw something other than a ControlError: a bug */
   INTERNAL: 'RM_CTL_INTERNAL',
+  /** the sender (SO_PEERCRED) is neither the init's user nor root */
+  FORBIDDEN: 'RM_CTL_FORBIDDEN',
 } as const;
 
 export const COMMANDS = ['status', 'start', 'stop', 'restart', 'scale', 'incr', 'decr', 'signal', 'reload', 'quit'] as const;

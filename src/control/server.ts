@@ -6,6 +6,11 @@
  * flight on one connection or many; each is answered when done (a rolling restart when the
  * last new worker is ready), with the request's `id`.
  *
+ * Every request is logged with its sender as the kernel names it (SO_PEERCRED: pid, uid,
+ * gid of the process that connected): at info for the commands that change something, at
+ * debug for status. A sender that is neither this init's user nor root is refused
+ * (RM_CTL_FORBIDDEN) even if the file's mode let it in (someone widened it).
+ *
  *   listening --close()--> closed   (close is idempotent; answers still pending are dropped)
  */
 import { createServer, type Socket } from 'node:net';
@@ -16,6 +21,7 @@ import { LineSplitter, encodeLine, MAX_LINE_BYTES } from './lines.js';
 import { CTL_CODES, errorResponse, parseRequest, requestIdOf, type ControlResponse, type RequestId } from './protocol.js';
 import { dispatch } from './dispatch.js';
 import { checkSocketPath, clearStaleSocket, listenPrivately, unlinkIfOurs } from './socket-file.js';
+import { peerOf, type Peer } from './peer.js';
 
 export interface ControlServerOptions {
   /** where to listen (see controlSocketPath); a relative path is taken from the current directory */
@@ -53,7 +59,7 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
     if (!closed && sock.writable) sock.write(encodeLine(res));
   };
 
-  const handle = async (sock: Socket, line: string): Promise<void> => {
+  const handle = async (sock: Socket, peer: Peer, line: string): Promise<void> => {
     let raw: unknown;
     try {
       raw = JSON.parse(line);
@@ -70,7 +76,13 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
       return;
     }
     const fields = { cmd: req.cmd, watcher: 'watcher' in req ? req.watcher : undefined };
-    log.debug('control request', fields);
+    if (req.cmd === 'status') log.debug('control request', { ...fields, ...peer.fields });
+    else log.info('control request', { ...fields, ...peer.fields });
+    if (peer.refusal !== undefined) {
+      log.warn('control request refused: sender is not allowed', { ...fields, ...peer.fields });
+      send(sock, errorResponse(id, peer.refusal));
+      return;
+    }
     if (req.cmd === 'quit') {
       // Answer first: quitting closes this server, and the answer would be lost with it.
       send(sock, { id, ok: true, result: 'shutting down' });
@@ -98,6 +110,7 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
       return;
     }
     connections.add(sock);
+    const peer = peerOf(sock, log);
     const lines = new LineSplitter();
     sock.on('data', (chunk: Buffer) => {
       for (const ev of lines.push(chunk)) {
@@ -106,7 +119,7 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
           sock.end();
           return;
         }
-        handle(sock, ev.line).catch((err: unknown) => log.error('control request crashed', { error: (err as Error)?.stack ?? String(err) }));
+        handle(sock, peer, ev.line).catch((err: unknown) => log.error('control request crashed', { error: (err as Error)?.stack ?? String(err) }));
       }
     });
     // A client that hangs up before its answer (ctl killed by ^C) is normal: EPIPE, ECONNRESET.

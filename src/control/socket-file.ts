@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { RingmasterError } from '../errors/codes.js';
 import { request, ControlClientError } from './client.js';
+import { describeUid, kindOf, unsafeDirectory } from './private-dir.js';
 
 /** sun_path is 108 bytes on Linux, with the terminating NUL. */
 const MAX_PATH_BYTES = 107;
@@ -24,13 +25,6 @@ function socketError(message: string, cause?: unknown): RingmasterError {
   return new RingmasterError('RM_SOCKET', message, cause === undefined ? undefined : { cause });
 }
 
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'directory';
-  if (st.isSymbolicLink()) return 'symbolic link';
-  if (st.isFIFO()) return 'FIFO';
-  if (st.isFile()) return 'regular file';
-  return 'device';
-}
 
 /** Paths that bind() would reject, or silently truncate, or that could not carry a mode. */
 export function checkSocketPath(path: string): void {
@@ -44,11 +38,18 @@ export function checkSocketPath(path: string): void {
 }
 
 /**
- * Make way for binding at `path`: nothing there is fine; a socket nobody listens on (left by
- * a ringmaster that was killed) is removed; anything else is refused, so that a second init
- * never takes the socket of a first one that still runs, nor deletes a file it does not own.
+ * Make way for binding at `path`. Its directory, and each one above, must be writable by
+ * this user (or root) alone (see unsafeDirectory). Then nothing at the path is fine; a
+ * socket of this user that nobody listens on is stale (left by a ringmaster that was
+ * killed) and is removed; anything else is refused, naming its owner, so that a second
+ * init never takes the socket of a first one that still runs, nor deletes a file it does
+ * not own. Stale is told from live by connecting: the kernel refuses a connection
+ * (ECONNREFUSED) to a socket file whose listener is gone; a live ringmaster answers status.
  */
 export async function clearStaleSocket(path: string, log: Logger): Promise<void> {
+  const uid = process.getuid?.() ?? 0;
+  const dirProblem = unsafeDirectory(dirname(path), { uid, gid: process.getgid?.() ?? 0 });
+  if (dirProblem !== undefined) throw socketError(`cannot use the control socket ${path}: ${dirProblem}; ${FIX} in a directory only ${describeUid(uid)} can write`);
   let st: Stats;
   try {
     st = lstatSync(path);
@@ -57,12 +58,11 @@ export async function clearStaleSocket(path: string, log: Logger): Promise<void>
     throw socketError(`cannot check the control socket path ${path}: ${(err as Error).message}; ${FIX}`, err);
   }
   if (!st.isSocket()) {
-    throw socketError(`control socket path ${path} exists and is a ${kindOf(st)}, not a socket; remove it or ${FIX}`);
+    throw socketError(`control socket path ${path} exists and is a ${kindOf(st)} that belongs to ${describeUid(st.uid)}, not a socket; remove it or ${FIX}`);
   }
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) {
+  if (st.uid !== uid) {
     // Not ours: replacing it would be taking over a path someone else planted or uses.
-    throw socketError(`control socket ${path} belongs to uid ${st.uid}, not to this process (uid ${uid}); remove it or ${FIX}`);
+    throw socketError(`control socket ${path} belongs to ${describeUid(st.uid)}, not to this process (${describeUid(uid)}); remove it or ${FIX}`);
   }
   try {
     const reply = await request(path, { cmd: 'status' }, PROBE_TIMEOUT_MS);

@@ -133,6 +133,8 @@ export class ConfigInit {
     try {
       // Before dropping privileges, like the sockets: the HTTP port may be below 1024.
       if (g.http_port !== undefined) await this.#startHttp(g.http_host, g.http_port);
+      // Before dropping privileges too: the socket's default directory is made for the user dropped to.
+      const control = await this.#prepareControl();
       const ids = dropPrivileges(g.user, g.group);
       if (ids) log.info('dropped privileges', { uid: ids.uid, gid: ids.gid });
       if (g.umask !== undefined) process.umask(g.umask);
@@ -156,7 +158,8 @@ export class ConfigInit {
         quit: () => this.#beginShutdown(),
       });
       // After dropping privileges: the socket file belongs to the user who will run ctl.
-      await this.#startControl(g.control_socket);
+      const server = await control.start(this.#controller);
+      if (server) this.#closers.push(() => server.close());
     } catch (err) {
       await this.#closeEndpoints();
       this.#sockets.close();
@@ -376,16 +379,10 @@ export class ConfigInit {
     this.#closers.push(() => ep.close());
   }
 
-  async #startControl(configured: string | undefined): Promise<void> {
-    const [{ startControlServer }, { controlSocketPath }] = await Promise.all([import('../control/server.js'), import('../control/paths.js')]);
-    const path = controlSocketPath(process.env, configured);
-    try {
-      const server = await startControlServer({ path, controller: this.#controller as Controller, log: this.#rt.log });
-      this.#closers.push(() => server.close());
-    } catch (err) {
-      // ringmaster runs without ctl rather than not at all.
-      this.#rt.log.warn(`control socket not available: ${(err as Error).message}`, { path });
-    }
+  async #prepareControl() {
+    const { prepareControl } = await import('../control/endpoint.js');
+    const g = this.#config.ringmaster;
+    return prepareControl({ env: process.env, configured: g.control_socket, user: g.user, group: g.group, cwd: this.#cwd, log: this.#rt.log });
   }
 
   async #closeEndpoints(): Promise<void> {

@@ -33,6 +33,9 @@ export interface Libc {
   tcsetpgrp: Fn;
   execvp: Fn;
   fcntl: Fn;
+
+  // --- peer credentials of a connected unix socket (the control socket's audit log) ---
+  getsockopt: Fn;
 }
 
 let loaded: Libc | undefined;
@@ -68,6 +71,10 @@ export function libc(): Libc {
     execvp: lib.func('int execvp(const char *file, const char **argv)'),
     // fcntl is variadic; F_SETFD takes an int, passed in a register.
     fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
+
+    // --- peer credentials of a connected unix socket (the control socket's audit log) ---
+    // SO_PEERCRED fills a struct ucred { pid_t pid; uid_t uid; gid_t gid; } (12 bytes).
+    getsockopt: lib.func('int getsockopt(int fd, int level, int name, _Out_ void *value, _Inout_ uint32_t *len)'),
   };
   return loaded;
 }

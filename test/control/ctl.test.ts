@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { ctl, CTL_USAGE, type CtlIo } from '../../src/cli/ctl.js';
 import { NOW, startHarness, tempSocketDir, type Harness } from './fake.js';
 
@@ -147,7 +148,7 @@ test('ctl --help prints the usage and exits 0', async () => {
     const r = await run([flag], {});
     assert.deepEqual(r, { code: 0, out: CTL_USAGE, err: '' });
   }
-  assert.match(CTL_USAGE, /^Usage: ringmaster ctl \[--socket PATH\] \[--json\] \[--timeout SEC\] COMMAND \[ARGS\]/);
+  assert.match(CTL_USAGE, /^Usage: ringmaster ctl \[--socket PATH \| -c CONFIG\] \[--json\] \[--timeout SEC\] COMMAND \[ARGS\]/);
 });
 
 test('ctl: an unreachable socket exits 69, says where it looked and how to point elsewhere', async () => {
@@ -160,7 +161,7 @@ test('ctl: an unreachable socket exits 69, says where it looked and how to point
     assert.equal(
       r.err,
       `ringmaster ctl: cannot reach the control socket ${path} (from RINGMASTER_CONTROL_SOCKET): no such socket (is ringmaster running, with a config, as this user?). ` +
-        'Point ctl at the init\'s socket with --socket PATH or RINGMASTER_CONTROL_SOCKET=PATH.\n',
+        'Point ctl at the init\'s socket with --socket PATH, RINGMASTER_CONTROL_SOCKET=PATH or -c CONFIG.\n',
     );
     const viaFlag = await run(['--socket', path, 'reload'], {});
     assert.equal(viaFlag.code, 69);
@@ -177,5 +178,49 @@ test('ctl: --socket wins over the environment', async () => {
     assert.deepEqual(r, { code: 0, out: 'web: 3 processes desired\n', err: '' });
   } finally {
     await h.close();
+  }
+});
+
+const CONFIG = (sock: string): string => `ringmaster:\n  control_socket: ${sock}\nwatchers:\n  web:\n    cmd: sleep 3600\n`;
+
+test('ctl reads the init\'s config to find the control_socket it names: RINGMASTER_CONFIG_FILE, RINGMASTER_CONFIG, -c', async () => {
+  const h = await startHarness();
+  try {
+    const file = join(h.dir, 'rm.yaml');
+    writeFileSync(file, CONFIG(h.path));
+    for (const [argv, env] of [
+      [['status'], { RINGMASTER_CONFIG_FILE: file }],
+      [['status'], { RINGMASTER_CONFIG: CONFIG(h.path) }],
+      [['-c', file, 'status'], {}],
+      [['--config', file, 'status'], { RINGMASTER_CONFIG_FILE: '/nonexistent/rm.yaml' }],
+    ] as Array<[string[], NodeJS.ProcessEnv]>) {
+      const r = await run(argv, env);
+      assert.equal(r.code, 0, `${argv.join(' ')} ${JSON.stringify(env)}: ${r.err}`);
+      assert.match(r.out, /^ringmaster 0\.1\.0, pid 4242/);
+    }
+    // --socket and the environment come first, and then the config is not read at all.
+    const env = await run(['status'], { RINGMASTER_CONTROL_SOCKET: h.path, RINGMASTER_CONFIG_FILE: '/nonexistent/rm.yaml' });
+    assert.equal(env.code, 0, env.err);
+    const both = await run(['--socket', h.path, '-c', file, 'status'], {});
+    assert.equal(both.code, 64);
+  } finally {
+    await h.close();
+  }
+});
+
+test('ctl: a config that cannot be read is exit 78, naming the source, the problem and --socket', async () => {
+  const t = tempSocketDir();
+  try {
+    const missing = await run(['status'], { RINGMASTER_CONFIG_FILE: join(t.dir, 'none.yaml') });
+    assert.equal(missing.code, 78);
+    assert.match(missing.err, new RegExp(`^ringmaster ctl: cannot read the configuration \\(RINGMASTER_CONFIG_FILE=${join(t.dir, 'none.yaml')}\\) to find its control socket: .*does not exist`));
+    assert.match(missing.err, /Fix it, or give --socket PATH \(or RINGMASTER_CONTROL_SOCKET=PATH\)\.\n$/);
+    const bad = join(t.dir, 'bad.yaml');
+    writeFileSync(bad, 'ringmaster:\n  control_socket: [\n');
+    const broken = await run(['-c', bad, 'status'], {});
+    assert.equal(broken.code, 78);
+    assert.match(broken.err, new RegExp(`cannot read the configuration \\(-c ${bad}\\).*bad\\.yaml`, 's'));
+  } finally {
+    t.cleanup();
   }
 });

@@ -62,6 +62,11 @@ watchers:
     assert.equal(snap.pid, init.pid);
     assert.deepEqual(snap.watchers.map((w) => [w.name, w.desired]), [['web', 2]]);
 
+    // Given only the config's location, as the init was, ctl finds the control_socket it names.
+    const viaConfig = await run(['ctl', 'status', '--json'], { RINGMASTER_CONTROL_SOCKET: '', RINGMASTER_CONFIG_FILE: config });
+    assert.equal(viaConfig.code, 0, viaConfig.stderr);
+    assert.equal((JSON.parse(viaConfig.stdout) as { pid: number }).pid, init.pid);
+
     const table = await run(['ctl', 'status'], env);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^web +running +\d\/2 /m);

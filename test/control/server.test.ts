@@ -103,7 +103,7 @@ test('a path that is not a socket, an abstract name or a too long path is refuse
     writeFileSync(file, 'keep me');
     await assert.rejects(
       startControlServer({ path: file, controller, log }),
-      (e: unknown) => e instanceof RingmasterError && e.code === 'RM_SOCKET' && /exists and is a regular file, not a socket; remove it or set RINGMASTER_CONTROL_SOCKET/.test(e.message),
+      (e: unknown) => e instanceof RingmasterError && e.code === 'RM_SOCKET' && /exists and is a regular file that belongs to uid 0 \(root\), not a socket; remove it or set RINGMASTER_CONTROL_SOCKET/.test(e.message),
     );
     assert.ok(existsSync(file));
     await assert.rejects(startControlServer({ path: '@ringmaster', controller, log }), /abstract socket, which has no file mode/);
