@@ -169,8 +169,8 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
 }
 
 async function loadConfigFor(o: RunOptions, required: boolean): Promise<Config | null> {
-  const { loadConfigAsync } = await import('../config/index.js');
-  const config = await loadConfigAsync({ path: o.configPath, env: process.env, cwd: process.cwd() });
+  const { loadConfig } = await import('../config/index.js');
+  const config = loadConfig({ path: o.configPath, env: process.env, cwd: process.cwd() });
   if (!config && required) {
     throw new RingmasterError('RM_CONFIG', 'no configuration found: give -c PATH, RINGMASTER_CONFIG, RINGMASTER_CONFIG_FILE, or /etc/ringmaster/ringmaster.yaml');
   }

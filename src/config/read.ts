@@ -1,8 +1,9 @@
 /**
- * Reading one config file, whole. A config file is read only when it is a regular file
- * (opened with O_NONBLOCK, then fstat: a FIFO or a device put in its place would block the
- * read, or never end it), and its size and mtime must be the same before and after the
- * read: a file caught while being written is read again, not parsed half written.
+ * Reading one config file, whole. A running init reads a config only when it is a regular
+ * file (opened with O_NONBLOCK, then fstat: a FIFO or a device put in its place would block
+ * the read, or never end it); at start and in `check`, a pipe is read too. The size and
+ * mtime of a regular file must be the same before and after the read: a file caught while
+ * being written is read again, not parsed half written.
  *
  * What this cannot see: a writer that wrote part of the file and then paused, since the
  * part on disk is stable. The file watch's settle delay covers a writer that keeps
@@ -16,19 +17,24 @@ import { ConfigError } from './errors.js';
 /** How often a file that changed while it was read is read again, and how long to wait between reads. */
 export const REREAD = { attempts: 5, delayMs: 100 } as const;
 
+/** O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can tell what it is. */
 const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
-/** Read a config file at once (ringmaster check, the init's start). */
+/**
+ * Read a config file at once (ringmaster check, the init's start). A pipe is read to its end
+ * as before (`-c <(...)`, `-c /dev/stdin`): nothing else waits on the init yet.
+ */
 export function readConfigText(abs: string, label: string): string {
   for (let attempt = 1; ; attempt++) {
     let fd: number;
     try {
-      fd = openSync(abs, FLAGS);
+      fd = openSync(abs, constants.O_RDONLY | constants.O_NOCTTY);
     } catch (e) {
       throw cannotRead(label, e);
     }
     try {
       const before = fstatSync(fd);
+      if (!before.isFile() && !before.isDirectory()) return readFileSync(fd, 'utf8');
       notRegular(before, label);
       const buf = readFileSync(fd);
       if (whole(before, fstatSync(fd), buf, statSync(abs, { throwIfNoEntry: false }))) return buf.toString('utf8');
@@ -41,7 +47,7 @@ export function readConfigText(abs: string, label: string): string {
   }
 }
 
-/** Read a config file without blocking the event loop (a running init's reload). */
+/** Read a config file without blocking the event loop (a running init's reload): regular files only, a FIFO would wait for a writer. */
 export async function readConfigTextAsync(abs: string, label: string): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     let fh;

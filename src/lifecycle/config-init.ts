@@ -63,7 +63,7 @@ export class ConfigInit {
   readonly #closers: Array<() => Promise<void> | void> = [() => this.#unwatch?.()];
   #unwatch: (() => void) | undefined;
   #watched = '';
-  /** the last error of a reload the file watch asked for, reported once */
+  /** why the config on disk last failed to load: the file watch reports it once */
   #watchFailure: string | undefined;
   #starting = true;
 
@@ -266,9 +266,10 @@ export class ConfigInit {
       try {
         next = await this.#loadNext();
       } catch (err) {
+        // The same broken config, seen again by the watch (after ctl or the watch itself reported it): said once.
         const message = (err as Error).message;
         if (fromWatch && message === this.#watchFailure) return 'unchanged';
-        if (fromWatch) this.#watchFailure = message;
+        this.#watchFailure = message;
         this.#failed(err);
         throw err;
       }
