@@ -144,7 +144,7 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
 }
 
 async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promise<number> {
-  const [{ ConfigInit }, { watchPathsFor }, { loadConfig }] = await Promise.all([
+  const [{ ConfigInit }, { watchSpecsFor }, { findSource, loadConfigAsync, preloadParsers }] = await Promise.all([
     import('../lifecycle/config-init.js'),
     import('../lifecycle/config-watch.js'),
     import('../config/index.js'),
@@ -153,11 +153,15 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
   const runtime = await runtimeFor(o, log, o.subreaper && config.ringmaster.subreaper);
   const cwd = process.cwd();
   // A reload reads the same source again (relative paths from the invocation's directory).
-  const load = (): Config | null => loadConfig({ path: o.configPath === undefined ? undefined : resolve(cwd, o.configPath), env: process.env, cwd });
-  const watchPaths = o.configPath !== undefined && statSync(resolve(cwd, o.configPath), { throwIfNoEntry: false })?.isDirectory()
-    ? [resolve(cwd, o.configPath)]
-    : watchPathsFor(config.source.files.map((f) => resolve(cwd, f)));
-  const init = new ConfigInit(runtime, config, { cwd, load, watchPaths, version: version() });
+  const from = { path: o.configPath === undefined ? undefined : resolve(cwd, o.configPath), env: process.env, cwd };
+  // ... maybe in another format, after the privilege drop: its parser is loaded now.
+  const source = findSource(from);
+  preloadParsers(source);
+  const load = (): Promise<Config | null> => loadConfigAsync(from);
+  const configDir = from.path !== undefined && statSync(from.path, { throwIfNoEntry: false })?.isDirectory() ? from.path : undefined;
+  // RINGMASTER_CONFIG (the text itself) has no file to watch.
+  const watch = (c: Config) => (source?.kind === 'path' ? watchSpecsFor(c.source.files.map((f) => resolve(cwd, f)), configDir) : []);
+  const init = new ConfigInit(runtime, config, { cwd, load, watch, version: version() });
   await closeInherited(log, INHERITED_AT_START);
   const done = init.run();
   leaveCwd();

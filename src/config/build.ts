@@ -43,14 +43,17 @@ export function buildConfig(src: RawSource): Built {
   const socketNames = sockets.map((s) => s.name);
 
   const watchers: WatcherConfig[] = [];
+  const byLowerName = new Map<string, WatcherConfig>(); // a lookup, not a scan per watcher: configs with thousands
   for (const [name, o] of Object.entries(isMap(data['watchers']) ? data['watchers'] : {})) {
-    const twin = watchers.find((w) => w.name.toLowerCase() === name.toLowerCase());
+    const twin = byLowerName.get(name.toLowerCase());
     if (twin) {
       const text = `watchers.${name}: watcher names are case-insensitive and "${twin.name}" is already defined; rename one`;
       issues.push(issue(`watchers.${name}`, text, keyPosOf(src, ['watchers', name]), name));
       continue;
     }
-    watchers.push(buildWatcher(name, isMap(o) ? o : {}, { src, socketNames, globalEnv: env, issues, warnings }));
+    const w = buildWatcher(name, isMap(o) ? o : {}, { src, socketNames, globalEnv: env, issues, warnings });
+    watchers.push(w);
+    byLowerName.set(name.toLowerCase(), w);
   }
   watchers.sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const scaled = ringmaster.scale_watcher;

@@ -5,16 +5,19 @@
  * Memory: the `yaml` package is loaded only for YAML input, and ajv's compiler only when
  * the validator prebuilt by `npm run build` is missing or stale (see validate.ts).
  */
+import { statSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import { GLOBAL_DEFAULTS } from './defaults.js';
 import { finish, formatOfName, parseFragment, sniffFormat } from './pipeline.js';
-import { loadConfigFrom } from './sources.js';
+import { loadConfigFrom, loadConfigFromAsync, type Source } from './sources.js';
 import type { Config, SocketConfig } from './types.js';
+import { loadYaml } from './parser-yaml.js';
 
 export { ConfigError } from './errors.js';
 export { configSchema } from './schema.js';
 export { socketFromUrl } from './socket-url.js';
+export { findSource, type Source } from './sources.js';
 export type * from './types.js';
 
 /**
@@ -41,6 +44,40 @@ export function parseConfigText(
  */
 export function loadConfig(opts: { path?: string; env: NodeJS.ProcessEnv; cwd: string }): Config | null {
   return loadConfigFrom(opts);
+}
+
+/**
+ * `loadConfig` for a running init: the files are read with fs.promises, and the event loop
+ * turns between reading, parsing, validating and building, so that /livez, signals and
+ * respawns wait for one bounded slice at most, never for the whole load.
+ */
+export function loadConfigAsync(opts: { path?: string; env: NodeJS.ProcessEnv; cwd: string }): Promise<Config | null> {
+  return loadConfigFromAsync(opts);
+}
+
+/**
+ * Load now every parser that a later load of `source` may need, while the install directory
+ * is still readable (a PID 1 that drops privileges may not be able to read its own modules
+ * afterwards). The INI parser is always loaded. The YAML one is left out only when the
+ * format cannot change: an INI file named as such, or INI text in RINGMASTER_CONFIG (an
+ * INI config then does not pay for its memory); a directory, the default paths or a name
+ * without a known extension may be YAML next time.
+ */
+export function preloadParsers(source: Source | undefined): void {
+  const fixed =
+    source === undefined ? undefined
+    : source.kind === 'text' ? sniffFormat(source.text)
+    : source.origin !== 'default' && !isDirectory(source.path) ? formatOfName(source.path)
+    : undefined;
+  if (fixed !== 'ini') loadYaml();
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // not there now: its name still says its format
+  }
 }
 
 /**

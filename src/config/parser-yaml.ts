@@ -17,7 +17,8 @@ import type { SourcePos } from './types.js';
 type YamlModule = typeof import('yaml');
 let yamlModule: YamlModule | undefined;
 
-function loadYaml(): YamlModule {
+/** The `yaml` package, loaded on first use. */
+export function loadYaml(): YamlModule {
   yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
   return yamlModule;
 }

@@ -7,7 +7,12 @@
  * Parsing, coercion and the schema report together; the cross-field checks of the build
  * run only on data that passed the schema. All problems of a stage are thrown at once
  * as one ConfigError, each reported once (a coercion failure does not show up again as
- * the schema error it would cause).
+ * the schema error it would cause). A config that defines no watcher is an error too: an
+ * empty or truncated file must never be taken for "run nothing".
+ *
+ * The stages are steps of a generator (`Steps`): `finish` runs them in one go, a running
+ * init (`stepsAsync`) lets its event loop turn between them, so that a reload is a few
+ * bounded slices instead of one long one.
  */
 import { buildConfig } from './build.js';
 import { ConfigError, sortIssues } from './errors.js';
@@ -45,18 +50,56 @@ export function parseFragment(text: string, file: string, format: TextFormat, en
   return format === 'ini' ? iniSource(text, file, env, cwd) : yamlSource(text, file, env);
 }
 
+/**
+ * Work done in slices: each `yield` is a point where a caller may let other work run.
+ * A step may also yield a file to read (`{ read }`), answered with its text, so that the
+ * same code reads with readFileSync (`runSteps`) or fs.promises (`stepsAsync`).
+ */
+export type Step = undefined | { read: string; label: string };
+export type Steps<T> = Generator<Step, T, string | undefined>;
+
+/** Run steps to the end, reading files with `read`. */
+export function runSteps<T>(steps: Steps<T>, read: (abs: string, label: string) => string): T {
+  let r = steps.next();
+  while (!r.done) r = steps.next(r.value === undefined ? undefined : read(r.value.read, r.value.label));
+  return r.value;
+}
+
+/** Run steps, reading files with `read` and letting the event loop turn (setImmediate) at each step. */
+export async function stepsAsync<T>(steps: Steps<T>, read: (abs: string, label: string) => Promise<string>): Promise<T> {
+  let r = steps.next();
+  while (!r.done) {
+    const step = r.value;
+    const text = step === undefined ? await turn() : await read(step.read, step.label);
+    r = steps.next(text);
+  }
+  return r.value;
+}
+
+/** One turn of the event loop: timers, I/O and signals queued meanwhile run first. */
+export function turn(): Promise<undefined> {
+  return new Promise((resolve) => setImmediate(() => resolve(undefined)));
+}
+
 /** Merge fragments, validate, build and freeze; throws ConfigError with every problem found. */
 export function finish(fragments: readonly RawSource[], env: NodeJS.ProcessEnv): Config {
+  return runSteps(finishSteps(fragments, env), () => '');
+}
+
+/** `finish` as steps: merge and coerce, schema, build, freeze. */
+export function* finishSteps(fragments: readonly RawSource[], env: NodeJS.ProcessEnv): Steps<Config> {
   const src = mergeSources(fragments);
   const fail = (issues: ConfigIssue[]): never => {
     throw new ConfigError(sortIssues(issues));
   };
   const prepared = prepare(src, env);
+  yield;
   // a value whose ${VAR} could not be expanded would fail coercion too: report it once
   const seen = new Set(src.issues.map((i) => i.path));
   for (const p of seen) prepared.reported.add(p);
   const later = [...prepared.issues, ...schemaIssues(src, prepared.reported)].filter((i) => !seen.has(i.path));
   const issues = [...src.issues, ...later];
+  yield;
   if (issues.length > 0) {
     // All at once: also what only the build sees (a socket a watcher names but nobody
     // defines...), for keys the checks above found nothing wrong with. The data is known to
@@ -73,6 +116,23 @@ export function finish(fragments: readonly RawSource[], env: NodeJS.ProcessEnv):
   }
   const built = buildConfig(src);
   if (built.issues.length > 0) fail(built.issues);
+  if (built.config.watchers.length === 0) fail([nothingToRun(src)]);
   built.config.warnings = [...src.warnings, ...prepared.warnings, ...built.warnings];
+  yield;
   return deepFreeze(built.config);
+}
+
+/**
+ * A config with no watcher runs nothing, and in practice is a file read empty or cut short
+ * (an editor truncating it, a ConfigMap key that went missing): an error, never a config
+ * that stops everything. Reported once nothing else is wrong, so that a syntax error is not
+ * drowned out by its consequence.
+ */
+function nothingToRun(src: RawSource): ConfigIssue {
+  const files = src.files.length > 0 ? src.files.join(', ') : 'the configuration';
+  const section = src.format === 'ini' ? 'a [watcher:NAME] section with a cmd' : 'a watchers: section (watchers: {web: {cmd: ...}})';
+  const message =
+    `the configuration defines nothing to run: ${files} has no watcher (an empty file, or only comments, options or sockets); ` +
+    `add ${section}, or run a single command with ringmaster -- CMD`;
+  return { path: 'watchers', message, pos: undefined };
 }

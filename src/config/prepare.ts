@@ -87,7 +87,8 @@ export function prepare(src: RawSource, env: NodeJS.ProcessEnv): Prepared {
     else {
       for (const [name, opts] of Object.entries(section)) {
         if (!isMap(opts)) continue;
-        const lookup = top === 'watchers' ? envLookup(env, globalEnv, stringsOf(opts['env'])) : baseLookup;
+        // the base lookup plus this watcher's env (not the whole process env again for each watcher)
+        const lookup = top === 'watchers' ? new Map([...baseLookup, ...envLookup(stringsOf(opts['env']))]) : baseLookup;
         expandIn(opts, [top, name], lookup);
       }
     }

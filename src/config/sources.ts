@@ -14,10 +14,11 @@
  *
  * Relative paths are taken from `cwd`. A path given explicitly must exist.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
-import { finish, formatOfName, parseFragment, sniffFormat } from './pipeline.js';
+import { finishSteps, formatOfName, parseFragment, runSteps, sniffFormat, stepsAsync, type Steps } from './pipeline.js';
+import { readConfigText, readConfigTextAsync } from './read.js';
 import type { RawSource } from './tree.js';
 import type { Config } from './types.js';
 
@@ -48,15 +49,31 @@ export function loadConfigFrom(
   defaults: readonly string[] = DEFAULT_PATHS,
 ): Config | null {
   const source = findSource(opts, defaults);
-  if (source === undefined) return null;
-  if (source.kind === 'text') {
-    const fragment = parseFragment(source.text, 'RINGMASTER_CONFIG', sniffFormat(source.text), opts.env, opts.cwd);
-    return finish([fragment], opts.env);
-  }
-  return finish(readPath(source.path, source.origin, opts.env, opts.cwd), opts.env);
+  return source === undefined ? null : runSteps(loadSteps(source, opts), readConfigText);
 }
 
-function readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: string): RawSource[] {
+/**
+ * `loadConfigFrom` for a running init: files read with fs.promises (and re-checked to be
+ * whole, see read.ts), and the event loop turns between reading, parsing and validating.
+ */
+export async function loadConfigFromAsync(
+  opts: { path?: string; env: NodeJS.ProcessEnv; cwd: string },
+  defaults: readonly string[] = DEFAULT_PATHS,
+): Promise<Config | null> {
+  const source = findSource(opts, defaults);
+  return source === undefined ? null : stepsAsync(loadSteps(source, opts), readConfigTextAsync);
+}
+
+function* loadSteps(source: Source, opts: { env: NodeJS.ProcessEnv; cwd: string }): Steps<Config> {
+  if (source.kind === 'text') {
+    const fragment = parseFragment(source.text, 'RINGMASTER_CONFIG', sniffFormat(source.text), opts.env, opts.cwd);
+    return yield* finishSteps([fragment], opts.env);
+  }
+  const fragments = yield* readPath(source.path, source.origin, opts.env, opts.cwd);
+  return yield* finishSteps(fragments, opts.env);
+}
+
+function* readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: string): Steps<RawSource[]> {
   const abs = resolve(cwd, path);
   let st;
   try {
@@ -65,23 +82,21 @@ function readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: str
     const via = origin === 'path' ? '' : ` (from ${origin})`;
     throw configError(path, `config path ${path}${via} does not exist; check the path, or mount the ConfigMap there`);
   }
-  if (!st.isDirectory()) return [readFragment(path, abs, env, cwd)];
+  if (!st.isDirectory()) return [yield* readFragment(path, abs, env, cwd)];
   const names = readdirSync(abs)
     .filter((n) => !n.startsWith('.') && /\.(ya?ml|ini)$/i.test(n) && isFile(join(abs, n)))
     .sort();
   if (names.length === 0) {
     throw configError(path, `config directory ${path} holds no *.yaml, *.yml or *.ini file`);
   }
-  return names.map((n) => readFragment(join(path, n), join(abs, n), env, cwd));
+  const out: RawSource[] = [];
+  for (const n of names) out.push(yield* readFragment(join(path, n), join(abs, n), env, cwd));
+  return out;
 }
 
-function readFragment(label: string, abs: string, env: NodeJS.ProcessEnv, cwd: string): RawSource {
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (e) {
-    throw configError(label, `cannot read ${label}: ${(e as Error).message}`);
-  }
+function* readFragment(label: string, abs: string, env: NodeJS.ProcessEnv, cwd: string): Steps<RawSource> {
+  const text = (yield { read: abs, label }) as string;
+  yield;
   return parseFragment(text, label, formatOfName(label) ?? sniffFormat(text), env, cwd);
 }
 

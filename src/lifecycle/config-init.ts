@@ -23,7 +23,7 @@ import { createController } from './controller.js';
 import { describePlan, isEmpty, planReload } from './reload.js';
 import type { InitRuntime } from './runtime.js';
 import { dropPrivileges } from './privileges.js';
-import { watchPaths } from './config-watch.js';
+import { watchConfigFiles, type WatchSpec } from './config-watch.js';
 
 type Phase =
   | { kind: 'binding' }
@@ -38,10 +38,10 @@ const SHUTDOWN_SIGNALS = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGQUIT'
 export interface ConfigInitOptions {
   /** the invocation's directory: the workers' default working_dir (the init itself moves to /) */
   cwd?: string;
-  /** re-read the config from where it came from (for reloads); null when it is gone */
-  load?: () => Config | null;
-  /** paths to watch for changes (a ConfigMap mount changes by swapping its ..data symlink) */
-  watchPaths?: string[];
+  /** re-read the config from where it came from (for reloads), without blocking the event loop for long; null when it is gone */
+  load?: () => Promise<Config | null>;
+  /** what to watch for changes to a config (a ConfigMap mount changes by swapping its ..data symlink) */
+  watch?: (config: Config) => WatchSpec[];
   version?: string;
 }
 
@@ -60,7 +60,11 @@ export class ConfigInit {
   readonly #reloads: ReloadStats = { success: 0, failure: 0, lastSuccessAt: Date.now(), lastError: undefined };
   #reloading: Promise<string> | undefined;
   #controller: Controller | undefined;
-  readonly #closers: Array<() => Promise<void> | void> = [];
+  readonly #closers: Array<() => Promise<void> | void> = [() => this.#unwatch?.()];
+  #unwatch: (() => void) | undefined;
+  #watched = '';
+  /** why the config on disk last failed to load: the file watch reports it once */
+  #watchFailure: string | undefined;
   #starting = true;
 
   constructor(runtime: InitRuntime, config: Config, options: ConfigInitOptions = {}) {
@@ -249,21 +253,41 @@ export class ConfigInit {
    * Re-read the config and apply the difference. One at a time (a second call waits for
    * the first). A config that does not load or validate, or a socket that cannot be bound,
    * changes nothing that runs; the error is logged, counted, and kept for `ctl status`.
+   *
+   * `fromWatch`: the files named changed on disk. Then nothing is done (nor logged) when
+   * the config that loads is the one running (events also come for writes that change
+   * nothing, and after a reload that ctl already did), and a broken config is reported
+   * once, not at every event.
    */
-  reload(): Promise<string> {
+  reload(fromWatch?: { changed: readonly string[] }): Promise<string> {
     const run = async (): Promise<string> => {
+      let next: Config;
       try {
-        const summary = await this.#applyReload();
+        next = await this.#loadNext();
+      } catch (err) {
+        // The same broken config, seen again by the watch (after ctl or the watch itself reported it): said once.
+        const message = (err as Error).message;
+        if (fromWatch && message === this.#watchFailure) return 'unchanged';
+        this.#watchFailure = message;
+        this.#failed(err);
+        throw err;
+      }
+      this.#watchFailure = undefined;
+      if (fromWatch) {
+        if (JSON.stringify(next) === JSON.stringify(this.#config)) return 'no change';
+        this.#rt.log.info('configuration changed on disk: reloading', { files: fromWatch.changed.join(',') });
+      }
+      try {
+        const summary = await this.#applyReload(next);
         this.#reloads.success++;
         this.#reloads.lastSuccessAt = Date.now();
         this.#reloads.lastError = undefined;
         return summary;
       } catch (err) {
-        const message = (err as Error).message;
-        this.#reloads.failure++;
-        this.#reloads.lastError = message;
-        this.#rt.log.error(`reload failed, the running configuration is unchanged: ${message}`, { code: (err as { code?: string }).code });
+        this.#failed(err);
         throw err;
+      } finally {
+        this.#rewatch();
       }
     };
     const next = (this.#reloading ?? Promise.resolve('')).catch(() => '').then(run);
@@ -271,13 +295,27 @@ export class ConfigInit {
     return next;
   }
 
-  async #applyReload(): Promise<string> {
+  #failed(err: unknown): void {
+    const message = (err as Error).message;
+    this.#reloads.failure++;
+    this.#reloads.lastError = message;
+    this.#rt.log.error(`reload failed, the running configuration is unchanged: ${message}`, { code: (err as { code?: string }).code });
+  }
+
+  /** The config on disk now: read, parsed and validated in slices (see loadConfigAsync), then one more turn before the plan. */
+  async #loadNext(): Promise<Config> {
+    if (!this.#arbiter || !this.#sockets || this.#phase.kind !== 'running') throw new RingmasterError('RM_CONFIG', 'not running: nothing to reload');
+    const next = await this.#opts.load?.();
+    if (!next) throw new RingmasterError('RM_CONFIG', 'the configuration source is gone');
+    await new Promise((resolve) => setImmediate(resolve));
+    return next;
+  }
+
+  async #applyReload(next: Config): Promise<string> {
     const log = this.#rt.log;
     const arbiter = this.#arbiter;
     const sockets = this.#sockets;
     if (!arbiter || !sockets || this.#phase.kind !== 'running') throw new RingmasterError('RM_CONFIG', 'not running: nothing to reload');
-    const next = this.#opts.load?.();
-    if (!next) throw new RingmasterError('RM_CONFIG', 'the configuration source is gone');
     for (const w of next.warnings) log.warn(w);
     const plan = planReload(this.#config, next);
     const summary = describePlan(plan);
@@ -347,36 +385,35 @@ export class ConfigInit {
     return summary;
   }
 
-  /** Reload when a watched config path changes (a ConfigMap swaps its ..data symlink). */
+  /** Reload when a watched config file changes (a ConfigMap swaps its ..data symlink). */
   #watchConfig(): void {
-    const paths = this.#opts.watchPaths ?? [];
-    const load = this.#opts.load;
-    if (paths.length === 0 || !load) return;
-    let lastFailed = '';
-    const close = watchPaths(paths, this.#rt.log, () => {
-      if (this.#phase.kind !== 'running') return;
-      // Reload only when what the files say differs from what runs (events also come for
-      // writes that change nothing, and for a reload that ctl already did); a broken file
-      // is reported once, not at every event.
-      let text: string;
-      try {
-        const c = load();
-        text = c ? JSON.stringify(c) : '';
-      } catch (err) {
-        text = `error: ${(err as Error).message}`;
-      }
-      if (text === JSON.stringify(this.#config) || text === lastFailed) return;
-      lastFailed = text.startsWith('error: ') ? text : '';
-      this.#rt.log.info('configuration changed on disk: reloading');
-      void this.reload().catch(() => {});
+    const specs = this.#opts.watch?.(this.#config) ?? [];
+    if (specs.length === 0 || !this.#opts.load) return;
+    this.#watched = JSON.stringify(this.#config.source.files);
+    this.#unwatch = watchConfigFiles(specs, this.#rt.log, (changed) => {
+      if (this.#phase.kind === 'running') void this.reload({ changed }).catch(() => {});
     });
-    this.#closers.push(close);
+  }
+
+  /** After a reload: watch again if the config's files changed (an include added or gone). */
+  #rewatch(): void {
+    if (!this.#unwatch) return;
+    if (JSON.stringify(this.#config.source.files) === this.#watched) return;
+    this.#unwatch();
+    this.#unwatch = undefined;
+    this.#watchConfig();
   }
 
   async #startHttp(host: string, port: number): Promise<void> {
     const { startHttpEndpoint } = await import('../http/server.js');
-    const ep = await startHttpEndpoint({ host, port, snapshot: () => this.snapshot(), log: this.#rt.log });
-    this.#closers.push(() => ep.close());
+    try {
+      const ep = await startHttpEndpoint({ host, port, snapshot: () => this.snapshot(), log: this.#rt.log });
+      this.#closers.push(() => ep.close());
+    } catch (err) {
+      // An optional endpoint: the workers are what PID 1 is for (a liveness probe on the
+      // port says the rest).
+      this.#rt.log.warn(`http endpoint not available, running without /livez, /readyz and /metrics: ${(err as Error).message}`, { host, port });
+    }
   }
 
   async #prepareControl() {

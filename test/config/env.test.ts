@@ -35,7 +35,7 @@ describe('environment interpolation', () => {
   });
 
   it('gives [env] values Circus $NAME expansion, upper-case names only', () => {
-    const c = ini('[env]\nPATH2 = $HOME/bin:$Lower:$UNSET_X\n', env);
+    const c = ini('[env]\nPATH2 = $HOME/bin:$Lower:$UNSET_X\n[watcher:w]\ncmd = x\n', env);
     assert.equal(c.env['PATH2'], '/home/app/bin:$Lower:');
     assert.ok(c.warnings.some((w) => w.includes('$UNSET_X is not set')));
   });

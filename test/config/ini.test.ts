@@ -97,7 +97,7 @@ describe('INI parser (Circus StrictConfigParser rules)', () => {
     const c = ini('[circus]\nwarmup_delay = 2\n[plugin:flapping]\nuse = circus.plugins.flapping.Flapping\n[watcher:w]\ncmd = x\n');
     assert.equal(c.ringmaster.warmup_delay, 2);
     assert.ok(c.warnings.some((w) => w.startsWith('[plugin:flapping]: plugins are not supported') && w.endsWith('(circus.ini:3:1)')), c.warnings.join('\n'));
-    assert.equal(ini('[ringmaster]\nwarmup_delay = 3\n').ringmaster.warmup_delay, 3);
+    assert.equal(ini('[ringmaster]\nwarmup_delay = 3\n[watcher:w]\ncmd = x\n').ringmaster.warmup_delay, 3);
   });
 
   it('follows include and include_dir relative to the main file; the main file wins', () => {

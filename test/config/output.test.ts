@@ -80,11 +80,22 @@ describe('config output, schema and footprint', () => {
     ]);
   });
 
-  it('treats empty YAML documents and empty sections as nothing configured', () => {
-    const c = yaml('# nothing yet\n');
-    assert.deepEqual([c.sockets, c.watchers, c.env, c.warnings], [[], [], {}, []]);
-    assert.deepEqual(yaml('sockets:\nwatchers:\nenv:\n').watchers, []);
-    assert.deepEqual(ini('[DEFAULT]\nx = 1\n').warnings, [
+  it('refuses a config that defines nothing to run: empty, comments only, empty sections, sockets or options alone', () => {
+    const yamlFix = 'add a watchers: section (watchers: {web: {cmd: ...}}), or run a single command with ringmaster -- CMD';
+    const iniFix = 'add a [watcher:NAME] section with a cmd, or run a single command with ringmaster -- CMD';
+    const nothing = (file: string, fix: string) =>
+      `the configuration defines nothing to run: ${file} has no watcher (an empty file, or only comments, options or sockets); ${fix}`;
+    for (const text of ['', '\n', '# nothing yet\n', 'sockets:\nwatchers:\nenv:\n', 'watchers: {}\n', 'ringmaster: {http_port: 9000}\nsockets: {web: {port: 0}}\n', '---\n']) {
+      assert.deepEqual(messagesOf(() => yaml(text)), [nothing('ringmaster.yaml', yamlFix)], JSON.stringify(text));
+    }
+    for (const text of ['', '; comment\n', '[watcher:web]\n', '[circus]\nhttpd = 1\n[socket:web]\nport = 0\n']) {
+      assert.deepEqual(messagesOf(() => ini(text)), [nothing('circus.ini', iniFix)], JSON.stringify(text));
+    }
+    // other problems first: the missing watcher is what they cause
+    assert.deepEqual(messagesOf(() => yaml('sockets: {web: {port: many}}\n')).length, 1);
+    // one empty section beside a real watcher is still nothing configured there
+    assert.deepEqual(yaml('sockets:\nwatchers: {w: {cmd: x}}\nenv:\n').watchers.map((w) => w.name), ['w']);
+    assert.deepEqual(ini('[DEFAULT]\nx = 1\n[watcher:w]\ncmd = x\n').warnings, [
       '[DEFAULT]: default values for every section are not supported; section ignored (circus.ini:1:1)',
     ]);
   });

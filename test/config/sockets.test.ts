@@ -6,14 +6,14 @@ import { ini, messagesOf, yaml } from './helpers.js';
 
 describe('sockets', () => {
   it('reads umask as OCTAL (Circus reads it as decimal)', () => {
-    const c = ini('[socket:a]\npath = /run/a.sock\numask = 022\n[socket:b]\npath = /run/b.sock\numask = 000\n[socket:c]\npath = /run/c.sock\n');
+    const c = ini('[socket:a]\npath = /run/a.sock\numask = 022\n[socket:b]\npath = /run/b.sock\numask = 000\n[socket:c]\npath = /run/c.sock\n[watcher:w]\ncmd = x\n');
     assert.deepEqual(c.sockets.map((s) => [s.name, s.umask]), [
       ['a', 0o22],
       ['b', 0],
       ['c', 0o10],
     ]);
     // YAML 1.2 would read 022 as 22: the source text is read as octal instead
-    const y = yaml('sockets:\n  a: {path: /run/a.sock, umask: 022, mode: 660}\n  b: {path: /run/b.sock, umask: "0o27"}\n');
+    const y = yaml('sockets:\n  a: {path: /run/a.sock, umask: 022, mode: 660}\n  b: {path: /run/b.sock, umask: "0o27"}\nwatchers: {w: {cmd: x}}\n');
     assert.deepEqual(y.sockets.map((s) => [s.umask, s.mode]), [
       [0o22, 0o660],
       [0o27, undefined],
@@ -45,7 +45,7 @@ describe('sockets', () => {
   });
 
   it('infers the family and fills in defaults', () => {
-    const c = yaml('sockets:\n  a: {path: "@abstract"}\n  b: {host: "::1", port: 0}\n  c: {}\n  d: {family: inet6, type: dgram, port: 53}\n');
+    const c = yaml('sockets:\n  a: {path: "@abstract"}\n  b: {host: "::1", port: 0}\n  c: {}\n  d: {family: inet6, type: dgram, port: 53}\nwatchers: {w: {cmd: x}}\n');
     const [a, b, s, d] = c.sockets;
     assert.deepEqual([a?.family, a?.path], ['AF_UNIX', '@abstract']);
     assert.deepEqual([b?.family, b?.host], ['AF_INET6', '::1']);
@@ -71,7 +71,7 @@ describe('sockets', () => {
   });
 
   it('rejects contradictions between socket options', () => {
-    assert.deepEqual(messagesOf(() => yaml('sockets:\n  a: {path: /x.sock, family: AF_INET}\n  b: {path: "@x", mode: 600}\n  c: {v6only: true}\n')), [
+    assert.deepEqual(messagesOf(() => yaml('sockets:\n  a: {path: /x.sock, family: AF_INET}\n  b: {path: "@x", mode: 600}\n  c: {v6only: true}\nwatchers: {w: {cmd: x}}\n')), [
       'sockets.a.family is AF_INET but path is set; remove family (a path means AF_UNIX) or remove path (ringmaster.yaml:2:30)',
       'sockets.b.mode does not apply to an abstract socket (@x has no file); remove it (ringmaster.yaml:3:19)',
       'sockets.c.v6only applies to AF_INET6 sockets only; remove it or set family: AF_INET6 (ringmaster.yaml:4:7)',
@@ -79,7 +79,7 @@ describe('sockets', () => {
   });
 
   it('accepts the Circus proto option with a warning', () => {
-    const c = ini('[socket:s]\nport = 0\nproto = tcp\n');
+    const c = ini('[socket:s]\nport = 0\nproto = tcp\n[watcher:w]\ncmd = x\n');
     assert.deepEqual(c.warnings, ['sockets.s.proto: the protocol follows from type; ignored (circus.ini:3:1)']);
   });
 

@@ -18,3 +18,20 @@ export function ctl(rm: Started, args: string[], timeoutMs = 30_000): Promise<{ 
     });
   });
 }
+
+/** The part of `ctl status --json` the tests read. */
+export interface StatusJson {
+  watchers: Array<{ name: string; desired: number; workers: Array<{ pid: number }> }>;
+  sockets: Array<{ name: string; port: number }>;
+  reloads: { success: number; failure: number; lastError?: string };
+}
+
+/** `ctl status --json` of a test's ringmaster (which must answer). */
+export async function statusJson(rm: Started): Promise<StatusJson> {
+  const r = await ctl(rm, ['status', '--json']);
+  if (r.code !== 0) throw new Error(`ctl status failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as StatusJson;
+}
+
+/** The pids of a watcher's workers, sorted. */
+export const workerPids = (s: StatusJson, watcher: string): number[] => (s.watchers.find((w) => w.name === watcher)?.workers ?? []).map((w) => w.pid).sort();

@@ -73,7 +73,7 @@ test('unix socket: a stale file needs replace, a regular file is never removed',
   s2.close();
   const file = `${t.dir}/plain`;
   writeFileSync(file, 'data');
-  rm = startRingmaster(['-c', t.write('b.yaml', `sockets:\n  s:\n    path: ${file}\n    replace: true\n`)]);
+  rm = startRingmaster(['-c', t.write('b.yaml', `sockets:\n  s:\n    path: ${file}\n    replace: true\nwatchers:\n  w:\n    cmd: sleep 30\n`)]);
   try {
     const r = await rm.exit();
     assert.equal(r.code, 71);
@@ -172,7 +172,7 @@ test('a port in use: one clear error, exit 71, nothing started', async () => {
 
 test('a unix socket in a missing directory: ENOENT with the fix', async () => {
   const t = tempDir();
-  const rm = startRingmaster(['-c', t.write('m.yaml', `sockets:\n  s:\n    path: ${t.dir}/nope/s.sock\n`)]);
+  const rm = startRingmaster(['-c', t.write('m.yaml', `sockets:\n  s:\n    path: ${t.dir}/nope/s.sock\nwatchers:\n  w:\n    cmd: sleep 30\n`)]);
   try {
     assert.equal((await rm.exit()).code, 71);
     assert.match(rm.stderr(), /cannot bind unix:.*nope\/s\.sock: ENOENT \(the directory of the socket path does not exist/);
@@ -246,6 +246,7 @@ test('binding for real: a host name is resolved, v6only decides whether [::] tak
     path: ${path}
     owner: nobody
     group: nogroup
+watchers: {w: {cmd: x}}
 `);
   const set = await SocketSet.bind(config.sockets);
   try {
@@ -272,15 +273,15 @@ test('binding for real: a host name is resolved, v6only decides whether [::] tak
 test('in-place socket updates: a datagram socket\'s backlog is no listen() (it has no queue); an unknown owner changes nothing', async () => {
   const t = tempDir();
   const path = `${t.dir}/u.sock`;
-  const base = yaml(`sockets:\n  tcp: {host: 127.0.0.1, port: 0}\n  udp: {host: 127.0.0.1, port: 0, type: SOCK_DGRAM}\n  file: {path: ${path}, mode: "600"}\n`);
+  const base = yaml(`sockets:\n  tcp: {host: 127.0.0.1, port: 0}\n  udp: {host: 127.0.0.1, port: 0, type: SOCK_DGRAM}\n  file: {path: ${path}, mode: "600"}\nwatchers: {w: {cmd: x}}\n`);
   const set = await SocketSet.bind(base.sockets);
   try {
-    const next = yaml(`sockets:\n  tcp: {host: 127.0.0.1, port: 0, backlog: 9}\n  udp: {host: 127.0.0.1, port: 0, type: SOCK_DGRAM, backlog: 9}\n  file: {path: ${path}, mode: "640"}\n`);
+    const next = yaml(`sockets:\n  tcp: {host: 127.0.0.1, port: 0, backlog: 9}\n  udp: {host: 127.0.0.1, port: 0, type: SOCK_DGRAM, backlog: 9}\n  file: {path: ${path}, mode: "640"}\nwatchers: {w: {cmd: x}}\n`);
     set.update(next.sockets);
     assert.equal(set.get('udp')?.config.backlog, 9);
     assert.equal(set.get('tcp')?.config.backlog, 9);
     assert.equal(statSync(path).mode & 0o777, 0o640);
-    const bad = yaml(`sockets:\n  file: {path: ${path}, mode: "644", owner: no-such-user-xyz}\n`);
+    const bad = yaml(`sockets:\n  file: {path: ${path}, mode: "644", owner: no-such-user-xyz}\nwatchers: {w: {cmd: x}}\n`);
     assert.throws(() => set.update(bad.sockets), /unknown owner "no-such-user-xyz"/);
     assert.equal(statSync(path).mode & 0o777, 0o640, 'the mode changed though the update failed');
   } finally {

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, startProcess, startRingmaster } from '../helpers/run.js';
+import { tempDir } from '../helpers/config.js';
+import { ctl } from '../helpers/ctl.js';
+import { get } from '../helpers/http.js';
+
+const ini = (n: number) => `[ringmaster]\nuser = nobody\nhttp_host = 127.0.0.1\nhttp_port = 0\n[watcher:w]\ncmd = sleep 60\nnumprocesses = ${n}\n`;
+const yaml = (n: number) => `ringmaster:\n  user: nobody\n  http_host: 127.0.0.1\n  http_port: 0\nwatchers:\n  w:\n    cmd: sleep 60\n    numprocesses: ${n}\n`;
+
+test('installed where only root can read (a 0700 directory), with user: nobody: reloads from INI to YAML and back, ctl and /metrics work', async () => {
+  // As root's mktemp -d makes it: 0700. Hard links keep the copy quick (same file system).
+  const install = mkdtempSync(join(tmpdir(), 'rm-install-'));
+  const conf = tempDir();
+  chmodSync(conf.dir, 0o755); // the config itself must stay readable by the user ringmaster becomes
+  try {
+    execFileSync('cp', ['-al', ...['bin', 'dist', 'node_modules', 'package.json'].map((n) => join(ROOT, n)), install]);
+    chmodSync(install, 0o700);
+  } catch (err) {
+    rmSync(install, { recursive: true, force: true });
+    conf.cleanup();
+    throw err;
+  }
+  conf.write('c.ini', ini(1));
+  const init = startProcess([process.execPath, `${install}/bin/ringmaster`, '-c', conf.dir], { cwd: conf.dir });
+  try {
+    await init.waitStderr((s) => s.includes('dropped privileges') && s.includes('all watchers started'));
+    const workers = async (): Promise<number | undefined> => {
+      const st = await ctl(init, ['status', '--json']);
+      assert.equal(st.code, 0, st.stderr);
+      return (JSON.parse(st.stdout) as { watchers: Array<{ workers: unknown[] }> }).watchers[0]?.workers.length;
+    };
+    const base = /http endpoint listening url=(http:\/\/\S+)/.exec(init.stderr())?.[1] as string;
+    rmSync(`${conf.dir}/c.ini`);
+    writeFileSync(`${conf.dir}/c.yaml`, yaml(2));
+    const r1 = await ctl(init, ['reload']);
+    assert.equal(r1.code, 0, r1.stdout + r1.stderr + init.stderr());
+    // (the directory watch may have applied it first: then ctl's reload finds no change)
+    assert.equal(await workers(), 2);
+    rmSync(`${conf.dir}/c.yaml`);
+    writeFileSync(`${conf.dir}/c.ini`, ini(3));
+    const r2 = await ctl(init, ['reload']);
+    assert.equal(r2.code, 0, r2.stdout + r2.stderr + init.stderr());
+    assert.equal(await workers(), 3);
+    const m = await get(`${base}/metrics`);
+    assert.equal(m.status, 200);
+    assert.match(m.body, /^ringmaster_watcher_processes\{watcher="w"\} 3$/m);
+    assert.doesNotMatch(init.stderr(), /internal error|ERR_MODULE_NOT_FOUND|EACCES/);
+    process.kill(await init.initPid(), 'SIGTERM');
+    assert.equal((await init.exit()).code, 0, init.stderr());
+  } finally {
+    await init.close();
+    rmSync(install, { recursive: true, force: true });
+    conf.cleanup();
+  }
+});
+
+test('optional endpoints that cannot start are warnings: an HTTP port in use, a control socket that cannot be made', async () => {
+  const busy = createServer().listen(0, '127.0.0.1');
+  await once(busy, 'listening');
+  const port = (busy.address() as { port: number }).port;
+  const t = tempDir();
+  const path = t.write('r.yaml', `ringmaster:\n  http_host: 127.0.0.1\n  http_port: ${port}\nwatchers:\n  w:\n    cmd: sleep 60\n`);
+  const rm = startRingmaster(['-c', path], { env: { ...process.env, RINGMASTER_CONTROL_SOCKET: `${t.dir}/no/such/dir/ctl.sock` } });
+  try {
+    await rm.waitStderr((s) => s.includes('all watchers started'));
+    assert.match(rm.stderr(), /http endpoint not available, running without \/livez, \/readyz and \/metrics: .*EADDRINUSE/);
+    assert.match(rm.stderr(), /control socket not available/);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
+    busy.close();
+    await rm.close();
+    t.cleanup();
+  }
+});
