@@ -39,6 +39,10 @@ export interface WatcherStatus {
   restarts: number;
   exits: Record<ExitReason, number>;
   failuresInARow: number;
+  /** spawns and setups that failed for want of a resource (EMFILE, ENFILE, EAGAIN, ENOMEM) and were retried */
+  resourceRetries?: number;
+  /** while workers cannot be started for want of a resource: the last error, since when (ms since epoch), how many tries */
+  shortage?: { error: string; since: number; tries: number } | undefined;
   lastExit: { wid: number; outcome: ExitOutcome; at: number } | undefined;
   fatalReason: string | undefined;
   /** the last rolling restart: in progress, done, or failed (and why) */

@@ -9,7 +9,9 @@
  * A worker that exits while the watcher is running is respawned: at once after a
  * healthy run (uptime >= backoff_reset) or a first quick failure, then with exponential
  * backoff and jitter, up to backoff_max. The watcher reacts to the exit itself (libuv's
- * SIGCHLD), not on a periodic check.
+ * SIGCHLD), not on a periodic check. A spawn or setup that fails for want of a resource
+ * (EMFILE, ENFILE, EAGAIN, ENOMEM) is retried with the same backoff and never counts toward
+ * max_retry: the shortage is the system's, not the command's, and it passes.
  *
  * Also here: scaling, readiness (READY=1, HTTP, delay; the notify channels polled fast
  * only while someone waits), the watchdog, and readiness-gated rolling restarts.
@@ -20,7 +22,7 @@ import { resolve } from 'node:path';
 import type { WatcherConfig } from '../config/types.js';
 import { setRlimit } from '../sys/libc.js';
 import { closeSockets } from '../sys/socket.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, isResourceError, resourceRetryDelay, type BackoffPolicy } from './backoff.js';
 import { pipeLines } from './output.js';
 import { ManagedProcess, assertNever, type ExitOutcome } from './process.js';
 import { expandPorts, waitHttpOk } from './http-check.js';
@@ -76,6 +78,11 @@ export class Watcher {
   #rollout: WatcherStatus['rollout'];
   readonly #exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
   #ids: WorkerIds;
+  /** resource errors in a row, by wid: those wids are being retried */
+  readonly #resourceTries = new Map<number, number>();
+  /** the current episode of resource errors (logged once), while a wid is being retried */
+  #shortage: WatcherStatus['shortage'];
+  #resourceRetries = 0;
 
   constructor(config: WatcherConfig, host: WatcherHost) {
     this.#config = config;
@@ -124,6 +131,7 @@ export class Watcher {
     this.#phase = 'stopping';
     for (const t of this.#respawnTimers.values()) clearTimeout(t);
     this.#respawnTimers.clear();
+    this.#endShortage();
     const signal = this.config.stop_signal as NodeJS.Signals;
     const all = [...this.#workers.values()].map((w) => {
       w.retiring = true;
@@ -141,6 +149,7 @@ export class Watcher {
     this.#phase = 'stopping';
     for (const t of this.#respawnTimers.values()) clearTimeout(t);
     this.#respawnTimers.clear();
+    this.#endShortage();
     for (const w of this.#workers.values()) void w.proc.destroy();
   }
 
@@ -265,6 +274,8 @@ export class Watcher {
       restarts: this.#restarts,
       exits: { ...this.#exits },
       failuresInARow: this.#failures,
+      resourceRetries: this.#resourceRetries,
+      shortage: this.#shortage && { ...this.#shortage },
       lastExit: this.#lastExit,
       fatalReason: this.#fatalReason,
       rollout: this.#rollout,
@@ -321,6 +332,7 @@ export class Watcher {
     const pid = proc.pid;
     if (pid !== undefined) {
       host.log.info('worker started', { watcher: c.name, wid, pid });
+      this.#resourceDone(wid);
       for (const [name, resource, value] of rlimitsAfter) {
         try {
           setRlimit(pid, resource, value);
@@ -492,6 +504,7 @@ export class Watcher {
       host.log.warn('new worker of a rolling restart exited', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
       return;
     }
+    if (outcome.kind === 'spawn-failed' && isResourceError(outcome.code) && c.respawn) return this.#retryAfterShortage(wid, outcome);
     this.#exits[reasonOf(outcome)]++;
     if (outcome.kind === 'spawn-failed') {
       // libuv reports a missing working directory as the command's ENOENT: tell them apart.
@@ -513,23 +526,61 @@ export class Watcher {
       host.onFatal?.(this);
       return;
     }
-    const delay = backoffDelay(this.#failures, {
-      initial: c.backoff_initial,
-      multiplier: c.backoff_multiplier,
-      max: c.backoff_max,
-      jitter: c.backoff_jitter,
-    }, host.random);
+    const delay = backoffDelay(this.#failures, this.#backoff(), host.random);
+    if (delay > 0) host.log.info('respawning after backoff', { watcher: c.name, wid, delay_seconds: Math.round(delay * 1000) / 1000 });
+    this.#respawnAfter(wid, delay, true);
+  }
+
+  #backoff(): BackoffPolicy {
+    const c = this.config;
+    return { initial: c.backoff_initial, multiplier: c.backoff_multiplier, max: c.backoff_max, jitter: c.backoff_jitter };
+  }
+
+  /** Spawn `wid` again after `delay` seconds, unless it is no longer wanted by then. */
+  #respawnAfter(wid: number, delay: number, restart: boolean): void {
     const respawn = (): void => {
       this.#respawnTimers.delete(wid);
-      if (this.#phase !== 'running' || this.#hasWid(wid) || wid > this.#desired) return;
-      this.#restarts++;
+      if (this.#phase !== 'running' || this.#hasWid(wid) || wid > this.#desired) return this.#resourceDone(wid);
+      if (restart) this.#restarts++;
       this.#spawn(wid);
     };
     if (delay === 0) respawn();
-    else {
-      host.log.info('respawning after backoff', { watcher: c.name, wid, delay_seconds: Math.round(delay * 1000) / 1000 });
-      this.#respawnTimers.set(wid, setTimeout(respawn, delay * 1000));
+    else this.#respawnTimers.set(wid, setTimeout(respawn, delay * 1000));
+  }
+
+  /**
+   * A spawn or setup failed for want of a resource: try again after the backoff, without a
+   * failure counted. Logged when an episode starts and when it ends, not at every try.
+   */
+  #retryAfterShortage(wid: number, outcome: Extract<ExitOutcome, { kind: 'spawn-failed' }>): void {
+    const host = this.#host;
+    const tries = (this.#resourceTries.get(wid) ?? 0) + 1;
+    this.#resourceTries.set(wid, tries);
+    this.#resourceRetries++;
+    if (this.#shortage === undefined) {
+      this.#shortage = { error: outcome.code, since: host.now(), tries: 0 };
+      host.log.error(`worker could not be started: ${outcome.message}: out of a system resource; retrying with backoff until it can (not counted toward max_retry)`, {
+        watcher: this.name,
+        wid,
+        error: outcome.code,
+      });
     }
+    this.#shortage.tries++;
+    this.#shortage.error = outcome.code;
+    this.#respawnAfter(wid, resourceRetryDelay(tries, this.#backoff(), host.random), false);
+  }
+
+  /** `wid` started, or is no longer wanted: its resource retries are over. */
+  #resourceDone(wid: number): void {
+    if (!this.#resourceTries.delete(wid) || this.#resourceTries.size > 0) return;
+    const s = this.#shortage;
+    this.#shortage = undefined;
+    if (s) this.#host.log.info('workers start again after resource errors', { watcher: this.name, error: s.error, tries: s.tries, seconds: Math.round(this.#host.now() - s.since) / 1000 });
+  }
+
+  #endShortage(): void {
+    this.#resourceTries.clear();
+    this.#shortage = undefined;
   }
 }
 
