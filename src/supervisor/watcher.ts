@@ -11,7 +11,8 @@
  * backoff and jitter, up to backoff_max. The watcher reacts to the exit itself (libuv's
  * SIGCHLD), not on a periodic check. A spawn or setup that fails for want of a resource
  * (EMFILE, ENFILE, EAGAIN, ENOMEM) is retried with the same backoff and never counts toward
- * max_retry: the shortage is the system's, not the command's, and it passes.
+ * max_retry: the shortage is the system's, not the command's, and it passes. What a worker
+ * leaves in its process group when it exits is stopped too (leftovers.ts).
  *
  * Also here: scaling, readiness (READY=1, HTTP, delay; the notify channels polled fast
  * only while someone waits), the watchdog, and readiness-gated rolling restarts.
@@ -23,6 +24,7 @@ import type { WatcherConfig } from '../config/types.js';
 import { setRlimit } from '../sys/libc.js';
 import { closeSockets } from '../sys/socket.js';
 import { backoffDelay, isResourceError, resourceRetryDelay, type BackoffPolicy } from './backoff.js';
+import type { Leftovers } from './leftovers.js';
 import { pipeLines } from './output.js';
 import { ManagedProcess, assertNever, type ExitOutcome } from './process.js';
 import { expandPorts, waitHttpOk } from './http-check.js';
@@ -83,6 +85,8 @@ export class Watcher {
   /** the current episode of resource errors (logged once), while a wid is being retried */
   #shortage: WatcherStatus['shortage'];
   #resourceRetries = 0;
+  /** process groups whose leader exited and that still have members being stopped */
+  readonly #leftovers = new Set<Leftovers>();
 
   constructor(config: WatcherConfig, host: WatcherHost) {
     this.#config = config;
@@ -133,10 +137,11 @@ export class Watcher {
     this.#respawnTimers.clear();
     this.#endShortage();
     const signal = this.config.stop_signal as NodeJS.Signals;
-    const all = [...this.#workers.values()].map((w) => {
+    const all: Array<Promise<unknown>> = [...this.#workers.values()].map((w) => {
       w.retiring = true;
-      return w.proc.stop(signal, this.config.graceful_timeout * 1000, this.config.stop_children);
+      return w.proc.stop(signal, this.config.graceful_timeout * 1000, this.config.stop_children).then(() => this.#stopLeftovers(w));
     });
+    for (const l of this.#leftovers) all.push(l.done);
     this.#stopping = Promise.all(all).then(() => {
       this.#stopping = undefined;
       if (this.#phase === 'stopping') this.#phase = 'stopped';
@@ -151,6 +156,7 @@ export class Watcher {
     this.#respawnTimers.clear();
     this.#endShortage();
     for (const w of this.#workers.values()) void w.proc.destroy();
+    for (const l of this.#leftovers) l.kill();
   }
 
   /** Send a signal to every worker. Returns how many got it. */
@@ -484,6 +490,7 @@ export class Watcher {
     const w = this.#workers.get(id);
     if (!w) return;
     this.#workers.delete(id);
+    void this.#stopLeftovers(w);
     const { wid, proc } = w;
     w.notify?.close();
     for (const t of w.timers) clearTimeout(t);
@@ -581,6 +588,25 @@ export class Watcher {
   #endShortage(): void {
     this.#resourceTries.clear();
     this.#shortage = undefined;
+  }
+
+  /** KillMode=control-group: once a worker has exited, what it left in its process group is stopped too. */
+  #stopLeftovers(w: Worker): Promise<unknown> {
+    const c = this.config;
+    const left = w.proc.leftovers(c.stop_signal as NodeJS.Signals, c.graceful_timeout * 1000);
+    if (!left?.present) return Promise.resolve();
+    if (!this.#leftovers.has(left)) {
+      this.#leftovers.add(left);
+      const fields = { watcher: c.name, wid: w.wid, pgid: w.proc.pid, signal: c.stop_signal };
+      this.#host.log.warn("worker's process group outlived it: stopping what is left", fields);
+      void left.done.then((o) => {
+        this.#leftovers.delete(left);
+        if (o.kind === 'killed') this.#host.log.warn("worker's leftovers got SIGKILL after graceful_timeout", { ...fields, graceful_timeout: c.graceful_timeout });
+        else if (o.kind === 'stuck') this.#host.log.warn("worker's leftovers are still there after SIGKILL", fields);
+        else this.#host.log.info("worker's leftovers are gone", fields);
+      });
+    }
+    return left.done;
   }
 }
 
