@@ -25,6 +25,7 @@ import { setRlimit } from '../sys/libc.js';
 import { closeSockets } from '../sys/socket.js';
 import { backoffDelay, isResourceError, resourceRetryDelay, type BackoffPolicy } from './backoff.js';
 import type { Leftovers } from './leftovers.js';
+import { Shortage } from './shortage.js';
 import { pipeLines } from './output.js';
 import { ManagedProcess, assertNever, type ExitOutcome } from './process.js';
 import { expandPorts, waitHttpOk } from './http-check.js';
@@ -80,11 +81,8 @@ export class Watcher {
   #rollout: WatcherStatus['rollout'];
   readonly #exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
   #ids: WorkerIds;
-  /** resource errors in a row, by wid: those wids are being retried */
-  readonly #resourceTries = new Map<number, number>();
-  /** the current episode of resource errors (logged once), while a wid is being retried */
-  #shortage: WatcherStatus['shortage'];
-  #resourceRetries = 0;
+  /** wids being retried after resource errors */
+  readonly #shortage = new Shortage();
   /** process groups whose leader exited and that still have members being stopped */
   readonly #leftovers = new Set<Leftovers>();
 
@@ -135,7 +133,7 @@ export class Watcher {
     this.#phase = 'stopping';
     for (const t of this.#respawnTimers.values()) clearTimeout(t);
     this.#respawnTimers.clear();
-    this.#endShortage();
+    this.#shortage.clear();
     const signal = this.config.stop_signal as NodeJS.Signals;
     const all: Array<Promise<unknown>> = [...this.#workers.values()].map((w) => {
       w.retiring = true;
@@ -154,7 +152,7 @@ export class Watcher {
     this.#phase = 'stopping';
     for (const t of this.#respawnTimers.values()) clearTimeout(t);
     this.#respawnTimers.clear();
-    this.#endShortage();
+    this.#shortage.clear();
     for (const w of this.#workers.values()) void w.proc.destroy();
     for (const l of this.#leftovers) l.kill();
   }
@@ -280,8 +278,8 @@ export class Watcher {
       restarts: this.#restarts,
       exits: { ...this.#exits },
       failuresInARow: this.#failures,
-      resourceRetries: this.#resourceRetries,
-      shortage: this.#shortage && { ...this.#shortage },
+      resourceRetries: this.#shortage.total,
+      shortage: this.#shortage.status,
       lastExit: this.#lastExit,
       fatalReason: this.#fatalReason,
       rollout: this.#rollout,
@@ -561,33 +559,21 @@ export class Watcher {
    */
   #retryAfterShortage(wid: number, outcome: Extract<ExitOutcome, { kind: 'spawn-failed' }>): void {
     const host = this.#host;
-    const tries = (this.#resourceTries.get(wid) ?? 0) + 1;
-    this.#resourceTries.set(wid, tries);
-    this.#resourceRetries++;
-    if (this.#shortage === undefined) {
-      this.#shortage = { error: outcome.code, since: host.now(), tries: 0 };
+    const { tries, began } = this.#shortage.fail(wid, outcome.code, host.now());
+    if (began) {
       host.log.error(`worker could not be started: ${outcome.message}: out of a system resource; retrying with backoff until it can (not counted toward max_retry)`, {
         watcher: this.name,
         wid,
         error: outcome.code,
       });
     }
-    this.#shortage.tries++;
-    this.#shortage.error = outcome.code;
     this.#respawnAfter(wid, resourceRetryDelay(tries, this.#backoff(), host.random), false);
   }
 
   /** `wid` started, or is no longer wanted: its resource retries are over. */
   #resourceDone(wid: number): void {
-    if (!this.#resourceTries.delete(wid) || this.#resourceTries.size > 0) return;
-    const s = this.#shortage;
-    this.#shortage = undefined;
-    if (s) this.#host.log.info('workers start again after resource errors', { watcher: this.name, error: s.error, tries: s.tries, seconds: Math.round(this.#host.now() - s.since) / 1000 });
-  }
-
-  #endShortage(): void {
-    this.#resourceTries.clear();
-    this.#shortage = undefined;
+    const e = this.#shortage.done(wid);
+    if (e) this.#host.log.info('workers start again after resource errors', { watcher: this.name, error: e.error, tries: e.tries, seconds: Math.round(this.#host.now() - e.since) / 1000 });
   }
 
   /** KillMode=control-group: once a worker has exited, what it left in its process group is stopped too. */

@@ -12,6 +12,33 @@ import { BIN, childPids, sleep, startProcess } from '../helpers/run.js';
 import { tempDir } from '../helpers/config.js';
 import { ctl } from '../helpers/ctl.js';
 import { get } from '../helpers/http.js';
+import { RESOURCE_RETRY_MIN, isResourceError, resourceRetryDelay } from '../../src/supervisor/backoff.js';
+import { Shortage } from '../../src/supervisor/shortage.js';
+
+test('resource errors: which codes, and the retry delay: backoff_initial, growing to backoff_max, never below the floor', () => {
+  for (const code of ['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM']) assert.ok(isResourceError(code), code);
+  for (const code of ['ENOENT', 'EACCES', 'ENOTDIR', 'E2BIG']) assert.ok(!isResourceError(code), code);
+  const p = { initial: 0.2, multiplier: 2, max: 1, jitter: 0 };
+  assert.deepEqual([1, 2, 3, 4, 10].map((n) => resourceRetryDelay(n, p)), [0.2, 0.4, 0.8, 1, 1]);
+  assert.equal(resourceRetryDelay(1, { ...p, initial: 0 }), RESOURCE_RETRY_MIN);
+});
+
+test('shortage: an episode begins with the first failure and ends when the last retried wid is done', () => {
+  const s = new Shortage();
+  assert.deepEqual(s.fail(1, 'EMFILE', 1000), { tries: 1, began: true });
+  assert.deepEqual(s.fail(2, 'EMFILE', 1100), { tries: 1, began: false });
+  assert.deepEqual(s.fail(1, 'ENFILE', 1200), { tries: 2, began: false });
+  assert.deepEqual(s.status, { error: 'ENFILE', since: 1000, tries: 3 });
+  assert.equal(s.done(3), undefined, 'a wid that was never retried');
+  assert.equal(s.done(1), undefined, 'wid 2 is still retried');
+  assert.deepEqual(s.done(2), { error: 'ENFILE', since: 1000, tries: 3 });
+  assert.equal(s.status, undefined);
+  assert.equal(s.total, 3);
+  s.fail(1, 'EAGAIN', 2000);
+  s.clear();
+  assert.equal(s.status, undefined);
+  assert.deepEqual(s.fail(1, 'EAGAIN', 3000), { tries: 1, began: true }, 'clear() forgets the tries in a row');
+});
 
 const LIMIT = 40;
 
