@@ -99,7 +99,8 @@ test('out of file descriptors (ulimit -n 50, 60 workers with notify sockets): th
   // sh is the namespace's PID 1 only until it execs ringmaster with the lower limit.
   const rm = startProcess(['sh', '-c', 'ulimit -n 50 && exec "$0" "$1" -c "$2"', process.execPath, BIN, cfg]);
   try {
-    await rm.waitStderr((s) => /worker could not be started: .*EMFILE.*retrying with backoff/.test(s));
+    // 60 spawns before the first that fails: slow on a busy machine.
+    await rm.waitStderr((s) => /worker could not be started: .*EMFILE.*retrying with backoff/.test(s), 30_000);
     await sleep(500);
     assert.doesNotMatch(rm.stderr(), /watcher is FATAL/);
     assert.equal(rm.stderr().match(/worker could not be started/g)?.length, 1, 'one line for the shortage, not one per try');
