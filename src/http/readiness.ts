@@ -1,5 +1,5 @@
 /**
- * The /readyz decision, a pure function of the snapshot.
+ * The /readyz and /livez decisions, pure functions of the snapshot.
  *
  * Ready (200) when the init runs (phase 'running') and every watcher that should serve
  * has its desired number of ready workers. A watcher should serve when it runs with
@@ -9,6 +9,13 @@
  * A failed rolling restart alone does not fail the check: the old workers keep serving,
  * and taking every pod out of its Service because a rollout failed everywhere would turn
  * a bad deploy into an outage. It is named in the body (warnings on 200, the reason on 503).
+ *
+ * Alive (/livez 200) unless a watcher that should serve can no longer get there by itself,
+ * because a failing liveness probe restarts the container: a FATAL watcher gave up, and
+ * only a restart (or `ctl start`) brings it back; a watcher that cannot start workers for
+ * want of a resource (EMFILE...) keeps retrying and may recover when the shortage passes,
+ * so it fails liveness only once that has lasted SHORTAGE_LIVENESS_MS. While the init is
+ * starting or shutting down, /livez says only that the event loop turns.
  */
 import type { InitPhase, InitSnapshot } from '../lifecycle/api.js';
 import type { WatcherStatus } from '../supervisor/watcher.js';
@@ -52,10 +59,19 @@ function shouldServe(w: WatcherStatus): boolean {
   return w.desired > 0 && (w.phase === 'running' || w.phase === 'fatal');
 }
 
+function fatalReason(w: WatcherStatus): string {
+  return `FATAL: ${w.fatalReason ?? 'gave up restarting its workers'}`;
+}
+
+function shortageReason(s: NonNullable<WatcherStatus['shortage']>): string {
+  return `cannot start workers: ${s.error} (out of a system resource), retrying since ${new Date(s.since).toISOString()} (${s.tries} tries)`;
+}
+
 function watcherReason(w: WatcherStatus): string | undefined {
-  if (w.phase === 'fatal') return `FATAL: ${w.fatalReason ?? 'gave up restarting its workers'}`;
+  if (w.phase === 'fatal') return fatalReason(w);
   if (w.ready >= w.desired) return undefined;
-  const why = `not enough ready workers: ${w.ready} of ${w.desired}`;
+  let why = `not enough ready workers: ${w.ready} of ${w.desired}`;
+  if (w.shortage) why += `; ${shortageReason(w.shortage)}`;
   return w.rollout?.state === 'failed' ? `${why}; rollout failed: ${w.rollout.message}` : why;
 }
 
@@ -78,4 +94,28 @@ export function readiness(s: InitSnapshot): { ok: boolean; body: ReadinessBody }
   if (!ok) body.reasons = reasons;
   if (warnings.length > 0) body.warnings = warnings;
   return { ok, body };
+}
+
+/** How long a watcher may fail to start workers for want of a resource before /livez fails: 5 minutes. */
+export const SHORTAGE_LIVENESS_MS = 300_000;
+
+/**
+ * 200 (`ok`) or 503. The text body has one line per watcher that cannot reach its desired
+ * count by itself (503) or is retrying after resource errors (named on 200 as well).
+ */
+export function liveness(s: InitSnapshot, now: number = Date.now()): { ok: boolean; body: string } {
+  const dead: string[] = [];
+  const retrying: string[] = [];
+  if (s.phase === 'running') {
+    for (const w of s.watchers) {
+      if (!shouldServe(w)) continue;
+      if (w.phase === 'fatal') dead.push(`watcher ${w.name}: ${fatalReason(w)}`);
+      else if (w.shortage) {
+        const line = `watcher ${w.name}: ${w.running} of ${w.desired} workers, ${shortageReason(w.shortage)}`;
+        (now - w.shortage.since >= SHORTAGE_LIVENESS_MS ? dead : retrying).push(line);
+      }
+    }
+  }
+  const ok = dead.length === 0;
+  return { ok, body: [ok ? 'ok' : 'not alive', ...dead, ...retrying].join('\n') + '\n' };
 }

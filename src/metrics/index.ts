@@ -10,6 +10,7 @@
  */
 import { Registry } from 'prom-client';
 import type { InitSnapshot } from '../lifecycle/api.js';
+import { endpointMetrics, type EndpointStats } from './endpoint.js';
 import { initMetrics } from './init.js';
 import { processMetrics } from './process.js';
 import { scrapeSource } from './scrape.js';
@@ -24,13 +25,14 @@ export interface Metrics {
   render(): Promise<string>;
 }
 
-/** A private Registry whose collectors read `snapshot()` (once per scrape) and /proc at scrape time. */
-export function createMetrics(snapshot: () => InitSnapshot): Metrics {
+/** A private Registry whose collectors read `snapshot()` (once per scrape), the endpoint's counters and /proc at scrape time. */
+export function createMetrics(snapshot: () => InitSnapshot, endpoint?: () => EndpointStats): Metrics {
   const registry = new Registry();
   const scrape = scrapeSource(snapshot);
   watcherMetrics(registry, scrape);
   socketMetrics(registry, scrape);
   initMetrics(registry, scrape);
+  if (endpoint) endpointMetrics(registry, endpoint);
   processMetrics(registry);
   return { registry, contentType: registry.contentType, render: () => registry.metrics() };
 }

@@ -60,6 +60,12 @@ export function watcherMetrics(registry: Registry, scrape: () => Scrape): void {
     },
   });
   counter(registry, {
+    name: 'ringmaster_watcher_resource_retries_total',
+    help: 'Worker spawns that failed for want of a resource (EMFILE, ENFILE, EAGAIN, ENOMEM) and were retried without counting toward max_retry.',
+    labelNames: watcher,
+    samples: each((w) => w.resourceRetries ?? 0),
+  });
+  counter(registry, {
     name: 'ringmaster_watcher_cpu_seconds_total',
     help: 'User and system CPU time of the watcher\'s worker processes, exited ones included (as last seen by a scrape).',
     labelNames: watcher,

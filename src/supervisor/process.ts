@@ -8,10 +8,12 @@
  *     +--spawn error (ENOENT, EACCES...)--------------------> exited
  *
  * stop() sends the stop signal, then SIGKILL to the process group after the timeout;
- * destroy() sends SIGKILL at once. Both are idempotent and resolve on the exit.
+ * destroy() sends SIGKILL at once. Both are idempotent and resolve on the exit. Once it has
+ * exited, leftovers() stops what it left in its process group (see leftovers.ts).
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { signalNumber } from '../sys/signals.js';
+import { stopLeftovers, type GroupSys, type Leftovers } from './leftovers.js';
 
 export type ExitOutcome =
   | { kind: 'exited'; code: number }
@@ -80,6 +82,8 @@ export interface ProcessHost {
   disown(pid: number): void;
   now(): number;
   spawn?: typeof spawn;
+  /** kill(2) for the leftovers of the process group. @default process.kill */
+  group?: GroupSys;
 }
 
 export type ExitListener = (outcome: ExitOutcome, proc: ManagedProcess) => void;
@@ -104,6 +108,9 @@ export class ManagedProcess {
   readonly #exitWaiters: Array<(o: ExitOutcome) => void> = [];
   readonly #onExit: ExitListener | undefined;
   #killTimer: NodeJS.Timeout | undefined;
+  /** the signal stop() sent to the whole process group, if it did */
+  #groupSignal: string | undefined;
+  #leftovers: Leftovers | undefined;
 
   constructor(spec: SpawnSpec, host: ProcessHost, onExit?: ExitListener) {
     this.#spec = spec;
@@ -208,6 +215,7 @@ export class ManagedProcess {
       case 'running':
         this.#state = { kind: 'stopping', pid: s.pid, startedAt: s.startedAt, signal };
         sendSignal(s.pid, signal, group && this.ownGroup);
+        if (group && this.ownGroup) this.#groupSignal = signal;
         this.#killTimer = setTimeout(() => this.destroy(), Math.max(0, timeoutMs));
         return this.waitExit();
       default:
@@ -215,13 +223,26 @@ export class ManagedProcess {
     }
   }
 
-  /** SIGKILL the process group now. Idempotent. */
+  /** SIGKILL the process group now (what is left of it, after the exit). Idempotent. */
   destroy(): Promise<ExitOutcome> {
     const s = this.#state;
     if (s.kind === 'running' || s.kind === 'stopping') {
       sendSignal(s.pid, 'SIGKILL', this.ownGroup);
     }
+    this.#leftovers?.kill();
     return s.kind === 'idle' ? Promise.resolve({ kind: 'exited', code: 0 }) : this.waitExit();
+  }
+
+  /**
+   * After the exit, stop what is left of the process group: `signal` (unless stop() sent it
+   * to the group already), SIGKILL after `timeoutMs`. The same cleanup for every call;
+   * undefined before the exit or when the process has no group of its own.
+   */
+  leftovers(signal: NodeJS.Signals, timeoutMs: number): Leftovers | undefined {
+    const s = this.#state;
+    if (s.kind !== 'exited' || s.pid === undefined || !this.ownGroup) return undefined;
+    this.#leftovers ??= stopLeftovers(s.pid, { signal, alreadySent: this.#groupSignal === signal, timeoutMs, sys: this.#host.group });
+    return this.#leftovers;
   }
 
   waitExit(): Promise<ExitOutcome> {

@@ -7,6 +7,7 @@ import { RingmasterError } from '../errors/codes.js';
 import type { Logger } from '../log/logger.js';
 import { lookupGroup, lookupUser } from '../sys/users.js';
 import { assertNever, type ExitOutcome } from './process.js';
+import type { ShortageStatus } from './shortage.js';
 import type { SocketSet } from './socket-set.js';
 import type { Watcher } from './watcher.js';
 
@@ -39,6 +40,10 @@ export interface WatcherStatus {
   restarts: number;
   exits: Record<ExitReason, number>;
   failuresInARow: number;
+  /** spawns and setups that failed for want of a resource (EMFILE, ENFILE, EAGAIN, ENOMEM) and were retried */
+  resourceRetries?: number;
+  /** while workers cannot be started for want of a resource: the last error, since when (ms since epoch), how many tries */
+  shortage?: ShortageStatus | undefined;
   lastExit: { wid: number; outcome: ExitOutcome; at: number } | undefined;
   fatalReason: string | undefined;
   /** the last rolling restart: in progress, done, or failed (and why) */

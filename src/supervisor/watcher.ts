@@ -9,7 +9,10 @@
  * A worker that exits while the watcher is running is respawned: at once after a
  * healthy run (uptime >= backoff_reset) or a first quick failure, then with exponential
  * backoff and jitter, up to backoff_max. The watcher reacts to the exit itself (libuv's
- * SIGCHLD), not on a periodic check.
+ * SIGCHLD), not on a periodic check. A spawn or setup that fails for want of a resource
+ * (EMFILE, ENFILE, EAGAIN, ENOMEM) is retried with the same backoff and never counts toward
+ * max_retry: the shortage is the system's, not the command's, and it passes. What a worker
+ * leaves in its process group when it exits is stopped too (leftovers.ts).
  *
  * Also here: scaling, readiness (READY=1, HTTP, delay; the notify channels polled fast
  * only while someone waits), the watchdog, and readiness-gated rolling restarts.
@@ -20,7 +23,9 @@ import { resolve } from 'node:path';
 import type { WatcherConfig } from '../config/types.js';
 import { setRlimit } from '../sys/libc.js';
 import { closeSockets } from '../sys/socket.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, isResourceError, resourceRetryDelay, type BackoffPolicy } from './backoff.js';
+import type { Leftovers } from './leftovers.js';
+import { Shortage } from './shortage.js';
 import { pipeLines } from './output.js';
 import { ManagedProcess, assertNever, type ExitOutcome } from './process.js';
 import { expandPorts, waitHttpOk } from './http-check.js';
@@ -76,6 +81,10 @@ export class Watcher {
   #rollout: WatcherStatus['rollout'];
   readonly #exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
   #ids: WorkerIds;
+  /** wids being retried after resource errors */
+  readonly #shortage = new Shortage();
+  /** process groups whose leader exited and that still have members being stopped */
+  readonly #leftovers = new Set<Leftovers>();
 
   constructor(config: WatcherConfig, host: WatcherHost) {
     this.#config = config;
@@ -124,11 +133,13 @@ export class Watcher {
     this.#phase = 'stopping';
     for (const t of this.#respawnTimers.values()) clearTimeout(t);
     this.#respawnTimers.clear();
+    this.#shortage.clear();
     const signal = this.config.stop_signal as NodeJS.Signals;
-    const all = [...this.#workers.values()].map((w) => {
+    const all: Array<Promise<unknown>> = [...this.#workers.values()].map((w) => {
       w.retiring = true;
-      return w.proc.stop(signal, this.config.graceful_timeout * 1000, this.config.stop_children);
+      return w.proc.stop(signal, this.config.graceful_timeout * 1000, this.config.stop_children).then(() => this.#stopLeftovers(w));
     });
+    for (const l of this.#leftovers) all.push(l.done);
     this.#stopping = Promise.all(all).then(() => {
       this.#stopping = undefined;
       if (this.#phase === 'stopping') this.#phase = 'stopped';
@@ -141,7 +152,9 @@ export class Watcher {
     this.#phase = 'stopping';
     for (const t of this.#respawnTimers.values()) clearTimeout(t);
     this.#respawnTimers.clear();
+    this.#shortage.clear();
     for (const w of this.#workers.values()) void w.proc.destroy();
+    for (const l of this.#leftovers) l.kill();
   }
 
   /** Send a signal to every worker. Returns how many got it. */
@@ -265,6 +278,8 @@ export class Watcher {
       restarts: this.#restarts,
       exits: { ...this.#exits },
       failuresInARow: this.#failures,
+      resourceRetries: this.#shortage.total,
+      shortage: this.#shortage.status,
       lastExit: this.#lastExit,
       fatalReason: this.#fatalReason,
       rollout: this.#rollout,
@@ -321,6 +336,7 @@ export class Watcher {
     const pid = proc.pid;
     if (pid !== undefined) {
       host.log.info('worker started', { watcher: c.name, wid, pid });
+      this.#resourceDone(wid);
       for (const [name, resource, value] of rlimitsAfter) {
         try {
           setRlimit(pid, resource, value);
@@ -472,6 +488,7 @@ export class Watcher {
     const w = this.#workers.get(id);
     if (!w) return;
     this.#workers.delete(id);
+    void this.#stopLeftovers(w);
     const { wid, proc } = w;
     w.notify?.close();
     for (const t of w.timers) clearTimeout(t);
@@ -492,6 +509,7 @@ export class Watcher {
       host.log.warn('new worker of a rolling restart exited', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
       return;
     }
+    if (outcome.kind === 'spawn-failed' && isResourceError(outcome.code) && c.respawn) return this.#retryAfterShortage(wid, outcome);
     this.#exits[reasonOf(outcome)]++;
     if (outcome.kind === 'spawn-failed') {
       // libuv reports a missing working directory as the command's ENOENT: tell them apart.
@@ -513,23 +531,68 @@ export class Watcher {
       host.onFatal?.(this);
       return;
     }
-    const delay = backoffDelay(this.#failures, {
-      initial: c.backoff_initial,
-      multiplier: c.backoff_multiplier,
-      max: c.backoff_max,
-      jitter: c.backoff_jitter,
-    }, host.random);
+    const delay = backoffDelay(this.#failures, this.#backoff(), host.random);
+    if (delay > 0) host.log.info('respawning after backoff', { watcher: c.name, wid, delay_seconds: Math.round(delay * 1000) / 1000 });
+    this.#respawnAfter(wid, delay, true);
+  }
+
+  #backoff(): BackoffPolicy {
+    const c = this.config;
+    return { initial: c.backoff_initial, multiplier: c.backoff_multiplier, max: c.backoff_max, jitter: c.backoff_jitter };
+  }
+
+  /** Spawn `wid` again after `delay` seconds, unless it is no longer wanted by then. */
+  #respawnAfter(wid: number, delay: number, restart: boolean): void {
     const respawn = (): void => {
       this.#respawnTimers.delete(wid);
-      if (this.#phase !== 'running' || this.#hasWid(wid) || wid > this.#desired) return;
-      this.#restarts++;
+      if (this.#phase !== 'running' || this.#hasWid(wid) || wid > this.#desired) return this.#resourceDone(wid);
+      if (restart) this.#restarts++;
       this.#spawn(wid);
     };
     if (delay === 0) respawn();
-    else {
-      host.log.info('respawning after backoff', { watcher: c.name, wid, delay_seconds: Math.round(delay * 1000) / 1000 });
-      this.#respawnTimers.set(wid, setTimeout(respawn, delay * 1000));
+    else this.#respawnTimers.set(wid, setTimeout(respawn, delay * 1000));
+  }
+
+  /**
+   * A spawn or setup failed for want of a resource: try again after the backoff, without a
+   * failure counted. Logged when an episode starts and when it ends, not at every try.
+   */
+  #retryAfterShortage(wid: number, outcome: Extract<ExitOutcome, { kind: 'spawn-failed' }>): void {
+    const host = this.#host;
+    const { tries, began } = this.#shortage.fail(wid, outcome.code, host.now());
+    if (began) {
+      host.log.error(`worker could not be started: ${outcome.message}: out of a system resource; retrying with backoff until it can (not counted toward max_retry)`, {
+        watcher: this.name,
+        wid,
+        error: outcome.code,
+      });
     }
+    this.#respawnAfter(wid, resourceRetryDelay(tries, this.#backoff(), host.random), false);
+  }
+
+  /** `wid` started, or is no longer wanted: its resource retries are over. */
+  #resourceDone(wid: number): void {
+    const e = this.#shortage.done(wid);
+    if (e) this.#host.log.info('workers start again after resource errors', { watcher: this.name, error: e.error, tries: e.tries, seconds: Math.round(this.#host.now() - e.since) / 1000 });
+  }
+
+  /** KillMode=control-group: once a worker has exited, what it left in its process group is stopped too. */
+  #stopLeftovers(w: Worker): Promise<unknown> {
+    const c = this.config;
+    const left = w.proc.leftovers(c.stop_signal as NodeJS.Signals, c.graceful_timeout * 1000);
+    if (!left?.present) return Promise.resolve();
+    if (!this.#leftovers.has(left)) {
+      this.#leftovers.add(left);
+      const fields = { watcher: c.name, wid: w.wid, pgid: w.proc.pid, signal: c.stop_signal };
+      this.#host.log.warn("worker's process group outlived it: stopping what is left", fields);
+      void left.done.then((o) => {
+        this.#leftovers.delete(left);
+        if (o.kind === 'killed') this.#host.log.warn("worker's leftovers got SIGKILL after graceful_timeout", { ...fields, graceful_timeout: c.graceful_timeout });
+        else if (o.kind === 'stuck') this.#host.log.warn("worker's leftovers are still there after SIGKILL", fields);
+        else this.#host.log.info("worker's leftovers are gone", fields);
+      });
+    }
+    return left.done;
   }
 }
 

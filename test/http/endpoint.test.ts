@@ -67,6 +67,11 @@ test('endpoint: /livez, /readyz, /healthz, /metrics answer with their status and
       assert.equal(notReady.status, 503);
       assert.deepEqual(JSON.parse(notReady.body).reasons, [{ watcher: 'web', reason: 'not enough ready workers: 1 of 2' }]);
 
+      snap = snapshot({ watchers: [watcher('web', { phase: 'fatal', ready: 0, running: 0, fatalReason: '6 quick failures in a row' })] });
+      const dead = await call(`${url}/livez`);
+      assert.equal(dead.status, 503, 'a FATAL watcher does not come back by itself');
+      assert.equal(dead.body, 'not alive\nwatcher web: FATAL: 6 quick failures in a row\n');
+
       snap = snapshot({ phase: 'draining', watchers: [watcher('web')] });
       assert.equal((await call(`${url}/healthz`)).status, 503);
       assert.equal((await call(`${url}/livez`)).status, 200, '/livez stays 200 while draining');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readiness } from '../../src/http/server.js';
+import { liveness, readiness } from '../../src/http/server.js';
+import { SHORTAGE_LIVENESS_MS } from '../../src/http/readiness.js';
 import type { InitSnapshot } from '../../src/lifecycle/api.js';
 import { snapshot, watcher } from './fake.js';
 
@@ -48,6 +49,12 @@ const CASES: Array<{ name: string; snap: InitSnapshot; ok: boolean; reasons?: un
     ok: false,
     reasons: [{ watcher: 'web', reason: 'not enough ready workers: 1 of 2; rollout failed: worker 3 not ready after 30 s' }],
   },
+  {
+    name: 'a watcher retrying after resource errors: the reason names the error',
+    snap: snapshot({ watchers: [watcher('web', { ready: 1, running: 1, shortage: { error: 'EMFILE', since: Date.UTC(2026, 0, 1), tries: 7 } })] }),
+    ok: false,
+    reasons: [{ watcher: 'web', reason: 'not enough ready workers: 1 of 2; cannot start workers: EMFILE (out of a system resource), retrying since 2026-01-01T00:00:00.000Z (7 tries)' }],
+  },
   { name: 'starting', snap: snapshot({ phase: 'starting', watchers: [watcher('web', { ready: 0 })] }), ok: false, reasons: [{ reason: 'starting' }, { watcher: 'web', reason: 'not enough ready workers: 0 of 2' }] },
   { name: 'draining: 503 at once though every worker is ready', snap: snapshot({ phase: 'draining', watchers: [watcher('web')] }), ok: false, reasons: [{ reason: 'shutting down (draining)' }] },
   { name: 'stopping', snap: snapshot({ phase: 'stopping' }), ok: false, reasons: [{ reason: 'shutting down (stopping)' }] },
@@ -71,3 +78,36 @@ test('readiness: the body lists ready/desired of the watchers that should serve'
   const r = readiness(snapshot({ watchers: [watcher('web', { ready: 1 }), watcher('jobs', { phase: 'stopped' })] }));
   assert.deepEqual((r.body as { watchers: unknown }).watchers, { web: { ready: 1, desired: 2 } });
 });
+
+const T0 = Date.UTC(2026, 0, 1);
+const short = (sinceMs: number) => watcher('web', { running: 1, ready: 1, shortage: { error: 'EMFILE', since: T0 - sinceMs, tries: 3 } });
+const LIVENESS: Array<{ name: string; snap: InitSnapshot; ok: boolean; body: string }> = [
+  { name: 'every watcher at its count', snap: snapshot({ watchers: [watcher('web')] }), ok: true, body: 'ok\n' },
+  { name: 'a watcher short of ready workers, still restarting them', snap: snapshot({ watchers: [watcher('web', { ready: 0, running: 0 })] }), ok: true, body: 'ok\n' },
+  {
+    name: 'a FATAL watcher gave up: only a restart brings it back',
+    snap: snapshot({ watchers: [watcher('web'), watcher('jobs', { phase: 'fatal', running: 0, ready: 0, fatalReason: '6 quick failures in a row' })] }),
+    ok: false,
+    body: 'not alive\nwatcher jobs: FATAL: 6 quick failures in a row\n',
+  },
+  { name: 'a FATAL watcher scaled to 0 does not count', snap: snapshot({ watchers: [watcher('web', { phase: 'fatal', desired: 0 })] }), ok: true, body: 'ok\n' },
+  {
+    name: 'retrying after resource errors: alive, and named',
+    snap: snapshot({ watchers: [short(1_000)] }),
+    ok: true,
+    body: 'ok\nwatcher web: 1 of 2 workers, cannot start workers: EMFILE (out of a system resource), retrying since 2025-12-31T23:59:59.000Z (3 tries)\n',
+  },
+  {
+    name: 'retrying after resource errors for longer than the grace: not alive',
+    snap: snapshot({ watchers: [short(SHORTAGE_LIVENESS_MS)] }),
+    ok: false,
+    body: `not alive\nwatcher web: 1 of 2 workers, cannot start workers: EMFILE (out of a system resource), retrying since ${new Date(T0 - SHORTAGE_LIVENESS_MS).toISOString()} (3 tries)\n`,
+  },
+  { name: 'shutting down: only the event loop counts', snap: snapshot({ phase: 'stopping', watchers: [watcher('web', { phase: 'fatal' })] }), ok: true, body: 'ok\n' },
+];
+
+for (const c of LIVENESS) {
+  test(`liveness: ${c.name}`, () => {
+    assert.deepEqual(liveness(c.snap, T0), { ok: c.ok, body: c.body });
+  });
+}
