@@ -9,7 +9,7 @@
  */
 import { at, issue } from './errors.js';
 import { WATCHER_DEFAULTS } from './defaults.js';
-import { RLIMIT_KEY, RLIMIT_NAMES } from './options.js';
+import { MAX_SECONDS, RLIMIT_KEY, RLIMIT_NAMES, SECONDS_UNIT } from './options.js';
 import { readyCheck } from './ready.js';
 import { shlexJoin, shlexSplit } from './shlex.js';
 import { NOT_FORWARDABLE } from './signals.js';
@@ -81,6 +81,11 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
 
   if (w.singleton && w.numprocesses > 1) {
     bad('numprocesses', `must be 0 or 1 for a singleton watcher, got ${w.numprocesses}; lower it or remove singleton`);
+  }
+  // one timer runs for max_age plus up to max_age_variance (max_age > 0 is always written)
+  if (w.max_age > 0 && w.max_age + w.max_age_variance > MAX_SECONDS) {
+    const text = `plus max_age_variance (${w.max_age_variance}) must be at most ${MAX_SECONDS} ${SECONDS_UNIT}, got ${w.max_age}; lower one of them`;
+    bad('max_age', text);
   }
   if (w.backoff_initial > w.backoff_max) {
     bad('backoff_initial', `must be <= backoff_max (${w.backoff_max}), got ${w.backoff_initial}`);
