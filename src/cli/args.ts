@@ -4,6 +4,7 @@
  * them explicitly.
  */
 import { usageError } from '../errors/codes.js';
+import { MAX_SECONDS, SECONDS_UNIT } from '../config/options.js';
 import { parseSignal } from '../sys/signals.js';
 import type { LogFormat } from '../log/logger.js';
 import { editDistance } from '../config/suggest.js';
@@ -42,6 +43,7 @@ function seconds(name: string, v: string): number {
   if (v.trim() === '' || !Number.isFinite(n) || n < 0) {
     throw usageError(`${name} takes a number of seconds >= 0, got "${v}"`);
   }
+  if (n > MAX_SECONDS) throw usageError(`${name} takes at most ${MAX_SECONDS} ${SECONDS_UNIT}, got "${v}"`);
   return Math.round(n * 1000);
 }
 

@@ -14,6 +14,11 @@ import { SOCKET_DEFAULTS } from './defaults.js';
 import { dotted, keyPosOf, posOf, type RawSource } from './tree.js';
 import type { ConfigIssue, SocketConfig, SocketFamily, SourcePos } from './types.js';
 
+/** Bytes of a unix socket path (or of an abstract name), without the NUL: sun_path is 108. */
+export const MAX_UNIX_PATH = 107;
+/** Bytes of a network interface name (SO_BINDTODEVICE): IFNAMSIZ is 16 with the NUL. */
+const MAX_INTERFACE = 15;
+
 /** Build one socket; problems go to `issues`, notices to `warnings`. */
 export function buildSocket(
   name: string,
@@ -43,6 +48,11 @@ export function buildSocket(
     issues.push(issue(p('path'), `sockets.${name} ${text}`, keyAt('family')));
   }
   if (path === '') bad('path', 'must not be empty', valueAt('path'));
+  // sun_path holds 108 bytes: a file path and its NUL, or an abstract name after its leading NUL
+  const pathBytes = path === undefined ? 0 : Buffer.byteLength(path.startsWith('@') ? path.slice(1) : path, 'utf8');
+  if (pathBytes > MAX_UNIX_PATH) {
+    bad('path', `is ${pathBytes} bytes long, longer than a unix socket address holds (${MAX_UNIX_PATH}); use a shorter path`, valueAt('path'));
+  }
 
   const sock = { name, family, ...SOCKET_DEFAULTS, host, path } as SocketConfig;
   for (const key of Object.keys(SOCKET_DEFAULTS) as Array<keyof typeof SOCKET_DEFAULTS>) {
@@ -60,6 +70,10 @@ export function buildSocket(
     else if (path?.startsWith('@')) bad(key, `does not apply to an abstract socket (${path} has no file); remove it`);
   }
   if (o['interface'] !== undefined && unix) bad('interface', 'applies to TCP/UDP sockets only; remove it');
+  const ifBytes = Buffer.byteLength(sock.interface ?? '', 'utf8');
+  if (ifBytes > MAX_INTERFACE) {
+    bad('interface', `is ${ifBytes} bytes long, longer than an interface name can be (${MAX_INTERFACE}, IFNAMSIZ - 1); use the name that ip link shows`, valueAt('interface'));
+  }
   if (unix && (o['host'] !== undefined || o['port'] !== undefined)) {
     const key = o['host'] !== undefined ? 'host' : 'port';
     warnings.push(`${p(key)}: sockets.${name} has a path, so host and port are ignored${at(keyAt(key))}`);

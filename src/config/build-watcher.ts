@@ -9,10 +9,10 @@
  */
 import { at, issue } from './errors.js';
 import { WATCHER_DEFAULTS } from './defaults.js';
-import { RLIMIT_KEY, RLIMIT_NAMES } from './options.js';
+import { MAX_SECONDS, RLIMIT_KEY, RLIMIT_NAMES, SECONDS_UNIT } from './options.js';
 import { readyCheck } from './ready.js';
 import { shlexJoin, shlexSplit } from './shlex.js';
-import { NOT_FORWARDABLE } from './signals.js';
+import { whyNotForwarded } from './signals.js';
 import { didYouMean } from './suggest.js';
 import { dotted, keyPosOf, posOf, type Path, type RawSource } from './tree.js';
 import type { ConfigIssue, OutputMode, WatcherConfig } from './types.js';
@@ -82,12 +82,18 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
   if (w.singleton && w.numprocesses > 1) {
     bad('numprocesses', `must be 0 or 1 for a singleton watcher, got ${w.numprocesses}; lower it or remove singleton`);
   }
+  // one timer runs for max_age plus up to max_age_variance (max_age > 0 is always written)
+  if (w.max_age > 0 && w.max_age + w.max_age_variance > MAX_SECONDS) {
+    const text = `plus max_age_variance (${w.max_age_variance}) must be at most ${MAX_SECONDS} ${SECONDS_UNIT}, got ${w.max_age}; lower one of them`;
+    bad('max_age', text);
+  }
   if (w.backoff_initial > w.backoff_max) {
     bad('backoff_initial', `must be <= backoff_max (${w.backoff_max}), got ${w.backoff_initial}`);
   }
-  for (const s of w.forward_signals.filter((x) => NOT_FORWARDABLE.has(x))) {
-    const why = s === 'SIGTERM' || s === 'SIGINT' ? 'it stops ringmaster itself' : 'it cannot be forwarded';
-    bad('forward_signals', `cannot include ${s}: ${why}; remove it`);
+  for (const s of w.forward_signals) {
+    const why = whyNotForwarded(s);
+    const fix = `remove it (ringmaster ctl signal ${name} ${s.slice(3)} sends it to them)`;
+    if (why !== undefined) bad('forward_signals', `cannot include ${s}: ${why}, so it never reaches the workers; ${fix}`);
   }
   // execve() takes C strings: a NUL byte would cut a word short, so Node refuses to spawn.
   if (argv.some((a) => a.includes('\0'))) bad(cmdWords.some((a) => a.includes('\0')) ? 'cmd' : 'args', 'contains a NUL byte (\\0), which no command line can carry; remove it');

@@ -6,6 +6,7 @@
 import { issue } from './errors.js';
 import { buildSocket } from './build-socket.js';
 import { buildWatcher } from './build-watcher.js';
+import { socketClashes } from './socket-clash.js';
 import { GLOBAL_DEFAULTS } from './defaults.js';
 import { didYouMean } from './suggest.js';
 import { isMap, keyPosOf, posOf, type RawSource } from './tree.js';
@@ -30,6 +31,8 @@ export function buildConfig(src: RawSource): Built {
   const env = isMap(data['env']) ? (data['env'] as Record<string, string>) : {};
 
   const sockets: SocketConfig[] = [];
+  /** socket names as written, for positions */
+  const written = new Map<string, string>();
   for (const [name, o] of Object.entries(isMap(data['sockets']) ? data['sockets'] : {})) {
     const lower = name.toLowerCase();
     if (sockets.some((s) => s.name === lower)) {
@@ -38,8 +41,10 @@ export function buildConfig(src: RawSource): Built {
       continue;
     }
     sockets.push(buildSocket(lower, isMap(o) ? o : {}, src, issues, warnings));
+    written.set(lower, name);
   }
   sockets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  issues.push(...socketClashes(sockets, (n) => keyPosOf(src, ['sockets', written.get(n) ?? n])));
   const socketNames = sockets.map((s) => s.name);
 
   const watchers: WatcherConfig[] = [];

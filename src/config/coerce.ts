@@ -11,10 +11,11 @@
  */
 import { readyFromString } from './ready.js';
 import { normalizeSignal } from './signals.js';
-import type { OptionSpec } from './options.js';
+import { MAX_ID, type OptionSpec } from './options.js';
 import { isMap } from './tree.js';
 
-export type Coerced = { ok: true; value: unknown } | { ok: false; reason?: string };
+/** A failure says why (after the value), or replaces the option's "must be ..." text (`expect`). */
+export type Coerced = { ok: true; value: unknown } | { ok: false; reason?: string; expect?: string };
 
 const TRUE = new Set(['yes', 'true', 'on', '1']);
 const FALSE = new Set(['no', 'false', 'off', '0']);
@@ -31,7 +32,7 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
   switch (spec.type) {
     case 'int':
       if (text === undefined) return ok(value);
-      return /^[+-]?\d+$/.test(text) ? ok(Number(text)) : fail();
+      return /^[+-]?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? ok(Number(text)) : fail();
     case 'number': {
       if (text === undefined) return ok(value);
       const n = Number(text);
@@ -42,10 +43,11 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
       if (TRUE.has(text.toLowerCase())) return ok(true);
       return FALSE.has(text.toLowerCase()) ? ok(false) : fail();
     case 'string':
+      return noNul(value, 'a string');
     case 'ignored':
       return ok(value);
     case 'id':
-      return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? ok(String(value)) : ok(value);
+      return id(value);
     case 'octal':
       return octal(value, text ?? raw);
     case 'signal':
@@ -75,11 +77,29 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
       if (typeof value !== 'string') return ok(value);
       const t = value.trim().toLowerCase();
       if (t === '' || t === 'infinity' || t === 'unlimited') return ok(null);
-      return /^\d+$/.test(t) ? ok(Number(t)) : fail();
+      return /^\d+$/.test(t) && Number.isSafeInteger(Number(t)) ? ok(Number(t)) : fail();
     }
     case 'enum':
       return typeof value === 'string' ? ok(canonicalEnum(spec, value.trim())) : ok(value);
   }
+}
+
+/**
+ * A string reaches a syscall as a C string (a path, an address, an interface, a user name):
+ * a NUL byte would cut it short, so that another file or address than the one written is used.
+ */
+function noNul(value: unknown, what: string): Coerced {
+  if (typeof value === 'string' && value.includes('\0')) {
+    return { ok: false, expect: `${what} without a NUL byte (\\0), which no path, address or name can carry` };
+  }
+  return ok(value);
+}
+
+/** A user or group: a name, or a number that fits uid_t/gid_t (kept as a string). */
+function id(value: unknown): Coerced {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : undefined;
+  if (n === undefined) return noNul(value, 'a name');
+  return Number.isInteger(n) && n >= 0 && n <= MAX_ID ? ok(String(n)) : fail();
 }
 
 function octal(value: unknown, text: string | undefined): Coerced {

@@ -30,11 +30,21 @@ export function at(pos: SourcePos | undefined): string {
   return pos === undefined ? '' : ` (${formatPos(pos)})`;
 }
 
-/** A value as it appears in a message: JSON, shortened to 60 characters. */
+/** YAML's name of a number JSON has none for (JSON.stringify writes null): .inf, -.inf, .nan */
+function yamlName(n: number): string {
+  return Number.isNaN(n) ? '.nan' : n > 0 ? '.inf' : '-.inf';
+}
+
+/** A value as it appears in a message: JSON, shortened to 60 characters; .inf and .nan by name. */
 export function formatValue(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return `${yamlName(value)} (${Number.isNaN(value) ? 'not a number' : 'infinity'})`;
+  }
   let s: string;
   try {
-    s = value === undefined ? 'nothing' : JSON.stringify(value);
+    // inside a map or list: marked as a string, then unquoted
+    const named = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? `\u0001${yamlName(v)}` : v);
+    s = value === undefined ? 'nothing' : JSON.stringify(value, named).replace(/"\\u0001([^"]*)"/g, '$1');
   } catch {
     s = String(value);
   }

@@ -73,9 +73,31 @@ export interface OptionSpec {
   ignored?: string;
   /** overrides the generated "must be ..." text */
   expect?: string;
+  /** what a number counts, said after its range: `between 0 and 2147483 seconds` */
+  unit?: string;
 }
 
 export type Scope = 'ringmaster' | 'socket' | 'watcher';
+
+/**
+ * The longest duration, in seconds, of any option: 2^31-1 ms, the longest delay a Node.js
+ * timer holds (24.8 days). Node runs a longer timer after 1 ms instead, so a max_age of a
+ * month would recycle a worker at once, again and again. A bound here, checked by
+ * `ringmaster check`, rather than timers that chain themselves: no duration of a
+ * supervisor (a grace period, a backoff, a readiness timeout) is sensibly longer, and one
+ * limit in the schema covers every timer there is and every one added later.
+ */
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+/** How a duration's range ends in a message. */
+export const SECONDS_UNIT = 'seconds (24.8 days, the longest timer Node.js can set)';
+/** Counts and priorities with no natural bound: what a C int holds. */
+export const INT32_MAX = 2 ** 31 - 1;
+/** Workers of one watcher, also the bound of `ringmaster ctl scale`: more is a slip, not a plan. */
+export const MAX_PROCESSES = 10_000;
+/** uid_t and gid_t are 32 bits, and (uid_t)-1 means "unchanged" to setuid(2) and chown(2). */
+export const MAX_ID = 2 ** 32 - 2;
+/** rlim_t is 64 bits, but a JS number is exact only up to 2^53-1. */
+export const MAX_RLIMIT = Number.MAX_SAFE_INTEGER;
 
 const ZMQ = 'ringmaster has no ZMQ endpoints; control it with control_socket (ringmaster ctl); ignored';
 const HTTPD = 'circus-web is not provided; ringmaster serves /metrics, /livez and /readyz on http_host:http_port; ignored';
@@ -86,7 +108,7 @@ function ign(ignored: string): OptionSpec {
   return { type: 'ignored', description: `Circus option, accepted and ignored: ${ignored}`, ignored };
 }
 
-const seconds = (description: string): OptionSpec => ({ type: 'number', minimum: 0, description });
+const seconds = (description: string): OptionSpec => ({ type: 'number', minimum: 0, maximum: MAX_SECONDS, unit: SECONDS_UNIT, description });
 
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   user: { type: 'id', description: 'Drop to this user (name or uid) after binding the sockets.' },
@@ -143,7 +165,12 @@ export const SOCKET_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     values: ['SOCK_STREAM', 'SOCK_DGRAM', 'SOCK_SEQPACKET'],
     description: 'Socket type. Default SOCK_STREAM.',
   },
-  backlog: { type: 'int', minimum: 0, description: 'listen() backlog. Default 2048.' },
+  backlog: {
+    type: 'int',
+    minimum: 0,
+    maximum: INT32_MAX,
+    description: 'listen() backlog (the kernel caps it at net.core.somaxconn). Default 2048.',
+  },
   path: { type: 'string', description: 'Unix socket path; a leading @ means the abstract namespace.' },
   v6only: { type: 'bool', description: 'IPV6_V6ONLY for AF_INET6 sockets.' },
   so_reuseport: { type: 'bool', description: 'One SO_REUSEPORT socket per worker instead of one shared socket.' },
@@ -169,9 +196,9 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   working_dir: { type: 'string', description: 'Working directory of the workers.' },
   uid: { type: 'id', description: 'Run the workers as this user.' },
   gid: { type: 'id', description: 'Run the workers as this group.' },
-  numprocesses: { type: 'int', minimum: 0, description: 'Number of workers. Default 1.' },
+  numprocesses: { type: 'int', minimum: 0, maximum: MAX_PROCESSES, description: 'Number of workers. Default 1.' },
   warmup_delay: seconds('Seconds between spawning two workers. Default 0.'),
-  priority: { type: 'int', description: 'Higher starts first and stops last. Default 0.' },
+  priority: { type: 'int', minimum: -INT32_MAX - 1, maximum: INT32_MAX, description: 'Higher starts first and stops last. Default 0.' },
   singleton: { type: 'bool', description: 'At most one worker.' },
   autostart: { type: 'bool', description: 'Start with the init. Default true.' },
   respawn: { type: 'bool', description: 'Restart workers that exit. Default true.' },
@@ -188,13 +215,14 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   max_retry: {
     type: 'int',
     minimum: -1,
-    expect: 'an integer >= -1 (-1 = retry forever)',
+    maximum: INT32_MAX,
+    expect: `an integer between -1 and ${INT32_MAX} (-1 = retry forever)`,
     description: 'Quick failures in a row before the watcher is FATAL; -1 = never. Default 5.',
   },
   max_age: seconds('Restart a worker after this many seconds; 0 = never.'),
   max_age_variance: seconds('Random extra seconds added to max_age. Default 30.'),
   backoff_initial: seconds('Seconds before the first respawn. Default 0.1.'),
-  backoff_multiplier: { type: 'number', minimum: 1, description: 'Factor between two respawn delays. Default 2.' },
+  backoff_multiplier: { type: 'number', minimum: 1, maximum: 1000, description: 'Factor between two respawn delays. Default 2.' },
   backoff_max: seconds('Longest respawn delay in seconds. Default 15.'),
   backoff_jitter: { type: 'number', minimum: 0, maximum: 1, description: 'Random fraction added to a delay. Default 0.2.' },
   backoff_reset: seconds('Seconds of uptime after which the backoff starts over. Default 10.'),
@@ -208,14 +236,14 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   listen_pid: { type: 'bool', description: "Set LISTEN_PID to the worker's own pid." },
   ready: {
     type: 'ready',
-    expect: 'none, notify, {notify: true, timeout: S}, {http: URL, timeout: S} or {delay: S}',
+    expect: `none, notify, {notify: true, timeout: S}, {http: URL, timeout: S} or {delay: S} (S: seconds, at most ${MAX_SECONDS})`,
     description: 'When a worker counts as ready: none, notify (sd_notify READY=1), an HTTP check, or a delay.',
   },
   watchdog_sec: seconds('Kill a worker that sends no WATCHDOG=1 for this many seconds; 0 = off.'),
   max_surge: {
     type: 'int',
     minimum: 1,
-    expect: 'an integer >= 1',
+    maximum: MAX_PROCESSES,
     description: 'Rolling restarts: how many new workers may start before old ones stop. Default 1.',
   },
   on_demand: ign('workers start at once; ignored'),
@@ -244,6 +272,7 @@ export const RLIMIT_NAMES: readonly string[] = [
 export const RLIMIT_SPEC: OptionSpec = {
   type: 'rlimit',
   minimum: 0,
+  maximum: MAX_RLIMIT,
   description: 'Resource limit (soft = hard); empty, null or "infinity" = unlimited.',
 };
 
@@ -272,9 +301,10 @@ export function expectOf(spec: OptionSpec): string {
   if (spec.expect) return spec.expect;
   const range = (what: string): string => {
     const { minimum: lo, maximum: hi } = spec;
-    if (lo !== undefined && hi !== undefined) return `${what} between ${lo} and ${hi}`;
-    if (lo !== undefined) return `${what} >= ${lo}`;
-    if (hi !== undefined) return `${what} <= ${hi}`;
+    const unit = spec.unit === undefined ? '' : ` ${spec.unit}`;
+    if (lo !== undefined && hi !== undefined) return `${what} between ${lo} and ${hi}${unit}`;
+    if (lo !== undefined) return `${what} >= ${lo}${unit}`;
+    if (hi !== undefined) return `${what} <= ${hi}${unit}`;
     return what;
   };
   switch (spec.type) {
@@ -287,7 +317,7 @@ export function expectOf(spec: OptionSpec): string {
     case 'string':
       return 'a string';
     case 'id':
-      return 'a name or a number';
+      return `a name or a number from 0 to ${MAX_ID}`;
     case 'octal':
       return `an octal number such as "022"${spec.maximum !== undefined ? ` up to ${spec.maximum.toString(8)}` : ''}`;
     case 'signal':
@@ -303,7 +333,7 @@ export function expectOf(spec: OptionSpec): string {
     case 'env':
       return 'a map of variable names to strings';
     case 'rlimit':
-      return 'an integer >= 0, or empty/"infinity" for no limit';
+      return `${range('an integer')}, or empty/"infinity"/"unlimited" for no limit`;
     case 'enum':
       return `one of ${(spec.values ?? []).join(', ')}`;
     case 'ignored':

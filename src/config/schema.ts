@@ -7,6 +7,7 @@ import {
   ENV_SPEC,
   FREE_FORM,
   GLOBAL_OPTIONS,
+  MAX_SECONDS,
   RLIMIT_SPEC,
   SOCKET_OPTIONS,
   WATCHER_OPTIONS,
@@ -24,7 +25,7 @@ const SIGNAL: Schema = {
     { type: 'integer', minimum: 1, maximum: 31 },
   ],
 };
-const SECONDS: Schema = { type: 'number', minimum: 0 };
+const SECONDS: Schema = { type: 'number', minimum: 0, maximum: MAX_SECONDS };
 
 function optionSchema(spec: OptionSpec): Schema {
   const range: Schema = {};
@@ -60,7 +61,7 @@ function optionSchema(spec: OptionSpec): Schema {
         ...d,
       };
     case 'rlimit':
-      return { type: ['integer', 'null'], minimum: 0, ...d };
+      return { type: ['integer', 'null'], ...range, ...d };
     case 'enum':
       return { enum: [...(spec.values ?? [])], ...d };
     case 'ready':

@@ -1,65 +1,26 @@
 /**
  * Signal names as users write them (`TERM`, `sigterm`, `SIGTERM`, `15`), normalized to
  * the canonical upper-case name with SIG. Circus's `to_signum` also takes `SIGRTMIN+N`;
- * Node cannot name real-time signals, so we reject them with a clear message.
+ * Node cannot name real-time signals, so we reject them with a clear message. Which ones
+ * `forward_signals` may list, and its default, come from the signal policy.
  */
 import { constants } from 'node:os';
+import { SIGNAL_POLICY } from '../lifecycle/signal-policy.js';
+
+export { DEFAULT_FORWARD_SIGNALS, whyNotForwarded } from '../lifecycle/signal-policy.js';
 
 const byName = constants.signals as Record<string, number>;
-const byNumber = new Map<number, string>();
-for (const [name, num] of Object.entries(byName)) {
-  // SIGIOT/SIGABRT and SIGIO/SIGPOLL share numbers: the first listed is the common name.
-  if (!byNumber.has(num)) byNumber.set(num, name);
-}
 
 /** The canonical name (`SIGTERM`) of a signal as written, or undefined if it names none. */
 export function normalizeSignal(value: unknown): string | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) ? byNumber.get(value) : undefined;
-  if (typeof value !== 'string') return undefined;
-  const t = value.trim();
-  if (/^\d+$/.test(t)) return byNumber.get(Number(t));
-  const upper = t.toUpperCase();
-  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  const num = byName[name];
-  return num === undefined ? undefined : byNumber.get(num);
+  const t = typeof value === 'string' ? value.trim() : undefined;
+  let num: number | undefined;
+  if (typeof value === 'number') num = Number.isInteger(value) ? value : undefined;
+  else if (t !== undefined && /^\d+$/.test(t)) num = Number(t);
+  else if (t !== undefined) {
+    const upper = t.toUpperCase();
+    num = byName[upper.startsWith('SIG') ? upper : `SIG${upper}`];
+  }
+  // SIGIOT/SIGABRT and SIGIO/SIGPOLL share numbers: the policy's name is the common one.
+  return SIGNAL_POLICY.find((r) => r.number === num)?.name;
 }
-
-/**
- * Signals the init cannot pass on: uncatchable ones, SIGCHLD (it drives reaping), the
- * synchronous faults Node must not listen to, and SIGTERM/SIGINT, which mean "shut down".
- */
-export const NOT_FORWARDABLE: ReadonlySet<string> = new Set([
-  'SIGKILL',
-  'SIGSTOP',
-  'SIGCHLD',
-  'SIGSEGV',
-  'SIGBUS',
-  'SIGFPE',
-  'SIGILL',
-  'SIGTERM',
-  'SIGINT',
-]);
-
-/**
- * The default `forward_signals`. SIGHUP, SIGTTIN and SIGTTOU are left out: the init keeps
- * them for reload and scaling.
- */
-export const DEFAULT_FORWARD_SIGNALS: readonly string[] = [
-  'SIGUSR1',
-  'SIGUSR2',
-  'SIGWINCH',
-  'SIGALRM',
-  'SIGURG',
-  'SIGPWR',
-  'SIGCONT',
-  'SIGTSTP',
-  'SIGIO',
-  'SIGVTALRM',
-  'SIGXCPU',
-  'SIGXFSZ',
-  'SIGTRAP',
-  'SIGABRT',
-  'SIGSYS',
-  'SIGPIPE',
-  'SIGSTKFLT',
-].filter((s) => byName[s] !== undefined);

@@ -12,7 +12,7 @@ import { formatValue, issue } from './errors.js';
 import { expectOf, optionsOf, specOf, type Scope } from './options.js';
 import { configSchema, schemaHash } from './schema.js';
 import { didYouMean } from './suggest.js';
-import { dotted, getAt, keyPosOf, optionDepth, posOf, type RawSource } from './tree.js';
+import { dotted, getAt, keyPosOf, optionDepth, pathKey, posOf, type RawSource } from './tree.js';
 import type { ConfigIssue } from './types.js';
 
 /** The part of an ajv error we read. */
@@ -123,7 +123,10 @@ function describe(src: RawSource, e: SchemaError, path: string[]): ConfigIssue |
   }
   if (spec === undefined) return undefined;
   const v = getAt(src.data, optPath);
-  return issue(dotted(optPath), `${dotted(optPath)} must be ${expectOf(spec)}, got ${formatValue(v)}`, posOf(src, path), v);
+  // a number as written (99999999999999999999999, not 1e+23)
+  const raw = typeof v === 'number' && Number.isFinite(v) ? src.raw.get(pathKey(optPath)) : undefined;
+  const shown = raw ?? formatValue(v);
+  return issue(dotted(optPath), `${dotted(optPath)} must be ${expectOf(spec)}, got ${shown}`, posOf(src, path), v);
 }
 
 /** `watchers.web.numprocess is not a known watcher option; did you mean "numprocesses"?` */

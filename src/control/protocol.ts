@@ -14,6 +14,7 @@
 import { ControlError } from '../lifecycle/api.js';
 import { parseSignal } from '../sys/signals.js';
 import { closest } from '../config/suggest.js';
+import { MAX_PROCESSES } from '../config/options.js';
 
 /** Stable codes of the errors the control socket itself produces (the Controller adds its own). */
 export const CTL_CODES = {
@@ -32,7 +33,7 @@ export const COMMANDS = ['status', 'start', 'stop', 'restart', 'scale', 'incr', 
 export type CommandName = (typeof COMMANDS)[number];
 
 /** A typo guard, not a limit of the supervisor: `scale web 100000` is more likely a slip than a plan. */
-export const MAX_PROCESSES = 10_000;
+export { MAX_PROCESSES };
 
 /** A request whose shape has been checked. */
 export type ControlRequest =

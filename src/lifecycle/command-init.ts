@@ -16,6 +16,7 @@ import type { StdioOptions } from 'node:child_process';
 import { signalNumber } from '../sys/signals.js';
 import { ManagedProcess, assertNever, exitCodeOf, type ExitOutcome } from '../supervisor/process.js';
 import type { InitRuntime } from './runtime.js';
+import { shutdownSignals } from './signal-policy.js';
 
 export interface CommandOptions {
   command: readonly string[];
@@ -62,7 +63,7 @@ type State =
   | { kind: 'killing' }
   | { kind: 'draining'; outcome: ExitOutcome };
 
-const SHUTDOWN_SIGNALS = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGQUIT']);
+const SHUTDOWN_SIGNALS = shutdownSignals('command');
 
 export { exitCodeOf };
 

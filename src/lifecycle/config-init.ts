@@ -24,6 +24,7 @@ import { describePlan, isEmpty, planReload } from './reload.js';
 import type { InitRuntime } from './runtime.js';
 import { dropPrivileges } from './privileges.js';
 import { watchConfigFiles, type WatchSpec } from './config-watch.js';
+import { actionOf, shutdownSignals } from './signal-policy.js';
 
 type Phase =
   | { kind: 'binding' }
@@ -33,7 +34,7 @@ type Phase =
   | { kind: 'closing' }
   | { kind: 'done' };
 
-const SHUTDOWN_SIGNALS = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGQUIT']);
+const SHUTDOWN_SIGNALS = shutdownSignals('config');
 
 export interface ConfigInitOptions {
   /** the invocation's directory: the workers' default working_dir (the init itself moves to /) */
@@ -228,25 +229,42 @@ export class ConfigInit {
     }
   }
 
+  /** A signal that is not a shutdown signal, as the signal policy says (config mode). */
   #forward(signal: NodeJS.Signals): void {
     const log = this.#rt.log;
-    // As gunicorn's master: HUP reloads, TTIN/TTOU scale a watcher (scale_watcher, else the first) up/down.
-    if (signal === 'SIGHUP') {
-      if (this.#phase.kind === 'running') void this.reload().catch(() => {});
-      return;
+    const action = actionOf('config', signal);
+    switch (action) {
+      // As gunicorn's master: HUP reloads, TTIN/TTOU scale a watcher (scale_watcher, else the first) up/down.
+      case 'reload':
+        if (this.#phase.kind === 'running') void this.reload().catch(() => {});
+        return;
+      case 'scale-up':
+      case 'scale-down': {
+        const name = this.#config.ringmaster.scale_watcher;
+        const w = name === undefined ? this.#arbiter?.watchers[0] : this.#arbiter?.get(name);
+        if (!w || this.#phase.kind !== 'running') return;
+        const n = Math.max(0, w.desired + (action === 'scale-up' ? 1 : -1));
+        log.info(`${signal}: scaling`, { watcher: w.name, numprocesses: n });
+        void w.scale(n);
+        return;
+      }
+      case 'forward':
+      case 'forward-if-listed': {
+        const n = this.#arbiter?.forward(signal) ?? 0;
+        if (n > 0) this.#forwarded[signal] = (this.#forwarded[signal] ?? 0) + n;
+        log.debug('forwarded signal', { signal, workers: n });
+        return;
+      }
+      // not routed here: the router listens to none of these, and #onSignal takes the shutdown ones
+      case 'shutdown':
+      case 'reap':
+      case 'default':
+      case 'uncatchable':
+      case undefined:
+        return;
+      default:
+        assertNever(action);
     }
-    if (signal === 'SIGTTIN' || signal === 'SIGTTOU') {
-      const name = this.#config.ringmaster.scale_watcher;
-      const w = name === undefined ? this.#arbiter?.watchers[0] : this.#arbiter?.get(name);
-      if (!w || this.#phase.kind !== 'running') return;
-      const n = Math.max(0, w.desired + (signal === 'SIGTTIN' ? 1 : -1));
-      log.info(`${signal}: scaling`, { watcher: w.name, numprocesses: n });
-      void w.scale(n);
-      return;
-    }
-    const n = this.#arbiter?.forward(signal) ?? 0;
-    if (n > 0) this.#forwarded[signal] = (this.#forwarded[signal] ?? 0) + n;
-    log.debug('forwarded signal', { signal, workers: n });
   }
 
   /**

@@ -6,7 +6,7 @@
  * replays them once it routes signals (`docker stop` right after `docker run` works);
  * modes that are not an init (check, ctl, probe) let them act as they would have.
  */
-const HELD: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP'];
+import { HELD_SIGNALS as HELD } from './signal-policy.js';
 
 let held: NodeJS.Signals[] | undefined;
 const listeners = new Map<NodeJS.Signals, () => void>();

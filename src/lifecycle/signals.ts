@@ -7,18 +7,14 @@
  * the kernel drops them for us; otherwise the caller sets them to SIG_IGN so that one cannot
  * kill ringmaster, and children then inherit that (libuv resets only signals 1..31).
  */
-import { forwardableSignals, REALTIME_SIGNALS } from '../sys/signals.js';
+import { REALTIME_SIGNALS } from '../sys/signals.js';
+import { routedSignals } from './signal-policy.js';
 
 export type SignalHandler = (signal: NodeJS.Signals) => void;
 
 export interface SignalSource {
   on(signal: NodeJS.Signals, listener: () => void): unknown;
   off(signal: NodeJS.Signals, listener: () => void): unknown;
-}
-
-/** The signals the router listens to: all forwardable ones, plus SIGCHLD. */
-export function routedSignals(): NodeJS.Signals[] {
-  return [...forwardableSignals(), 'SIGCHLD'];
 }
 
 /**

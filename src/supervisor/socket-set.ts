@@ -12,6 +12,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
+import { endpointsClash, type Endpoint } from '../config/socket-clash.js';
 import type { SocketConfig } from '../config/types.js';
 import { RingmasterError } from '../errors/codes.js';
 import { bindAndListen, closeSocket, closeSockets, localPort, relisten, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, type SockAddr } from '../sys/socket.js';
@@ -40,10 +41,11 @@ const HINTS: Record<string, string> = {
   ENODEV: 'no such network interface',
 };
 
-function socketError(s: SocketConfig, url: string, err: unknown, doing = 'bind'): RingmasterError {
+function socketError(s: SocketConfig, url: string, err: unknown, doing = 'bind', twin?: BoundSocket): RingmasterError {
   if (err instanceof RingmasterError) return err;
   const code = (err as { code?: string }).code ?? 'UNKNOWN';
-  const hint = HINTS[code] ?? (err as Error).message;
+  const own = twin && code === 'EADDRINUSE' ? `socket "${twin.name}" of this configuration already holds ${twin.url}: set so_reuseport on both, or give one another address` : undefined;
+  const hint = own ?? HINTS[code] ?? (err as Error).message;
   return new RingmasterError('RM_SOCKET', `socket "${s.name}": cannot ${doing} ${url}: ${code} (${hint})`, { cause: err });
 }
 
@@ -56,6 +58,12 @@ function urlOf(addr: SockAddr): string {
     case 'unix':
       return `unix:${addr.path}`;
   }
+}
+
+/** The endpoint of a socket at a resolved address (for port 0, once bound, the port it got). */
+function endpointAt(s: SocketConfig, addr: SockAddr): Endpoint {
+  const where = addr.family === 'unix' ? { address: addr.path, port: 0 } : { address: addr.address, port: addr.port };
+  return { family: addr.family, ...where, type: s.type, v6only: s.v6only, reusePort: s.so_reuseport };
 }
 
 function typeOf(s: SocketConfig): number {
@@ -153,7 +161,10 @@ export class SocketSet {
           fd = bindOne(s, addr, !s.so_reuseport);
         } catch (err) {
           if (err instanceof RingmasterError) throw err;
-          throw socketError(s, url, err);
+          // host names are resolved only now: two that name one address clash here, not in the config
+          const mine = endpointAt(s, addr);
+          const twin = [...set.#sockets.values()].find((b) => endpointsClash(endpointAt(b.config, b.addr), mine));
+          throw socketError(s, url, err, 'bind', twin);
         }
         let port: number | undefined;
         let bound: SockAddr = addr;

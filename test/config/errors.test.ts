@@ -8,17 +8,17 @@ describe('config errors', () => {
     {
       name: 'YAML integer given as a word',
       parse: () => yaml('watchers:\n  web:\n    cmd: node app.js\n    numprocesses: two\n'),
-      message: 'watchers.web.numprocesses must be an integer >= 0, got "two" (ringmaster.yaml:4:19)',
+      message: 'watchers.web.numprocesses must be an integer between 0 and 10000, got "two" (ringmaster.yaml:4:19)',
     },
     {
       name: 'INI integer coercion',
       parse: () => ini('[watcher:web]\ncmd = node app.js\nnumprocesses = two\n'),
-      message: 'watchers.web.numprocesses must be an integer >= 0, got "two" (circus.ini:3:16)',
+      message: 'watchers.web.numprocesses must be an integer between 0 and 10000, got "two" (circus.ini:3:16)',
     },
     {
       name: 'negative integer',
       parse: () => yaml('watchers:\n  web:\n    cmd: node app.js\n    numprocesses: -1\n'),
-      message: 'watchers.web.numprocesses must be an integer >= 0, got -1 (ringmaster.yaml:4:19)',
+      message: 'watchers.web.numprocesses must be an integer between 0 and 10000, got -1 (ringmaster.yaml:4:19)',
     },
     {
       name: 'INI boolean',
@@ -45,7 +45,7 @@ describe('config errors', () => {
       name: 'readiness check',
       parse: () => yaml('watchers:\n  web:\n    cmd: node app.js\n    ready: {http: ftp://x}\n'),
       message:
-        'watchers.web.ready must be none, notify, {notify: true, timeout: S}, {http: URL, timeout: S} or {delay: S}, got {"http":"ftp://x"} (ringmaster.yaml:4:12)',
+        'watchers.web.ready must be none, notify, {notify: true, timeout: S}, {http: URL, timeout: S} or {delay: S} (S: seconds, at most 2147483), got {"http":"ftp://x"} (ringmaster.yaml:4:12)',
     },
     {
       name: 'octal umask with an 8',
@@ -211,7 +211,7 @@ describe('config errors', () => {
 
   it('reports every problem at once, including those only the cross-section checks see', () => {
     assert.deepEqual(messagesOf(() => ini('[socket:web]\nport = 0\n\n[watcher:w]\ncmd = sleep 60\nnumprocesses = -1\nstop_signal = 99\nsockets = webb\n')), [
-      'watchers.w.numprocesses must be an integer >= 0, got -1 (circus.ini:6:16)',
+      'watchers.w.numprocesses must be an integer between 0 and 10000, got -1 (circus.ini:6:16)',
       'watchers.w.stop_signal must be a signal name such as SIGTERM (or TERM, or a number), got "99" (circus.ini:7:15)',
       'watchers.w.sockets names socket "webb", which is not defined; did you mean "web"? (circus.ini:8:11)',
     ]);
@@ -221,7 +221,7 @@ describe('config errors', () => {
     const [i] = issuesOf(() => yaml('watchers:\n  web:\n    cmd: node app.js\n    numprocesses: two\n'));
     assert.deepEqual(i, {
       path: 'watchers.web.numprocesses',
-      message: 'watchers.web.numprocesses must be an integer >= 0, got "two" (ringmaster.yaml:4:19)',
+      message: 'watchers.web.numprocesses must be an integer between 0 and 10000, got "two" (ringmaster.yaml:4:19)',
       pos: { file: 'ringmaster.yaml', line: 4, column: 19 },
       value: 'two',
     });

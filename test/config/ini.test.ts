@@ -130,7 +130,7 @@ describe('INI parser (Circus StrictConfigParser rules)', () => {
       writeFileSync(join(dir, 'bad.ini'), '[watcher:b]\ncmd = x\nnumprocesses = lots\n');
       const main = join(dir, 'main.ini');
       assert.deepEqual(messagesOf(() => ini('[circus]\ninclude = bad.ini\n', {}, main)), [
-        `watchers.b.numprocesses must be an integer >= 0, got "lots" (${join(dir, 'bad.ini')}:3:16)`,
+        `watchers.b.numprocesses must be an integer between 0 and 10000, got "lots" (${join(dir, 'bad.ini')}:3:16)`,
       ]);
     });
   });

@@ -102,8 +102,8 @@ describe('config output, schema and footprint', () => {
 
   it('refuses to forward the signals the init keeps for itself', () => {
     assert.deepEqual(messagesOf(() => yaml('watchers:\n  w:\n    cmd: x\n    forward_signals: [usr1, TERM, 9]\n')), [
-      'watchers.w.forward_signals cannot include SIGTERM: it stops ringmaster itself; remove it (ringmaster.yaml:4:22)',
-      'watchers.w.forward_signals cannot include SIGKILL: it cannot be forwarded; remove it (ringmaster.yaml:4:22)',
+      'watchers.w.forward_signals cannot include SIGTERM: ringmaster shuts down on SIGTERM (drain_delay, then the watchers stop), so it never reaches the workers; remove it (ringmaster ctl signal w TERM sends it to them) (ringmaster.yaml:4:22)',
+      'watchers.w.forward_signals cannot include SIGKILL: SIGKILL cannot be caught, so it never reaches the workers; remove it (ringmaster ctl signal w KILL sends it to them) (ringmaster.yaml:4:22)',
     ]);
   });
 

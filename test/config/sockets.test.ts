@@ -115,6 +115,56 @@ describe('sockets', () => {
     });
   });
 
+  describe('two sockets on one address', () => {
+    const REUSE = 'Linux shares an address only between sockets that all set so_reuseport';
+    const FIX = 'set so_reuseport on both (their workers then share the connections) or give one another port';
+    it("Circus's reuseport.ini: one socket with so_reuseport, one without, is an error naming both", () => {
+      const text = '[circus]\ncheck_delay = 5\n\n[socket:reuseport]\nhost = 127.0.0.1\nport = 8888\nso_reuseport = True\n\n[socket:noreuseport]\nhost = 127.0.0.1\nport = 8888\n';
+      assert.deepEqual(messagesOf(() => ini(text)), [
+        `sockets.reuseport and sockets.noreuseport are both on tcp://127.0.0.1:8888: ${REUSE} (only sockets.reuseport sets it); ${FIX} (circus.ini:4:1)`,
+      ]);
+    });
+    it('overlaps: a wildcard and a host, [::] without v6only and IPv4, a unix path written twice', () => {
+      const text = [
+        'sockets:',
+        '  any: {host: 0.0.0.0, port: 8080}',
+        '  lo: {host: 127.0.0.1, port: 8080}',
+        '  six: {host: "::", port: 9090}',
+        '  four: {host: 127.0.0.1, port: 9090}',
+        '  u1: {path: /run/app.sock}',
+        '  u2: {path: /run//app.sock}',
+        '  name1: {host: LocalHost, port: 7070}',
+        '  name2: {host: localhost, port: 7070}',
+      ].join('\n');
+      assert.deepEqual(messagesOf(() => yaml(text)), [
+        `sockets.lo and sockets.any overlap: tcp://127.0.0.1:8080 and tcp://0.0.0.0:8080: ${REUSE}; ${FIX} (ringmaster.yaml:3:3)`,
+        `sockets.six and sockets.four overlap: tcp://[::]:9090 and tcp://127.0.0.1:9090: ${REUSE}; ${FIX} (ringmaster.yaml:4:3)`,
+        `sockets.u2 and sockets.u1 are both on unix:/run/app.sock: one would take the other's file; give one another path (ringmaster.yaml:7:3)`,
+        `sockets.name2 and sockets.name1 are both on tcp://localhost:7070: ${REUSE}; ${FIX} (ringmaster.yaml:9:3)`,
+      ]);
+    });
+    it('no clash: both so_reuseport (as Circus allows), port 0, TCP beside UDP, [::] with v6only, other hosts', () => {
+      const c = yaml(
+        [
+          'sockets:',
+          '  a: {host: 127.0.0.1, port: 8888, so_reuseport: true}',
+          '  b: {host: 127.0.0.1, port: 8888, so_reuseport: true}',
+          '  e1: {host: 127.0.0.1, port: 0}',
+          '  e2: {host: 127.0.0.1, port: 0}',
+          '  tcp: {host: 127.0.0.1, port: 5353}',
+          '  udp: {host: 127.0.0.1, port: 5353, type: SOCK_DGRAM}',
+          '  v6: {host: "::", port: 6000, v6only: true}',
+          '  v4: {host: 0.0.0.0, port: 6000}',
+          '  h1: {host: 127.0.0.1, port: 6001}',
+          '  h2: {host: 127.0.0.2, port: 6001}',
+          '  abs: {path: "@app"}',
+          '  file: {path: /run/app}',
+        ].join('\n'),
+      );
+      assert.equal(c.sockets.length, 12);
+    });
+  });
+
   it('builds a frozen command-line config with sockets only', () => {
     const c = configFromArgv([socketFromUrl('b', 'tcp://:81'), socketFromUrl('a', 'unix:/a.sock')]);
     assert.equal(c.source.format, 'argv');

@@ -41,7 +41,7 @@ describe('config sources', () => {
     withTempDir((dir) => {
       configMap(dir, { 'a.yaml': 'watchers:\n  w:\n    cmd: x\n', 'b.yaml': 'watchers:\n  w:\n    priority: high\n' });
       const [i] = issuesOf(() => loadConfig({ path: dir, env: {}, cwd: '/' }));
-      assert.equal(i?.message, `watchers.w.priority must be an integer, got "high" (${join(dir, 'b.yaml')}:3:15)`);
+      assert.equal(i?.message, `watchers.w.priority must be an integer between -2147483648 and 2147483647, got "high" (${join(dir, 'b.yaml')}:3:15)`);
     });
   });
 
@@ -70,7 +70,7 @@ describe('config sources', () => {
       assert.equal(c?.source.format, 'ini');
       assert.deepEqual(c?.source.files, ['RINGMASTER_CONFIG']);
       const [i] = issuesOf(() => loadConfigFrom({ env: { RINGMASTER_CONFIG: 'watchers:\n  w: {cmd: x, priority: no}\n' }, cwd: dir }, []));
-      assert.equal(i?.message, 'watchers.w.priority must be an integer, got "no" (RINGMASTER_CONFIG:2:25)');
+      assert.equal(i?.message, 'watchers.w.priority must be an integer between -2147483648 and 2147483647, got "no" (RINGMASTER_CONFIG:2:25)');
     });
   });
 

@@ -78,6 +78,9 @@ test('usage errors exit 64 with a message', async () => {
   r = await run(['-t', 'soon', 'true']);
   assert.equal(r.code, 64);
   assert.match(r.stderr, /--graceful-timeout takes a number of seconds >= 0, got "soon"/);
+  r = await run(['-t', '1e308', 'true']);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /--graceful-timeout takes at most 2147483 seconds \(24\.8 days, the longest timer Node\.js can set\), got "1e308"/);
   r = await run(['-e', '300', 'true']);
   assert.equal(r.code, 64);
 });

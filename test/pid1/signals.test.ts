@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRingmaster, startProcess, BIN, FIXTURES, procStatus, sleep } from '../helpers/run.js';
-import { forwardableSignals } from '../../src/sys/signals.js';
+import { forwardableSignals, shutdownSignals } from '../../src/lifecycle/signal-policy.js';
 
-const SHUTDOWN = new Set(['SIGTERM', 'SIGINT', 'SIGQUIT']);
+const SHUTDOWN = shutdownSignals('command');
 
 test('every catchable signal sent to PID 1 reaches the child, then TERM ends it', async () => {
   const rm = startRingmaster(['--', 'node', `${FIXTURES}sigcatch.mjs`], { env: { ...process.env, SIGCATCH_EXIT_ON: 'SIGTERM' } });

@@ -211,6 +211,41 @@ test('so_reuseport: each worker gets a socket of its own in the group', async ()
   }
 });
 
+/** A port nobody listens on now (the kernel's pick for port 0, closed again). */
+async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+test('two so_reuseport sockets on one port (as Circus allows): one group, both watchers get connections', async () => {
+  const port = await freePort();
+  const t = tempDir();
+  const sock = `{host: 127.0.0.1, port: ${port}, so_reuseport: true}`;
+  const cfg = `sockets:\n  a: ${sock}\n  b: ${sock}\nwatchers:\n  a:\n    cmd: ${W} $(circus.sockets.a)\n  b:\n    cmd: ${W} $(circus.sockets.b)\n`;
+  const rm = startRingmaster(['-c', t.write('two.yaml', cfg)]);
+  try {
+    await rm.waitStdout((s) => (s.match(/listening/g) ?? []).length >= 2);
+    const seen = new Set<string>();
+    for (let i = 0; i < 200 && seen.size < 2; i++) seen.add(String(JSON.parse((await get(`http://127.0.0.1:${port}/`)).body).watcher));
+    assert.deepEqual([...seen].sort(), ['a', 'b']);
+    assert.equal(await stopAndWait(rm), 0);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
+
+test('two sockets whose host names resolve to one address: the bind error names the other socket, not "another process"', async () => {
+  const port = await freePort();
+  const config = yaml(`sockets:\n  a: {host: 127.0.0.1, port: ${port}}\n  b: {host: localhost, port: ${port}}\n`);
+  await assert.rejects(SocketSet.bind(config.sockets), {
+    message: `socket "b": cannot bind tcp://127.0.0.1:${port}: EADDRINUSE (socket "a" of this configuration already holds tcp://127.0.0.1:${port}: set so_reuseport on both, or give one another address)`,
+  });
+});
+
 test('--socket on the command line: the command gets the fd, LISTEN_FDS and LISTEN_FDNAMES', async () => {
   const rm = startRingmaster(['-v', '--socket', 'web=tcp://127.0.0.1:0', '--', 'sh', '-c', `echo "fds=$LISTEN_FDS names=$LISTEN_FDNAMES pid_ok=$([ "$LISTEN_PID" = "$$" ] && echo yes)"; exec node ${FIXTURES}worker-http.mjs $(circus.sockets.web)`]);
   try {

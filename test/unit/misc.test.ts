@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { exitCodeOf, stdioWithFds } from '../../src/lifecycle/command-init.js';
 import { inheritedFds, socketActivationFds } from '../../src/lifecycle/fds.js';
 import { createLogger, verbosityFromEnv } from '../../src/log/logger.js';
-import { parseSignal, forwardableSignals, selfProfiled } from '../../src/sys/signals.js';
+import { parseSignal } from '../../src/sys/signals.js';
+import { forwardableSignals, selfProfiled } from '../../src/lifecycle/signal-policy.js';
 import { decodeWaitStatus } from '../../src/sys/libc.js';
 
 test('exit codes: code, 128+signal, 127/126, remap', () => {
