@@ -441,7 +441,7 @@ step "Python image" check "ringmaster-python (no Node in the image): gunicorn's 
 # --- 6. figures
 size_mb() { podman image inspect -f '{{.Size}}' "$1" | awk '{ printf "%.1f MB", $1 / 1e6 }'; }
 log "figures: image ringmaster $(size_mb ringmaster) (base $(size_mb "$DEBIAN_BASE")), ringmaster-python $(size_mb ringmaster-python)"
-log "figures: /opt/ringmaster $(podman run --rm --label "$LABEL" --entrypoint sh ringmaster -c 'cd /opt/ringmaster && for d in . node node_modules dist; do du -sk "$d" | cut -f1; done' | awk '{ printf "%s%.1f", NR > 1 ? "/" : "", $1 / 1024 }') MiB (all/node/node_modules/dist)"
+log "figures: /opt/ringmaster $(podman run --rm --label "$LABEL" --entrypoint sh ringmaster -c 'cd /opt/ringmaster && for d in . node node_modules dist; do du -sk "$d" | cut -f1; done' | awk '{ printf "%s%.1f", (NR > 1 ? "/" : ""), $1 / 1024 }') MiB (all/node/node_modules/dist)"
 log "figures: run to first served request ${RUN_TO_FIRST:-?} s; podman stop ${DEFAULT_STOP:-?} s (python image: ${PY_STOP:-?} s); init RSS ${INIT_RSS:-?}"
 exit 0
 }
