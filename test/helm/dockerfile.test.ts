@@ -1,8 +1,10 @@
 /**
- * The Dockerfile, checked statically (no Docker engine here): a build stage and a runtime
- * stage on Node 24 slim, production dependencies only at run time, a numeric non-root
- * USER, exec-form ENTRYPOINT ["ringmaster"], STOPSIGNAL SIGTERM, a HEALTHCHECK that runs
- * `ringmaster probe`, and a .dockerignore that lets in every file the build needs.
+ * The Dockerfile, read (test/container/run.sh builds and runs it): a build stage on Node 24
+ * slim, an opt stage that makes the self-contained /opt/ringmaster (production
+ * dependencies, its own node), a runtime stage on Debian slim that has only that, a
+ * numeric non-root USER, exec-form ENTRYPOINT ["ringmaster"], STOPSIGNAL SIGTERM, a
+ * HEALTHCHECK that runs `ringmaster probe`, and a .dockerignore that lets in every file
+ * the build needs.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,33 +100,63 @@ const build = stages[0] as Stage;
 const runtime = stages.at(-1) as Stage;
 const all = (s: Stage, cmd: string) => s.body.filter((i) => i.cmd === cmd);
 const last = (s: Stage, cmd: string) => all(s, cmd).at(-1);
-const copyFromBuild = all(runtime, 'COPY').find((c) => c.args.includes(`--from=${build.name}`));
-/** Where the runtime stage puts the package: the WORKDIR in effect at its COPY --from=build. */
-const pkgDir = runtime.body.filter((i) => i.cmd === 'WORKDIR' && i.line < (copyFromBuild?.line ?? 0)).at(-1)?.args;
+/** The stage that makes /opt/ringmaster: the one that copies the packed files from the build stage. */
+const opt = stages.find((s) => all(s, 'COPY').some((c) => c.args.includes(`--from=${build.name}`))) as Stage;
+const copyFromBuild = opt && all(opt, 'COPY').find((c) => c.args.includes(`--from=${build.name}`));
+/** Where the package goes: the WORKDIR in effect at the opt stage's COPY --from=build. */
+const pkgDir = opt?.body.filter((i) => i.cmd === 'WORKDIR' && i.line < (copyFromBuild?.line ?? 0)).at(-1)?.args;
 
 describe('Dockerfile', () => {
-  test('multi-stage: build with tsc (npm run build), runtime on the same Node 24 slim image', () => {
-    assert.ok(stages.length >= 2, 'at least a build and a runtime stage');
+  test('multi-stage: build and opt on Node 24 slim, runtime on Debian slim (no Node image)', () => {
+    assert.ok(stages.length >= 3, 'a build, an opt and a runtime stage');
     assert.ok(build.name, 'the build stage is named');
-    for (const s of [build, runtime]) assert.match(s.image, /^node:24(\.\d+)*-(\w+-)?slim(@sha256:[0-9a-f]{64})?$/, `FROM ${s.image}`);
+    assert.ok(opt && opt !== build && opt !== runtime, 'a stage between build and runtime copies the packed files');
+    for (const s of [build, opt]) assert.match(s.image, /^node:24(\.\d+)*-(\w+-)?slim(@sha256:[0-9a-f]{64})?$/, `FROM ${s.image}`);
+    assert.match(runtime.image, /^debian:bookworm(-\d+)?-slim(@sha256:[0-9a-f]{64})?$/, `FROM ${runtime.image}`);
     const buildRuns = all(build, 'RUN').map((i) => i.args).join('\n');
     assert.match(buildRuns, /npm ci\b/);
     assert.match(buildRuns, /npm run build\b/);
     assert.match(buildRuns, /npm pack\b/);
   });
 
-  test('runtime: the packed package and `npm ci --omit=dev`, no node_modules or sources from the build stage', () => {
-    const copies = all(runtime, 'COPY');
-    const fromBuild = copies.filter((c) => c.args.includes(`--from=${build.name}`));
-    assert.ok(fromBuild.length > 0, 'copies from the build stage');
-    for (const c of copies) assert.doesNotMatch(c.args, /node_modules|\bsrc\b/, `line ${c.line}: ${c.args}`);
-    const runs = all(runtime, 'RUN').map((i) => i.args).join('\n');
+  test('/opt/ringmaster: the packed package, `npm ci --omit=dev`, its own node named by the shebang; the runtime copies only that', () => {
+    assert.equal(pkgDir, '/opt/ringmaster');
+    const runs = all(opt, 'RUN').map((i) => i.args).join('\n');
     assert.match(runs, /npm ci (--\S+ )*--omit=dev\b/);
-    assert.match(runs, /mkdir -p [^\n]*\/etc\/ringmaster\b/);
-    // ringmaster on PATH: a symlink to bin/ringmaster where the package was copied
-    const m = /ln -s (\S+)\/bin\/ringmaster \/usr\/local\/bin\/ringmaster/.exec(runs);
+    assert.match(runs, /cp "\$\(command -v node\)" node\/bin\/node/, 'the node binary goes into /opt/ringmaster/node/bin');
+    assert.match(runs, /sed -i '1s\|\^#!\/usr\/bin\/env node\$\|#!\/opt\/ringmaster\/node\/bin\/node\|' bin\/ringmaster/);
+    // what the sed rewrites is the package's first line, as it is
+    assert.equal(readFileSync(join(ROOT, 'bin', 'ringmaster'), 'utf8').split('\n')[0], '#!/usr/bin/env node');
+    assert.match(runs, /env -i \/opt\/ringmaster\/bin\/ringmaster --version/, 'the build proves it runs without PATH');
+
+    const copies = all(runtime, 'COPY');
+    for (const c of copies) {
+      assert.doesNotMatch(c.args, /node_modules|\bsrc\b/, `line ${c.line}: ${c.args}`);
+      assert.match(c.args, new RegExp(`^--from=${opt.name} ${pkgDir}/? ${pkgDir}/?$`), `line ${c.line}: the runtime copies /opt/ringmaster only`);
+    }
+    assert.equal(copies.length, 1);
+    const rruns = all(runtime, 'RUN').map((i) => i.args).join('\n');
+    assert.doesNotMatch(rruns, /\bnpm\b/, 'no npm in the runtime stage');
+    assert.match(rruns, /mkdir -p [^\n]*\/etc\/ringmaster\b/);
+    const m = /ln -s (\S+)\/bin\/ringmaster \/usr\/local\/bin\/ringmaster/.exec(rruns);
     assert.ok(m, 'ln -s .../bin/ringmaster /usr/local/bin/ringmaster');
-    assert.equal(m[1], pkgDir, 'the symlink points into the WORKDIR the package was copied to');
+    assert.equal(m[1], pkgDir, 'the symlink points into /opt/ringmaster');
+    assert.match(rruns, /ln -s \/opt\/ringmaster\/node\/bin\/node \/usr\/local\/bin\/node/);
+  });
+
+  test('the default config is examples/container/ringmaster.yaml: the hello example on 0.0.0.0:8080, metrics on 0.0.0.0:9090', () => {
+    const rruns = all(runtime, 'RUN').map((i) => i.args).join('\n');
+    assert.match(rruns, /cp \/opt\/ringmaster\/examples\/container\/ringmaster\.yaml \/etc\/ringmaster\/ringmaster\.yaml/);
+    const cfg = parseYaml(readFileSync(join(ROOT, 'examples', 'container', 'ringmaster.yaml'), 'utf8')) as {
+      ringmaster: { http_host: string; http_port: number };
+      sockets: { web: { host: string; port: number } };
+      watchers: { web: { cmd: string } };
+    };
+    assert.deepEqual([cfg.ringmaster.http_host, cfg.ringmaster.http_port], ['0.0.0.0', 9090]);
+    assert.deepEqual([cfg.sockets.web.host, cfg.sockets.web.port], ['0.0.0.0', 8080]);
+    for (const word of cfg.watchers.web.cmd.split(/\s+/).filter((x) => x.startsWith('/opt/ringmaster/'))) {
+      assert.ok(existsSync(join(ROOT, word.slice('/opt/ringmaster/'.length))), `${word} is in the package`);
+    }
   });
 
   test('numeric non-root USER, exec-form ENTRYPOINT ["ringmaster"], STOPSIGNAL SIGTERM', () => {
@@ -186,7 +218,7 @@ describe('Dockerfile', () => {
     assert.ok(files.has('package.json'));
     // the chart's default watcher runs a file of the image: /opt/ringmaster/<packed path>
     const values = parseYaml(readFileSync(join(ROOT, 'helm', 'ringmaster', 'values.yaml'), 'utf8')) as { config: { watchers: Record<string, { cmd: string }> } };
-    assert.ok(pkgDir, 'a WORKDIR before COPY --from=build');
+    assert.ok(pkgDir, 'a WORKDIR before the opt stage\'s COPY --from=build');
     for (const w of Object.values(values.config.watchers)) {
       for (const word of w.cmd.split(/\s+/).filter((x) => x.startsWith(`${pkgDir}/`))) {
         assert.ok(files.has(word.slice(pkgDir.length + 1)), `${word} (the chart's default watcher) is in the image`);

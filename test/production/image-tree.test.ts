@@ -1,6 +1,6 @@
 /**
  * ringmaster as the image runs it, without Docker: the production tree (`npm ci
- * --omit=dev` of the built package in a temp dir, as the Dockerfile's runtime stage does),
+ * --omit=dev` of the built package in a temp dir, as the Dockerfile's opt stage does),
  * PID 1 of a new PID and mount namespace, a non-root uid, the config in a directory laid
  * out like a Kubernetes ConfigMap mount. It serves, `ringmaster probe` works, and swapping
  * the `..data` symlink reloads it in place.
@@ -41,7 +41,7 @@ test('the production tree runs as PID 1, non-root, from a ConfigMap-style direct
   const app = join(dir, 'app');
   mkdirSync(app);
   for (const p of ['package.json', 'package-lock.json', 'bin', 'dist/src', 'examples']) cpSync(join(ROOT, p), join(app, p), { recursive: true });
-  // What the Dockerfile's runtime stage does: production dependencies only.
+  // What the Dockerfile's opt stage does for /opt/ringmaster: production dependencies only.
   execFileSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: 'ignore', timeout: 240_000 });
   assert.ok(!existsSync(join(app, 'node_modules/typescript')), 'dev dependencies were installed');
   const cm = join(dir, 'config');
