@@ -33,9 +33,14 @@ export interface Libc {
   tcsetpgrp: Fn;
   execvp: Fn;
   fcntl: Fn;
+  // Signal mask and dispositions
+  sigprocmask: Fn;
+  /** address of a libc function that does nothing to any state: a handler that discards */
+  discardHandler(): number;
 }
 
 let loaded: Libc | undefined;
+let discard: number | undefined;
 
 export function libc(): Libc {
   if (loaded) return loaded;
@@ -68,6 +73,12 @@ export function libc(): Libc {
     execvp: lib.func('int execvp(const char *file, const char **argv)'),
     // fcntl is variadic; F_SETFD takes an int, passed in a register.
     fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
+    // Signal mask and dispositions. sigset_t is glibc's 128 bytes; the kernel reads the first 8.
+    sigprocmask: lib.func('int sigprocmask(int how, void *set, void *oldset)'),
+    // int abs(int): four instructions that touch one register and no memory (not errno),
+    // so it is safe as a handler void(int) on x86_64 and aarch64 (argument and result in
+    // registers the caller saves). Looked up once.
+    discardHandler: () => (discard ??= Number(koffi.address(lib.symbol('abs')))),
   };
   return loaded;
 }
