@@ -24,6 +24,7 @@ import { describePlan, isEmpty, planReload } from './reload.js';
 import type { InitRuntime } from './runtime.js';
 import { dropPrivileges } from './privileges.js';
 import { watchPaths } from './config-watch.js';
+import { copyInheritedSignals } from './exec-shim.js';
 
 type Phase =
   | { kind: 'binding' }
@@ -143,6 +144,7 @@ export class ConfigInit {
         now: Date.now,
         baseEnv: process.env,
         cwd: this.#cwd,
+        copySignals: copyInheritedSignals(log.format),
         requestExit: (code, reason) => {
           log.warn(`shutting down: ${reason}`, { exit_code: code });
           if (this.#exitCode === undefined) this.#exitCode = code;

@@ -9,6 +9,7 @@ import { lookupGroup, lookupUser } from '../sys/users.js';
 import { assertNever, type ExitOutcome } from './process.js';
 import type { SocketSet } from './socket-set.js';
 import type { Watcher } from './watcher.js';
+import type { CopySignals } from './worker-spec.js';
 
 export type WatcherPhase = 'stopped' | 'running' | 'stopping' | 'fatal';
 
@@ -56,6 +57,8 @@ export interface WatcherHost {
   baseEnv: NodeJS.ProcessEnv;
   /** working directory when the watcher sets none */
   cwd: string;
+  /** how a worker of a watcher with copy_signals starts with ringmaster's inherited signals */
+  copySignals?: CopySignals;
   /** a worker exited while the watcher wanted it running */
   onUnexpectedExit?(watcher: Watcher, wid: number, outcome: ExitOutcome): void;
   onFatal?(watcher: Watcher): void;
