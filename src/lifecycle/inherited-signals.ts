@@ -12,7 +12,8 @@
  * environment first thing; the exec shim sets the state in the child right before exec,
  * and runs only when a plain spawn would not give the child that state already.
  */
-import { NO_SIGNALS, type SignalState } from '../sys/libc.js';
+// Types only from libc.ts: this module loads first thing, before any mode needs libc.
+import type { SignalState } from '../sys/libc.js';
 import { signalStateOf } from '../sys/proc.js';
 
 export const INHERITED_SIGNALS_ENV = 'RINGMASTER_INHERITED_SIGNALS';
@@ -20,7 +21,9 @@ export const INHERITED_SIGNALS_ENV = 'RINGMASTER_INHERITED_SIGNALS';
 /** Signals 1..31: libuv gives each child these at their default, and nothing blocked. */
 const CLASSIC = (1n << 31n) - 1n;
 
-let inherited: SignalState = NO_SIGNALS;
+const NONE: SignalState = Object.freeze({ blocked: 0n, ignored: 0n });
+
+let inherited: SignalState = NONE;
 
 /** `BLK:IGN` (hex) -> state; undefined when malformed. */
 export function parseSignalState(text: string | undefined): SignalState | undefined {
@@ -39,7 +42,7 @@ export function formatSignalState(s: SignalState): string {
  * nothing blocked, nothing ignored.
  */
 export function takeInheritedSignals(env: NodeJS.ProcessEnv = process.env): SignalState {
-  inherited = parseSignalState(env[INHERITED_SIGNALS_ENV]) ?? NO_SIGNALS;
+  inherited = parseSignalState(env[INHERITED_SIGNALS_ENV]) ?? NONE;
   delete env[INHERITED_SIGNALS_ENV];
   return inherited;
 }
