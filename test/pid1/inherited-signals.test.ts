@@ -37,7 +37,8 @@ const list = (ns: readonly number[]): string => (ns.length > 0 ? ns.join(',') : 
 async function commandState(block: number[], ignore: number[], pid1: boolean, command = ['cat', '/proc/self/status']) {
   const rm = startProcess(['python3', PARENT, list(block), list(ignore), BIN, '-vv', '--', ...command], { pid1 });
   try {
-    const r = await rm.exit();
+    // Generous: the exec shim is a Node start-up, slow on a loaded machine.
+    const r = await rm.exit(60_000);
     assert.equal(r.code, 0, rm.stderr());
     return { out: rm.stdout(), err: rm.stderr() };
   } finally {
