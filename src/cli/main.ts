@@ -13,7 +13,6 @@ import type { Config } from '../config/types.js';
 import { existsSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TtyHandoff } from '../lifecycle/command-init.js';
 
 // Taken before anything of ours opens a file: what is open now beyond Node's own came from outside.
@@ -61,7 +60,7 @@ function leaveCwd(): void {
  * session when it is ours (docker run -it, kubectl run -it), else the terminal's foreground
  * within the session we run in (a developer's shell), as tini does.
  */
-async function ttyHandoff(logFormat: LogFormat): Promise<TtyHandoff | undefined> {
+async function ttyHandoff(): Promise<TtyHandoff | undefined> {
   if (!isatty(0)) return undefined;
   const libc = await import('../sys/libc.js');
   let leader: boolean;
@@ -70,21 +69,18 @@ async function ttyHandoff(logFormat: LogFormat): Promise<TtyHandoff | undefined>
   } catch {
     return undefined;
   }
-  const foreground: TtyHandoff = {
-    kind: 'foreground',
-    node: process.execPath,
-    program: fileURLToPath(new URL('../lifecycle/foreground-exec.js', import.meta.url)),
-    logFormat,
-  };
+  const foreground: TtyHandoff = { kind: 'foreground' };
   if (!leader) return foreground;
   const setsid = ['/usr/bin/setsid', '/bin/setsid'].find((p) => existsSync(p));
   return setsid ? { kind: 'session', release: () => libc.releaseControllingTerminal(0), setsid } : foreground;
 }
 
 async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
-  const [{ CommandInit }, { withListenPid }] = await Promise.all([
+  const [{ CommandInit }, { withListenPid }, { execShim }, { inheritedSignals }] = await Promise.all([
     import('../lifecycle/command-init.js'),
     import('../supervisor/process.js'),
+    import('../lifecycle/exec-shim.js'),
+    import('../lifecycle/inherited-signals.js'),
   ]);
   const runtime = await runtimeFor(o, log);
   let command = o.command;
@@ -131,7 +127,9 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
     fdMap,
     env,
     cwd: process.cwd(),
-    ttyHandoff: await ttyHandoff(log.format),
+    ttyHandoff: await ttyHandoff(),
+    signals: inheritedSignals(),
+    shim: execShim(log.format),
   });
   const done = init.run();
   await closeInherited(log, INHERITED_AT_START);

@@ -56,6 +56,7 @@ export const WATCHER_DEFAULTS: Readonly<Omit<WatcherConfig, 'name' | 'argv' | 'c
   respawn: true,
   use_sockets: false,
   copy_env: true,
+  copy_signals: false,
   stop_signal: 'SIGTERM',
   stop_children: false,
   graceful_timeout: 30,

@@ -208,6 +208,7 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   close_child_stdout: { type: 'bool', description: 'stdout to /dev/null.' },
   close_child_stderr: { type: 'bool', description: 'stderr to /dev/null.' },
   copy_env: { type: 'bool', description: "Copy the init's environment into the workers. Default TRUE (Circus: false)." },
+  copy_signals: { type: 'bool', description: 'Start the workers with the signal mask and ignored signals ringmaster inherited. Default false.' },
   env: { type: 'env', description: 'Environment variables of the workers.' },
   stop_signal: { type: 'signal', description: 'Signal that stops a worker. Default SIGTERM.' },
   stop_children: { type: 'bool', description: "Also signal the workers' children." },

@@ -120,6 +120,8 @@ export interface WatcherConfig {
    * user expects PATH and friends, so ringmaster defaults to true. @default true
    */
   copy_env: boolean;
+  /** Start the workers with the signal mask and ignored signals ringmaster inherited, as the command of `ringmaster -- CMD` does. @default false */
+  copy_signals: boolean;
   /** [env] merged with [env:PATTERN] sections matching this watcher, then the watcher's own `env`. */
   env: Record<string, string>;
   /** @default 'SIGTERM' (a name, with SIG) */

@@ -13,10 +13,13 @@
  * draining: the child has exited; its descendants get SIGTERM, then SIGKILL at the deadline.
  */
 import type { StdioOptions } from 'node:child_process';
+import type { SignalState } from '../sys/libc.js';
 import { signalNumber } from '../sys/signals.js';
 import { ManagedProcess, assertNever, exitCodeOf, type ExitOutcome } from '../supervisor/process.js';
 import type { InitRuntime } from './runtime.js';
 import { shutdownSignals } from './signal-policy.js';
+import { throughShim, type ExecShim } from './exec-shim.js';
+import { signalsToSet } from './inherited-signals.js';
 
 export interface CommandOptions {
   command: readonly string[];
@@ -29,6 +32,10 @@ export interface CommandOptions {
   cwd: string;
   /** Give the child our terminal; given only when stdin is one. See TtyHandoff. */
   ttyHandoff?: TtyHandoff;
+  /** The signal mask and ignored signals the child starts with (what ringmaster inherited). */
+  signals: SignalState;
+  /** Runs the child when it needs the terminal's foreground or `signals` set. */
+  shim: ExecShim;
 }
 
 /**
@@ -43,18 +50,29 @@ export interface CommandOptions {
  */
 export type TtyHandoff =
   | { kind: 'session'; release(): void; setsid: string }
-  | { kind: 'foreground'; node: string; program: string; logFormat: string };
+  | { kind: 'foreground' };
 
+/**
+ * How the child is started: through the exec shim when it needs the terminal's foreground
+ * or a signal state a plain spawn does not give (`signals`, see signalsToSet), through
+ * setsid when it gets our session's terminal; else as itself.
+ */
 function launcher(
-  tty: TtyHandoff | undefined,
+  opts: CommandOptions,
+  signals: SignalState | undefined,
   file: string,
   args: readonly string[],
-  fdMap: CommandOptions['fdMap'],
-): { file: string; args: string[]; detached: boolean } {
-  if (!tty) return { file, args: [...args], detached: true };
-  if (tty.kind === 'session') return { file: tty.setsid, args: ['--ctty', '--', file, ...args], detached: false };
-  const fds = [0, 1, 2, ...fdMap.map(([childFd]) => childFd)].join(',');
-  return { file: tty.node, args: [tty.program, tty.logFormat, fds, file, ...args], detached: false };
+): { file: string; args: string[]; detached: boolean; shim: boolean } {
+  const tty = opts.ttyHandoff;
+  const foreground = tty?.kind === 'foreground';
+  const shim = foreground || signals !== undefined;
+  let cmd = { file, args: [...args] };
+  if (shim) {
+    const fds = [0, 1, 2, ...opts.fdMap.map(([childFd]) => childFd)];
+    cmd = throughShim(opts.shim, { fds, foreground, signals }, file, args);
+  }
+  if (tty?.kind === 'session') return { file: tty.setsid, args: ['--ctty', '--', cmd.file, ...cmd.args], detached: false, shim };
+  return { ...cmd, detached: !tty, shim };
 }
 
 type State =
@@ -99,9 +117,12 @@ export class CommandInit {
     if (file === undefined) throw new Error('CommandInit.run() without a command');
     const log = this.#rt.log;
     const tty = this.#opts.ttyHandoff;
+    // Signals are routed first: what a plain spawn gives the child depends on it (signalsToSet).
+    this.#rt.start((signal) => this.#onSignal(signal));
+    const { shim, ...launch } = launcher(this.#opts, signalsToSet(this.#opts.signals), file, args);
     const child = new ManagedProcess(
       {
-        ...launcher(tty, file, args, this.#opts.fdMap),
+        ...launch,
         env: this.#opts.env,
         cwd: this.#opts.cwd,
         stdio: stdioWithFds(this.#opts.fdMap),
@@ -110,7 +131,6 @@ export class CommandInit {
       { own: (p) => this.#rt.reaper.own(p), disown: (p) => this.#rt.reaper.disown(p), now: Date.now },
     );
     this.#child = child;
-    this.#rt.start((signal) => this.#onSignal(signal));
     if (tty?.kind === 'session') {
       // Our listeners are in place: the SIGHUP and SIGCONT the kernel sends to the foreground
       // group when a session leader gives up its terminal are ours, not the child's.
@@ -123,7 +143,7 @@ export class CommandInit {
     }
     child.start();
     if (child.pid !== undefined) {
-      log.debug('child started', { pid: child.pid, command: file });
+      log.debug('child started', { pid: child.pid, command: file, exec_shim: shim });
       // Run the forwarding path once with signal 0 (delivers nothing): its first real use,
       // a SIGTERM from the orchestrator, then runs warm code instead of cold.
       child.signal(0, this.#opts.processGroup);

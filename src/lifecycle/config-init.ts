@@ -25,6 +25,7 @@ import type { InitRuntime } from './runtime.js';
 import { dropPrivileges } from './privileges.js';
 import { watchConfigFiles, type WatchSpec } from './config-watch.js';
 import { actionOf, shutdownSignals } from './signal-policy.js';
+import { copyInheritedSignals } from './exec-shim.js';
 
 type Phase =
   | { kind: 'binding' }
@@ -150,6 +151,7 @@ export class ConfigInit {
         now: Date.now,
         baseEnv: process.env,
         cwd: this.#cwd,
+        copySignals: copyInheritedSignals(log.format),
         requestExit: (code, reason) => {
           log.warn(`shutting down: ${reason}`, { exit_code: code });
           if (this.#exitCode === undefined) this.#exitCode = code;

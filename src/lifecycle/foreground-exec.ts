@@ -1,32 +1,37 @@
 /**
- * `node foreground-exec.js FORMAT FDS FILE ARGS...`: the command of single-command mode when
- * stdin is a terminal that belongs to someone else's session (ringmaster started from a
- * developer's shell). Like tini, the child gets a process group of its own and that group
- * becomes the terminal's foreground, so Ctrl-C and Ctrl-Z reach the child, not ringmaster,
- * and an interactive shell has job control. Node cannot run code between fork and exec, so
- * this small program does it, then replaces itself with the command (same pid).
+ * The exec shim (see exec-shim.ts for its argv): runs under the child's pid and does what
+ * Node cannot do between fork and exec, then replaces itself with the command.
  *
- * FORMAT is ringmaster's log format, for the one line written when the command cannot run;
- * the exit code is then 127 (not found) or 126, as for any command ringmaster starts.
- * FDS lists, comma-separated, the fds the command inherits (0,1,2 and any sockets).
+ * - With a terminal on stdin that belongs to someone else's session (ringmaster started
+ *   from a developer's shell): like tini, the child gets a process group of its own and
+ *   that group becomes the terminal's foreground, so Ctrl-C and Ctrl-Z reach the child,
+ *   not ringmaster, and an interactive shell has job control.
+ * - The signal mask and ignored signals ringmaster inherited (Node and libuv reset both).
+ *
+ * When the command cannot run, one line in ringmaster's log format says so and the exit
+ * code is 127 (not found) or 126, as for any command ringmaster starts.
  */
-import { createLogger, type LogFormat } from '../log/logger.js';
+import { createLogger } from '../log/logger.js';
 import { execvp, takeForeground } from '../sys/libc.js';
+import { parseShimArgs } from './exec-shim.js';
 
-const [format, fds = '', file, ...args] = process.argv.slice(2);
-const log = createLogger({ format: format === 'json' ? 'json' : ('text' satisfies LogFormat) });
-if (file === undefined) {
-  log.error('foreground-exec: no command');
+const parsed = parseShimArgs(process.argv.slice(2));
+const log = createLogger({ format: parsed?.logFormat === 'json' ? 'json' : 'text' });
+if (parsed === undefined) {
+  log.error('foreground-exec: usage: FORMAT FDS TTY SIGNALS FILE ARGS...', { argv: process.argv.slice(2).join(' ') });
   process.exit(64);
 }
-try {
-  takeForeground(0);
-} catch (err) {
-  // The terminal went away, or stdin was never ours to give: run the command all the same.
-  log.debug('could not give the terminal to the child', { error: (err as Error).message });
+const { task, file, args } = parsed;
+if (task.foreground) {
+  try {
+    takeForeground(0);
+  } catch (err) {
+    // The terminal went away, or stdin was never ours to give: run the command all the same.
+    log.debug('could not give the terminal to the child', { error: (err as Error).message });
+  }
 }
 try {
-  execvp(file, args, fds.split(',').filter(Boolean).map(Number));
+  execvp(file, args, task.fds, task.signals);
 } catch (err) {
   const code = (err as NodeJS.ErrnoException).code;
   log.error(`${code === 'ENOENT' ? 'command not found' : 'cannot execute'}: ${file}`, { code });

@@ -68,9 +68,10 @@ export class InitRuntime {
         onSignal(signal);
       },
       process,
-      // As PID 1 the kernel already drops a real-time signal we have no handler for; and an
-      // ignored signal stays ignored in every child (libuv resets only 1..31 before exec).
-      this.pid === 1 ? () => {} : libc.ignoreSignal,
+      // As PID 1 the kernel already drops a real-time signal we have no handler for. Else a
+      // handler that does nothing, not SIG_IGN: exec resets it, where an ignored signal would
+      // stay ignored in every child (libuv resets only 1..31 before exec).
+      this.pid === 1 ? () => {} : libc.discardSignal,
     );
     // Signals that came while we were loading: handled once the caller has started its
     // child or watchers (it does so in the same tick as start()).

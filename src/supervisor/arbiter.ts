@@ -6,6 +6,7 @@
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { exitCodeOf } from './process.js';
+import type { CopySignals } from './worker-spec.js';
 import type { SocketSet } from './socket-set.js';
 import { Watcher, type WatcherStatus } from './watcher.js';
 
@@ -16,6 +17,7 @@ export interface ArbiterHost {
   now(): number;
   baseEnv: NodeJS.ProcessEnv;
   cwd: string;
+  copySignals?: CopySignals;
   /** a watcher's exit_on fired: the init should shut down and exit with `code` */
   requestExit(code: number, reason: string): void;
 }
@@ -78,6 +80,7 @@ export class Arbiter {
       now: host.now,
       baseEnv: host.baseEnv,
       cwd: host.cwd,
+      copySignals: host.copySignals,
       onUnexpectedExit: (w, wid, outcome) => {
         if (w.config.exit_on === 'exit') {
           host.requestExit(exitCodeOf(outcome), `watcher "${w.name}" worker ${wid} exited and exit_on = exit`);

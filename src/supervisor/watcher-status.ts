@@ -10,6 +10,7 @@ import { assertNever, type ExitOutcome } from './process.js';
 import type { ShortageStatus } from './shortage.js';
 import type { SocketSet } from './socket-set.js';
 import type { Watcher } from './watcher.js';
+import type { CopySignals } from './worker-spec.js';
 
 export type WatcherPhase = 'stopped' | 'running' | 'stopping' | 'fatal';
 
@@ -61,6 +62,8 @@ export interface WatcherHost {
   baseEnv: NodeJS.ProcessEnv;
   /** working directory when the watcher sets none */
   cwd: string;
+  /** how a worker of a watcher with copy_signals starts with ringmaster's inherited signals */
+  copySignals?: CopySignals;
   /** a worker exited while the watcher wanted it running */
   onUnexpectedExit?(watcher: Watcher, wid: number, outcome: ExitOutcome): void;
   onFatal?(watcher: Watcher): void;

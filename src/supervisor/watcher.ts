@@ -308,7 +308,7 @@ export class Watcher {
     const host = this.#host;
     let built: ReturnType<typeof buildWorkerSpec>;
     try {
-      built = buildWorkerSpec(c, wid, { sockets: host.sockets, baseEnv: host.baseEnv, cwd: host.cwd, ids: this.#ids });
+      built = buildWorkerSpec(c, wid, { sockets: host.sockets, baseEnv: host.baseEnv, cwd: host.cwd, ids: this.#ids, copySignals: host.copySignals });
     } catch (err) {
       return this.#setupFailed(wid, err as NodeJS.ErrnoException);
     }

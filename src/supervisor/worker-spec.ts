@@ -67,6 +67,12 @@ export function rlimitPlan(rlimits: WatcherConfig['rlimits']): { shim: string[];
   return { shim, after };
 }
 
+/**
+ * Run a command through the exec shim so that it starts with the signal mask and ignored
+ * signals ringmaster inherited (copy_signals); the command as it is when it needs no shim.
+ */
+export type CopySignals = (command: { file: string; args: string[] }, fds: readonly number[]) => { file: string; args: string[] };
+
 export interface SpecContext {
   sockets: SocketSet;
   baseEnv: NodeJS.ProcessEnv;
@@ -74,6 +80,7 @@ export interface SpecContext {
   cwd: string;
   /** the watcher's uid/gid, resolved once by the watcher */
   ids: WorkerIds;
+  copySignals?: CopySignals;
 }
 
 export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): WorkerSpec {
@@ -139,6 +146,9 @@ function build(c: WatcherConfig, wid: number, x: SpecContext, taken: Taken): Wor
     args = [...limits.shim, '--', file, ...args];
     file = PRLIMIT;
   }
+  // Outermost, so that it runs as root when the init is: prlimit and setpriv keep the signal
+  // state they are started with (and the user may not be able to read ringmaster's files).
+  if (c.copy_signals && x.copySignals) ({ file, args } = x.copySignals({ file, args }, [0, 1, 2, ...fds.map((_, i) => 3 + i)]));
   const out = c.output === 'inherit' ? (c.close_child_stdout ? 'ignore' : 'inherit') : 'pipe';
   const err = c.output === 'inherit' ? (c.close_child_stderr ? 'ignore' : 'inherit') : 'pipe';
   const stdio: StdioOptions = [c.close_child_stdin ? 'ignore' : 'inherit', out, err, ...fds];

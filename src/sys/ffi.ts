@@ -36,9 +36,14 @@ export interface Libc {
 
   // --- peer credentials of a connected unix socket (the control socket's audit log) ---
   getsockopt: Fn;
+  // Signal mask and dispositions
+  sigprocmask: Fn;
+  /** address of a libc function that does nothing to any state: a handler that discards */
+  discardHandler(): number;
 }
 
 let loaded: Libc | undefined;
+let discard: number | undefined;
 
 export function libc(): Libc {
   if (loaded) return loaded;
@@ -75,6 +80,12 @@ export function libc(): Libc {
     // --- peer credentials of a connected unix socket (the control socket's audit log) ---
     // SO_PEERCRED fills a struct ucred { pid_t pid; uid_t uid; gid_t gid; } (12 bytes).
     getsockopt: lib.func('int getsockopt(int fd, int level, int name, _Out_ void *value, _Inout_ uint32_t *len)'),
+    // Signal mask and dispositions. sigset_t is glibc's 128 bytes; the kernel reads the first 8.
+    sigprocmask: lib.func('int sigprocmask(int how, void *set, void *oldset)'),
+    // int abs(int): four instructions that touch one register and no memory (not errno),
+    // so it is safe as a handler void(int) on x86_64 and aarch64 (argument and result in
+    // registers the caller saves). Looked up once.
+    discardHandler: () => (discard ??= Number(koffi.address(lib.symbol('abs')))),
   };
   return loaded;
 }

@@ -9,7 +9,6 @@
  */
 import { constants as osConstants } from 'node:os';
 import { libc } from './ffi.js';
-import { REALTIME_SIGNALS } from './signals.js';
 
 /** A failed system call, shaped like Node's own errors (`err.code === 'ECHILD'`). */
 export class SysError extends Error {
@@ -46,6 +45,7 @@ export const PR_SET_PDEATHSIG = 1;
 export const PR_SET_CHILD_SUBREAPER = 36;
 export const PR_GET_CHILD_SUBREAPER = 37;
 const SIG_IGN = 1;
+const SIG_DFL = 0;
 const SIGINFO_SIZE = 128;
 /** Offset of si_pid in siginfo_t on 64-bit Linux: three ints, padding, then the union. */
 const SIGINFO_PID_OFFSET = 16;
@@ -114,14 +114,6 @@ export function setParentDeathSignal(signal: number): void {
   if (libc().prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0) < 0) fail('prctl', 'PR_SET_PDEATHSIG');
 }
 
-/**
- * Set a signal's disposition to SIG_IGN. Used for the real-time signals, which Node
- * cannot listen to: left at their default they would kill the init when it is not PID 1.
- */
-export function ignoreSignal(signum: number): void {
-  if (libc().signal(signum, SIG_IGN) === -1) fail('signal', String(signum));
-}
-
 export function closeFd(fd: number): void {
   if (libc().close(fd) < 0) fail('close', String(fd));
 }
@@ -166,8 +158,6 @@ export function releaseControllingTerminal(fd = 0): void {
   if (libc().ioctl(fd, TIOCNOTTY, 0) < 0) fail('ioctl', 'TIOCNOTTY');
 }
 
-const SIG_DFL = 0;
-
 /**
  * Lead a new process group and make it the foreground group of terminal `fd`, as a job
  * control shell does for a job (and tini for its child). SIGTTOU is ignored around the
@@ -188,15 +178,72 @@ const F_SETFD = 2;
 
 /**
  * Replace this process with `file` (looked up in PATH), keeping the fds in `keep` open
- * across the exec (Node marks even 0, 1 and 2 close-on-exec) and resetting signal
- * dispositions (Node ignores SIGPIPE and SIGXFSZ; an ignored signal stays ignored across
- * exec). Returns only on failure, by throwing.
+ * across the exec (Node marks even 0, 1 and 2 close-on-exec), with `signals` as the
+ * command's signal mask and ignored set (default: nothing blocked, nothing ignored; Node
+ * itself ignores SIGPIPE and SIGXFSZ, and an ignored signal stays ignored across exec).
+ * Returns only on failure, by throwing.
  */
-export function execvp(file: string, args: readonly string[], keep: readonly number[]): never {
+export function execvp(file: string, args: readonly string[], keep: readonly number[], signals: SignalState = NO_SIGNALS): never {
   const c = libc();
   for (const fd of keep) if (c.fcntl(fd, F_SETFD, 0) < 0) fail('fcntl', `F_SETFD ${fd}`);
-  // SIGPIPE and SIGXFSZ: Node ignores them; 34..64: ringmaster ignores them when not PID 1.
-  for (const sig of [osConstants.signals.SIGPIPE, osConstants.signals.SIGXFSZ, ...REALTIME_SIGNALS]) c.signal(sig, SIG_DFL);
+  // The mask first: a signal the command has blocked must not act in between.
+  setSignalMask(signals.blocked);
+  setSignalDispositions(signals.ignored);
   c.execvp(file, [file, ...args, null]);
   fail('execvp', file);
+}
+
+// ---------------------------------------------------------------------------------------
+// Signal mask and dispositions: what a command starts with (see lifecycle/inherited-signals).
+
+/**
+ * A program's signal state at exec, as /proc/PID/status shows it (SigBlk, SigIgn): bit
+ * n-1 stands for signal n (1..64). Handled signals are not part of it: exec resets them.
+ */
+export interface SignalState {
+  blocked: bigint;
+  ignored: bigint;
+}
+
+export const NO_SIGNALS: SignalState = Object.freeze({ blocked: 0n, ignored: 0n });
+
+const SIG_SETMASK = 2;
+/** glibc's sigset_t: 1024 bits; the kernel reads the first 64. */
+const SIGSET_SIZE = 128;
+/** SIGKILL and SIGSTOP cannot be set; 32 and 33 belong to glibc (thread cancellation, setxid). */
+const UNSETTABLE = new Set([9, 19, 32, 33]);
+
+export const signalBit = (signum: number): bigint => 1n << BigInt(signum - 1);
+
+/** Replace the calling thread's signal mask (the one an exec from this thread keeps). */
+export function setSignalMask(blocked: bigint): void {
+  const set = Buffer.alloc(SIGSET_SIZE);
+  set.writeBigUInt64LE(BigInt.asUintN(64, blocked), 0);
+  if (libc().sigprocmask(SIG_SETMASK, set, null) < 0) fail('sigprocmask', 'SIG_SETMASK');
+}
+
+/** Every settable signal 1..64: SIG_IGN when its bit is in `ignored`, else SIG_DFL. */
+export function setSignalDispositions(ignored: bigint): void {
+  const c = libc();
+  for (let n = 1; n <= 64; n++) {
+    if (UNSETTABLE.has(n)) continue;
+    if (c.signal(n, (ignored & signalBit(n)) !== 0n ? SIG_IGN : SIG_DFL) === -1) fail('signal', String(n));
+  }
+}
+
+/**
+ * Give `signum` a handler that does nothing. Like SIG_IGN, the signal cannot kill us; unlike
+ * SIG_IGN, exec resets it to the default, so children do not inherit an ignored signal
+ * (libuv resets only 1..31 before exec). Used for the real-time signals, which Node cannot
+ * listen to. Falls back to SIG_IGN when the handler cannot be found.
+ */
+export function discardSignal(signum: number): void {
+  const c = libc();
+  let handler = SIG_IGN;
+  try {
+    handler = c.discardHandler();
+  } catch {
+    // no such symbol in this libc: ignoring is the next best
+  }
+  if (c.signal(signum, handler) === -1) fail('signal', String(signum));
 }

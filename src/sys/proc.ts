@@ -3,6 +3,7 @@
  * Plain synchronous reads: these files are generated on read and tiny.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import type { SignalState } from './libc.js';
 
 function readOrNull(path: string): string | null {
   try {
@@ -142,4 +143,18 @@ export function socketInode(fd: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The blocked (SigBlk) and ignored (SigIgn) signals of a process, from /proc/PID/status;
+ * null when the process is gone. For 'self', the mask is that of the thread reading.
+ */
+export function signalStateOf(pid: number | 'self'): SignalState | null {
+  const text = readOrNull(`/proc/${pid}/status`);
+  if (!text) return null;
+  const hex = (key: string): bigint => {
+    const m = new RegExp(`^${key}:\\s*([0-9a-f]+)$`, 'm').exec(text);
+    return m ? BigInt(`0x${m[1]}`) : 0n;
+  };
+  return { blocked: hex('SigBlk'), ignored: hex('SigIgn') };
 }
