@@ -43,7 +43,8 @@ RUN npm run build \
 
 # --- opt: /opt/ringmaster, self-contained: the packed files, their production
 # dependencies (koffi's prebuilt binary for this architecture) and the node binary of the
-# build image. bin/ringmaster runs on that node (its shebang names it), whatever PATH says.
+# build image. bin/ringmaster runs on that node (the one line of its shell part that execs
+# node is made to name it), whatever PATH says; the grep fails the build if that line moved.
 FROM ${NODE_IMAGE} AS opt
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 WORKDIR /opt/ringmaster
@@ -53,7 +54,8 @@ RUN --mount=type=cache,target=/root/.npm \
  && rm package-lock.json \
  && mkdir -p node/bin \
  && cp "$(command -v node)" node/bin/node \
- && sed -i '1s|^#!/usr/bin/env node$|#!/opt/ringmaster/node/bin/node|' bin/ringmaster \
+ && sed -i 's|^":" //; exec node "\$0" "\$@"$|":" //; exec /opt/ringmaster/node/bin/node "$0" "$@"|' bin/ringmaster \
+ && grep -q '^":" //; exec /opt/ringmaster/node/bin/node "\$0" "\$@"$' bin/ringmaster \
  && env -i /opt/ringmaster/bin/ringmaster --version
 
 # --- runtime: Debian slim and /opt/ringmaster, nothing else (no npm)

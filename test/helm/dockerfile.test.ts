@@ -119,14 +119,16 @@ describe('Dockerfile', () => {
     assert.match(buildRuns, /npm pack\b/);
   });
 
-  test('/opt/ringmaster: the packed package, `npm ci --omit=dev`, its own node named by the shebang; the runtime copies only that', () => {
+  test('/opt/ringmaster: the packed package, `npm ci --omit=dev`, its own node named by the launcher; the runtime copies only that', () => {
     assert.equal(pkgDir, '/opt/ringmaster');
     const runs = all(opt, 'RUN').map((i) => i.args).join('\n');
     assert.match(runs, /npm ci (--\S+ )*--omit=dev\b/);
     assert.match(runs, /cp "\$\(command -v node\)" node\/bin\/node/, 'the node binary goes into /opt/ringmaster/node/bin');
-    assert.match(runs, /sed -i '1s\|\^#!\/usr\/bin\/env node\$\|#!\/opt\/ringmaster\/node\/bin\/node\|' bin\/ringmaster/);
-    // what the sed rewrites is the package's first line, as it is
-    assert.equal(readFileSync(join(ROOT, 'bin', 'ringmaster'), 'utf8').split('\n')[0], '#!/usr/bin/env node');
+    // bin/ringmaster's shell part execs `node`: the opt stage makes that line name the bundled one
+    const execLine = '":" //; exec node "$0" "$@"';
+    assert.ok(readFileSync(join(ROOT, 'bin', 'ringmaster'), 'utf8').split('\n').includes(execLine), 'bin/ringmaster has the line the sed rewrites');
+    assert.ok(runs.includes(`sed -i 's|^":" //; exec node "\\$0" "\\$@"$|":" //; exec /opt/ringmaster/node/bin/node "$0" "$@"|' bin/ringmaster`), 'the sed names the bundled node');
+    assert.match(runs, /grep -q '\^":" \/\/; exec \/opt\/ringmaster\/node\/bin\/node/, 'the build fails when the sed matched nothing');
     assert.match(runs, /env -i \/opt\/ringmaster\/bin\/ringmaster --version/, 'the build proves it runs without PATH');
 
     const copies = all(runtime, 'COPY');
