@@ -26,13 +26,17 @@ export interface Libc {
   listen: Fn;
   getsockname: Fn;
   prlimit: Fn;
-  recv: Fn;
   sendto: Fn;
   ioctl: Fn;
   setpgid: Fn;
   tcsetpgrp: Fn;
   execvp: Fn;
   fcntl: Fn;
+
+  // --- notify sockets: datagrams with their sender's credentials (notify-socket.ts) ---
+  recvmsg: Fn;
+  /** where a Buffer's memory is, for a struct msghdr that points at it */
+  address(buf: Buffer): bigint;
 }
 
 let loaded: Libc | undefined;
@@ -58,7 +62,6 @@ export function libc(): Libc {
     listen: lib.func('int listen(int fd, int backlog)'),
     getsockname: lib.func('int getsockname(int fd, void *addr, _Inout_ uint32_t *len)'),
     prlimit: lib.func('int prlimit(int pid, int resource, void *newLimit, void *oldLimit)'),
-    recv: lib.func('intptr_t recv(int fd, void *buf, uintptr_t len, int flags)'),
     sendto: lib.func('intptr_t sendto(int fd, void *buf, uintptr_t len, int flags, void *addr, uint32_t addrlen)'),
     // ioctl is variadic; TIOCNOTTY takes no argument, an unsigned long in a register is harmless.
     ioctl: lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)'),
@@ -68,6 +71,11 @@ export function libc(): Libc {
     execvp: lib.func('int execvp(const char *file, const char **argv)'),
     // fcntl is variadic; F_SETFD takes an int, passed in a register.
     fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
+
+    // --- notify sockets: datagrams with their sender's credentials (notify-socket.ts) ---
+    // The struct msghdr is a Buffer laid out by hand (its pointers from address()).
+    recvmsg: lib.func('intptr_t recvmsg(int fd, void *msg, int flags)'),
+    address: (buf: Buffer) => koffi.address(buf) as bigint,
   };
   return loaded;
 }
