@@ -39,6 +39,8 @@ export interface WatcherStatus {
   restarts: number;
   exits: Record<ExitReason, number>;
   failuresInARow: number;
+  /** notify datagrams dropped: the sender was not one of the workers or their descendants */
+  notifyRejected: number;
   lastExit: { wid: number; outcome: ExitOutcome; at: number } | undefined;
   fatalReason: string | undefined;
   /** the last rolling restart: in progress, done, or failed (and why) */
