@@ -66,6 +66,12 @@ export function watcherMetrics(registry: Registry, scrape: () => Scrape): void {
     samples: each((w) => w.resourceRetries ?? 0),
   });
   counter(registry, {
+    name: 'ringmaster_notify_rejected_total',
+    help: 'Notify messages (READY=1, WATCHDOG=1, ...) dropped because their sender was not a worker of the watcher or one of its descendants.',
+    labelNames: watcher,
+    samples: each((w) => w.notifyRejected),
+  });
+  counter(registry, {
     name: 'ringmaster_watcher_cpu_seconds_total',
     help: 'User and system CPU time of the watcher\'s worker processes, exited ones included (as last seen by a scrape).',
     labelNames: watcher,

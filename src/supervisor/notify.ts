@@ -6,11 +6,20 @@
  *
  * Node cannot wait on a datagram socket, so the channel is drained when the watcher polls:
  * every 10 ms while a worker has not said READY=1 yet, and more slowly afterwards for the
- * watchdog. A socket of one's own per worker also says who sent a message, without
- * SCM_CREDENTIALS.
+ * watchdog. Each drain reads at most MAX_PER_DRAIN datagrams (a flood waits in the kernel's
+ * queue, bounded by net.unix.max_dgram_qlen, instead of holding up the event loop).
+ *
+ * Anyone in the network namespace can find the socket's name in /proc/net/unix and send to
+ * it: a datagram counts only when the kernel says (SCM_CREDENTIALS) it comes from the worker
+ * or one of its descendants (see notify-access.ts). Others are dropped and counted, and
+ * reported at most once per REJECT_REPORT_MS per worker, so a flood cannot fill the log.
  */
 import { randomBytes } from 'node:crypto';
-import { bindDatagram, closeSocket, drainDatagrams } from '../sys/socket.js';
+import { getsid } from '../sys/libc.js';
+import { NOTIFY_DATAGRAM_MAX, bindNotifySocket, receiveDatagram } from '../sys/notify-socket.js';
+import { procStat } from '../sys/proc.js';
+import { closeSocket } from '../sys/socket.js';
+import { judgeSender, type ProcessTable, type SenderVerdict } from './notify-access.js';
 
 export interface NotifyMessage {
   ready: boolean;
@@ -36,6 +45,44 @@ export function parseNotify(text: string): NotifyMessage {
   }
   return m;
 }
+
+/** Datagrams read by one drain of one channel, at most. */
+export const MAX_PER_DRAIN = 64;
+/** At most one report of dropped datagrams per worker in this many ms. */
+export const REJECT_REPORT_MS = 10_000;
+
+/** What one drain brought. */
+export interface NotifyDrain {
+  /** from the worker or its descendants, in the order received */
+  messages: NotifyMessage[];
+  /** dropped: the sender is not the worker nor one of its descendants */
+  rejected: number;
+  /** set at most once per REJECT_REPORT_MS: what was dropped since the last report */
+  report: NotifyReport | undefined;
+}
+
+/** Datagrams dropped since the last report, and the first of them. */
+export interface NotifyReport {
+  /** how many were dropped (by sender, or as too long) */
+  dropped: number;
+  /** pid of the first one's sender (0: a process outside our PID namespace) */
+  senderPid: number;
+  senderUid: number;
+  why: string;
+}
+
+/** The kernel's view of other processes, for judgeSender. */
+const kernelProcesses: ProcessTable = {
+  sessionOf(pid) {
+    try {
+      return getsid(pid);
+    } catch {
+      return undefined;
+    }
+  },
+  parentOf: (pid) => procStat(pid)?.ppid,
+  self: process.pid,
+};
 
 let sequence = 0;
 
@@ -63,7 +110,7 @@ export class NotifyChannel {
     for (let attempt = 0; ; attempt++) {
       const path = `@ringmaster/${token}/${name}/${++sequence}`;
       try {
-        return new NotifyChannel(path, bindDatagram(path));
+        return new NotifyChannel(path, bindNotifySocket(path));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 3) throw err;
         token = newToken();
@@ -71,14 +118,58 @@ export class NotifyChannel {
     }
   }
 
-  /** Every message received since the last call. */
-  drain(): NotifyMessage[] {
-    if (this.#closed) return [];
-    try {
-      return drainDatagrams(this.#fd).map(parseNotify);
-    } catch {
-      return [];
+  /**
+   * Every message from the worker (pid `workerPid`) or its descendants received since the
+   * last call, up to MAX_PER_DRAIN datagrams; `now` (ms) paces the reports of dropped ones.
+   */
+  drain(workerPid: number | undefined, now: number, procs: ProcessTable = kernelProcesses): NotifyDrain {
+    const out: NotifyDrain = { messages: [], rejected: 0, report: undefined };
+    if (this.#closed) return out;
+    // One verdict per sender and drain: a flood from one process costs one look-up.
+    const verdicts = new Map<number, SenderVerdict>();
+    for (let i = 0; i < MAX_PER_DRAIN; i++) {
+      let d: ReturnType<typeof receiveDatagram>;
+      try {
+        d = receiveDatagram(this.#fd);
+      } catch {
+        break;
+      }
+      if (d === null) break;
+      // Judged before the next datagram is read: a sender that waits for its message to be
+      // read (systemd-notify's BARRIER=1) is still there to be looked at.
+      let v = verdicts.get(d.pid);
+      if (v === undefined) verdicts.set(d.pid, (v = judgeSender(d.pid, workerPid, procs)));
+      if (!v.ok) {
+        out.rejected++;
+        this.#dropped(d, v.why);
+      } else if (d.truncated) {
+        // Cut by the kernel: its end (READY=1 perhaps) is lost; systemd ignores it too.
+        this.#dropped(d, `the message is longer than ${NOTIFY_DATAGRAM_MAX} bytes`);
+      } else {
+        out.messages.push(parseNotify(d.text));
+      }
     }
+    out.report = this.#report(now);
+    return out;
+  }
+
+  #pending: Omit<NotifyReport, 'dropped'> | undefined;
+  #pendingCount = 0;
+  #lastReport = -Infinity;
+
+  #dropped(d: { pid: number; uid: number }, why: string): void {
+    this.#pendingCount++;
+    this.#pending ??= { senderPid: d.pid, senderUid: d.uid, why };
+  }
+
+  /** What to log about dropped datagrams: the first at once, then one summary per REJECT_REPORT_MS. */
+  #report(now: number): NotifyReport | undefined {
+    if (this.#pending === undefined || now - this.#lastReport < REJECT_REPORT_MS) return undefined;
+    const r: NotifyReport = { ...this.#pending, dropped: this.#pendingCount };
+    this.#pending = undefined;
+    this.#pendingCount = 0;
+    this.#lastReport = now;
+    return r;
   }
 
   close(): void {

@@ -45,6 +45,8 @@ export interface WatcherStatus {
   resourceRetries?: number;
   /** while workers cannot be started for want of a resource: the last error, since when (ms since epoch), how many tries */
   shortage?: ShortageStatus | undefined;
+  /** notify datagrams dropped: the sender was not one of the workers or their descendants */
+  notifyRejected: number;
   lastExit: { wid: number; outcome: ExitOutcome; at: number } | undefined;
   fatalReason: string | undefined;
   /** the last rolling restart: in progress, done, or failed (and why) */

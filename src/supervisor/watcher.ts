@@ -80,6 +80,10 @@ export class Watcher {
   #lastExit: WatcherStatus['lastExit'];
   #rollout: WatcherStatus['rollout'];
   readonly #exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
+  /** notify datagrams dropped because their sender was not a worker or one of its descendants */
+  #notifyRejected = 0;
+  /** the last poll dropped some: poll at the fast rate */
+  #notifyFlooded = false;
   #ids: WorkerIds;
   /** wids being retried after resource errors */
   readonly #shortage = new Shortage();
@@ -280,6 +284,7 @@ export class Watcher {
       failuresInARow: this.#failures,
       resourceRetries: this.#shortage.total,
       shortage: this.#shortage.status,
+      notifyRejected: this.#notifyRejected,
       lastExit: this.#lastExit,
       fatalReason: this.#fatalReason,
       rollout: this.#rollout,
@@ -443,9 +448,11 @@ export class Watcher {
   #schedulePoll(): void {
     const workers = [...this.#workers.values()].filter((w) => w.notify);
     if (workers.length === 0) return;
-    const waiting = workers.some((w) => !w.ready && !w.readyFailed && this.config.ready.kind === 'notify');
+    // Also while strangers flood a notify socket: its queue (10 datagrams by default) stays
+    // full, and a worker's own sd_notify() blocks until the next drain makes room.
+    const fast = this.#notifyFlooded || workers.some((w) => !w.ready && !w.readyFailed && this.config.ready.kind === 'notify');
     const wd = this.config.watchdog_sec;
-    const interval = waiting ? 10 : wd > 0 ? Math.max(50, Math.min(1_000, (wd * 1000) / 4)) : 1_000;
+    const interval = fast ? 10 : wd > 0 ? Math.max(50, Math.min(1_000, (wd * 1000) / 4)) : 1_000;
     // A new worker waiting for READY=1 must not wait out the slow timer already pending.
     if (this.#pollTimer) {
       if (interval >= this.#pollInterval) return;
@@ -462,9 +469,15 @@ export class Watcher {
 
   #poll(): void {
     const now = this.#host.now();
+    this.#notifyFlooded = false;
     for (const w of this.#workers.values()) {
       if (!w.notify || w.proc.state.kind !== 'running') continue;
-      for (const m of w.notify.drain()) {
+      const got = w.notify.drain(w.proc.pid, now);
+      this.#notifyRejected += got.rejected;
+      if (got.rejected > 0) this.#notifyFlooded = true;
+      const r = got.report;
+      if (r) this.#host.log.warn(`notify messages dropped: ${r.why}`, { watcher: this.name, wid: w.wid, pid: w.proc.pid, dropped: r.dropped, sender_pid: r.senderPid, sender_uid: r.senderUid });
+      for (const m of got.messages) {
         if (m.status !== undefined) w.statusText = m.status;
         if (m.mainPid !== undefined) w.mainPid = m.mainPid;
         if (m.watchdog) w.lastWatchdog = now;

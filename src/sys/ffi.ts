@@ -26,7 +26,6 @@ export interface Libc {
   listen: Fn;
   getsockname: Fn;
   prlimit: Fn;
-  recv: Fn;
   sendto: Fn;
   ioctl: Fn;
   setpgid: Fn;
@@ -40,6 +39,10 @@ export interface Libc {
   sigprocmask: Fn;
   /** address of a libc function that does nothing to any state: a handler that discards */
   discardHandler(): number;
+  // --- notify sockets: datagrams with their sender's credentials (notify-socket.ts) ---
+  recvmsg: Fn;
+  /** where a Buffer's memory is, for a struct msghdr that points at it */
+  address(buf: Buffer): bigint;
 }
 
 let loaded: Libc | undefined;
@@ -66,7 +69,6 @@ export function libc(): Libc {
     listen: lib.func('int listen(int fd, int backlog)'),
     getsockname: lib.func('int getsockname(int fd, void *addr, _Inout_ uint32_t *len)'),
     prlimit: lib.func('int prlimit(int pid, int resource, void *newLimit, void *oldLimit)'),
-    recv: lib.func('intptr_t recv(int fd, void *buf, uintptr_t len, int flags)'),
     sendto: lib.func('intptr_t sendto(int fd, void *buf, uintptr_t len, int flags, void *addr, uint32_t addrlen)'),
     // ioctl is variadic; TIOCNOTTY takes no argument, an unsigned long in a register is harmless.
     ioctl: lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)'),
@@ -86,6 +88,10 @@ export function libc(): Libc {
     // so it is safe as a handler void(int) on x86_64 and aarch64 (argument and result in
     // registers the caller saves). Looked up once.
     discardHandler: () => (discard ??= Number(koffi.address(lib.symbol('abs')))),
+    // --- notify sockets: datagrams with their sender's credentials (notify-socket.ts) ---
+    // The struct msghdr is a Buffer laid out by hand (its pointers from address()).
+    recvmsg: lib.func('intptr_t recvmsg(int fd, void *msg, int flags)'),
+    address: (buf: Buffer) => koffi.address(buf) as bigint,
   };
   return loaded;
 }

@@ -16,16 +16,17 @@ export const AF_INET6 = 10;
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_SEQPACKET = 5;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
 const SO_BINDTODEVICE = 25;
 const SO_REUSEPORT = 15;
 const IPPROTO_IPV6 = 41;
 const IPV6_V6ONLY = 26;
 
-function check(r: number, syscall: string, detail?: string): number {
+/** r, or a SysError for `syscall` when r is -1. */
+export function check(r: number, syscall: string, detail?: string): number {
   if (r < 0) throw new SysError(syscall, sock().errno(), detail);
   return r;
 }
@@ -185,32 +186,6 @@ export function closeSockets(fds: Iterable<number>): void {
       // closed already
     }
   }
-}
-
-const MSG_DONTWAIT = 0x40;
-
-/** A non-blocking unix datagram socket bound at `path` ('@name': abstract), for receiving sd_notify messages. */
-export function bindDatagram(path: string): number {
-  return bindAndListen({ family: 'unix', path }, { type: SOCK_DGRAM });
-}
-
-/**
- * Every datagram queued on a non-blocking socket, without waiting. Stops at EAGAIN.
- * `max` bounds the work of one call.
- */
-export function drainDatagrams(fd: number, max = 256): string[] {
-  const out: string[] = [];
-  const buf = Buffer.alloc(4096);
-  for (let i = 0; i < max; i++) {
-    const n = Number(sock().recv(fd, buf, buf.length, MSG_DONTWAIT));
-    if (n < 0) {
-      const errno = sock().errno();
-      if (errno === osConstants.errno.EAGAIN || errno === osConstants.errno.EWOULDBLOCK) break;
-      throw new SysError('recv', errno);
-    }
-    out.push(buf.subarray(0, n).toString('utf8'));
-  }
-  return out;
 }
 
 /** Send one datagram to the unix socket at `path` ('@name': abstract): the sd_notify() of a worker. */

@@ -16,6 +16,7 @@ export function watcher(name: string, over: Partial<WatcherStatus> = {}): Watche
     restarts: 0,
     exits: { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 },
     failuresInARow: 0,
+    notifyRejected: 0,
     lastExit: undefined,
     fatalReason: undefined,
     rollout: undefined,
