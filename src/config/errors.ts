@@ -9,7 +9,7 @@ import type { ConfigIssue, SourcePos } from './types.js';
 export class ConfigError extends RingmasterError {
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[]) {
-    super('RM_CONFIG', summarize(issues));
+    super(issues.some((i) => i.code === 'RM_CONFIG_LIMIT') ? 'RM_CONFIG_LIMIT' : 'RM_CONFIG', summarize(issues));
     this.name = 'ConfigError';
     this.issues = issues;
   }

@@ -14,10 +14,12 @@
  *
  * Relative paths are taken from `cwd`. A path given explicitly must exist.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import { newBudget, type Budget } from './limits.js';
 import { finish, formatOfName, parseFragment, sniffFormat } from './pipeline.js';
+import { givenText, readConfigFile } from './read-file.js';
 import type { RawSource } from './tree.js';
 import type { Config } from './types.js';
 
@@ -49,14 +51,16 @@ export function loadConfigFrom(
 ): Config | null {
   const source = findSource(opts, defaults);
   if (source === undefined) return null;
+  const budget = newBudget();
   if (source.kind === 'text') {
-    const fragment = parseFragment(source.text, 'RINGMASTER_CONFIG', sniffFormat(source.text), opts.env, opts.cwd);
+    const text = givenText('RINGMASTER_CONFIG', source.text, budget);
+    const fragment = parseFragment(text, 'RINGMASTER_CONFIG', sniffFormat(text), opts.env, opts.cwd, budget);
     return finish([fragment], opts.env);
   }
-  return finish(readPath(source.path, source.origin, opts.env, opts.cwd), opts.env);
+  return finish(readPath(source.path, source.origin, opts.env, opts.cwd, budget), opts.env);
 }
 
-function readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: string): RawSource[] {
+function readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: string, budget: Budget): RawSource[] {
   const abs = resolve(cwd, path);
   let st;
   try {
@@ -65,24 +69,20 @@ function readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: str
     const via = origin === 'path' ? '' : ` (from ${origin})`;
     throw configError(path, `config path ${path}${via} does not exist; check the path, or mount the ConfigMap there`);
   }
-  if (!st.isDirectory()) return [readFragment(path, abs, env, cwd)];
+  if (!st.isDirectory()) return [readFragment(path, abs, env, cwd, budget)];
   const names = readdirSync(abs)
     .filter((n) => !n.startsWith('.') && /\.(ya?ml|ini)$/i.test(n) && isFile(join(abs, n)))
     .sort();
   if (names.length === 0) {
     throw configError(path, `config directory ${path} holds no *.yaml, *.yml or *.ini file`);
   }
-  return names.map((n) => readFragment(join(path, n), join(abs, n), env, cwd));
+  return names.map((n) => readFragment(join(path, n), join(abs, n), env, cwd, budget));
 }
 
-function readFragment(label: string, abs: string, env: NodeJS.ProcessEnv, cwd: string): RawSource {
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (e) {
-    throw configError(label, `cannot read ${label}: ${(e as Error).message}`);
-  }
-  return parseFragment(text, label, formatOfName(label) ?? sniffFormat(text), env, cwd);
+function readFragment(label: string, abs: string, env: NodeJS.ProcessEnv, cwd: string, budget: Budget): RawSource {
+  const r = readConfigFile(label, abs, budget);
+  if (!r.ok) throw new ConfigError([r.issue]);
+  return parseFragment(r.text, label, formatOfName(label) ?? sniffFormat(r.text), env, cwd, budget);
 }
 
 function isFile(p: string): boolean {
