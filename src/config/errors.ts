@@ -32,13 +32,35 @@ export function at(pos: SourcePos | undefined): string {
 
 /** A value as it appears in a message: JSON, shortened to 60 characters. */
 export function formatValue(value: unknown): string {
-  let s: string;
-  try {
-    s = value === undefined ? 'nothing' : JSON.stringify(value);
-  } catch {
-    s = String(value);
-  }
+  if (value === undefined) return 'nothing';
+  const s = preview(value, { left: 61 });
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * JSON.stringify that stops once `budget.left` characters are written: a message about
+ * a list of 10 000 items shows its start without serializing it all (once per issue).
+ */
+function preview(v: unknown, budget: { left: number }): string {
+  if (budget.left <= 0) return '';
+  if (typeof v === 'object' && v !== null) {
+    const entries: Array<[string | undefined, unknown]> = [];
+    const arr = Array.isArray(v);
+    if (arr) for (let i = 0; i < v.length && entries.length < budget.left; i++) entries.push([undefined, v[i]]);
+    else for (const k in v) if (entries.length < budget.left) entries.push([k, (v as Record<string, unknown>)[k]]);
+    budget.left -= 2;
+    const items: string[] = [];
+    for (const [k, x] of entries) {
+      if (budget.left <= 0) break;
+      const key = k === undefined ? '' : `${JSON.stringify(k)}:`;
+      budget.left -= key.length + 1;
+      items.push(key + preview(x, budget));
+    }
+    return arr ? `[${items.join(',')}]` : `{${items.join(',')}}`;
+  }
+  const s = JSON.stringify(typeof v === 'string' ? v.slice(0, budget.left) : v) ?? String(v);
+  budget.left -= s.length;
+  return s;
 }
 
 /** Build an issue whose message ends with the position. */

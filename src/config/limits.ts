@@ -32,13 +32,15 @@ export const MAX_DEPTH = 64;
 /** YAML aliases (`*name`) expanded in one file. */
 export const MAX_ALIASES = 1_000;
 /** Values, maps and lists of the tree one file expands to (after aliases), or INI sections plus keys. */
-export const MAX_NODES = 20_000;
+export const MAX_NODES = 10_000;
 /** Watchers of one configuration. */
-export const MAX_WATCHERS = 1_000;
+export const MAX_WATCHERS = 500;
 /** Sockets of one configuration. */
-export const MAX_SOCKETS = 1_000;
+export const MAX_SOCKETS = 500;
 /** Patterns of all `[env:PATTERNS]` sections of one configuration. */
-export const MAX_ENV_PATTERNS = 256;
+export const MAX_ENV_PATTERNS = 64;
+/** Schema errors described one by one (each costs a "did you mean" search); the rest are counted. */
+export const MAX_LISTED_ISSUES = 100;
 /** Characters of a name: an INI section header or key, a YAML key, an `[env:...]` pattern. */
 export const MAX_NAME_LENGTH = 256;
 

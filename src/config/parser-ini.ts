@@ -16,7 +16,7 @@
  * the limit's issue. Every line is split without backtracking regexes.
  */
 import { issue } from './errors.js';
-import { limitIssue, MAX_NAME_LENGTH, MAX_NODES } from './limits.js';
+import { limitIssue, MAX_LISTED_ISSUES, MAX_NAME_LENGTH, MAX_NODES } from './limits.js';
 import type { ConfigIssue, SourcePos } from './types.js';
 
 export interface IniEntry {
@@ -48,8 +48,6 @@ export function emptyIniDoc(): IniDoc {
   return { sections: new Map(), issues: [], warnings: [], nodes: 0, full: false };
 }
 
-/** At most this many unreadable lines are listed one by one; the rest are counted. */
-const MAX_LINE_ISSUES = 100;
 
 /** Parse `text` into `doc` (keys already present win over those in `text`). */
 export function parseIni(text: string, file: string, doc: IniDoc = emptyIniDoc()): IniDoc {
@@ -58,7 +56,7 @@ export function parseIni(text: string, file: string, doc: IniDoc = emptyIniDoc()
   let unread = 0;
   let ignored = 0;
   const bad = (i: ConfigIssue): void => {
-    if (++unread <= MAX_LINE_ISSUES) doc.issues.push(i);
+    if (++unread <= MAX_LISTED_ISSUES) doc.issues.push(i);
   };
   /** count a section or key; false (and the document full) past a limit */
   const grow = (name: string, pos: SourcePos): boolean => {
@@ -129,16 +127,16 @@ export function parseIni(text: string, file: string, doc: IniDoc = emptyIniDoc()
     const first = earlier === undefined;
     if (first && !grow(key, entry.keyPos)) break;
     if (first) section.entries.set(key, entry);
-    else if (++ignored <= MAX_LINE_ISSUES) {
+    else if (++ignored <= MAX_LISTED_ISSUES) {
       const where = (p: SourcePos): string => `${p.file}:${p.line}`;
       doc.warnings.push(`[${section.name}] ${key} at ${where(entry.keyPos)} is ignored: it is set already at ${where(earlier.keyPos)} (the first one counts, as in Circus)`);
     }
     current = { lines: [value], entry: first ? entry : undefined };
   }
   finish();
-  if (ignored > MAX_LINE_ISSUES) doc.warnings.push(`${file}: ${ignored - MAX_LINE_ISSUES} more repeated keys are ignored`);
-  if (unread > MAX_LINE_ISSUES) {
-    doc.issues.push(issue('', `${file}: ${unread - MAX_LINE_ISSUES} more lines cannot be read (the first ${MAX_LINE_ISSUES} are listed)`, undefined));
+  if (ignored > MAX_LISTED_ISSUES) doc.warnings.push(`${file}: ${ignored - MAX_LISTED_ISSUES} more repeated keys are ignored`);
+  if (unread > MAX_LISTED_ISSUES) {
+    doc.issues.push(issue('', `${file}: ${unread - MAX_LISTED_ISSUES} more lines cannot be read (the first ${MAX_LISTED_ISSUES} are listed)`, undefined));
   }
   return doc;
 }
