@@ -4,15 +4,16 @@
  * file) can make the parser do is bounded here, not by the machine's memory.
  *
  * Each limit is generous for a real configuration: 200 watchers with 12 options, an env
- * of 3 and a socket each is 85 KB, 12 000 YAML tokens and about 5 000 nodes, and loads
- * in 40 ms of CPU on a quiet 2-core AMD EPYC (Node 20). The worst input found at each
+ * of 3 and a socket each is 85 KB and 12 000 YAML tokens, and loads in 195 ms of CPU
+ * (cold) on the 2-core AMD EPYC these figures come from (Node 20). The worst input found at each
  * limit (`node bench/parse/limits.mjs`: the largest input of a family not refused, whole
  * pipeline, warm CPU ms; measured with the machine's load average at 16 on 2 cores, which
  * inflates CPU time too, so read them as upper bounds):
  *
  * - MAX_CONFIG_BYTES: a 256 KiB YAML cmd 28; INI of `${A:-` runs 17; 131 000 unreadable INI lines 83
  * - MAX_YAML_TOKENS: a flow list of 10 000 numbers 330; 6 660 unknown options 260; 6 660 env keys 220
- *   (the yaml package's own cost, about 3 µs a token: 60 ms when the machine is quiet)
+ *   (the yaml package's own cost: with the load average at 2-4 it parsed a 64 KiB flow list,
+ *   98 000 lexer tokens, in 120 ms, which puts 20 000 tokens at about 25 ms)
  * - MAX_DEPTH: 60 nested lists 5-12
  * - MAX_ALIASES: 906 aliases of a 9-item list 43-53
  * - MAX_NODES: aliases of a 100-item list 25; 9 998 unknown INI keys 126; an INI env of 9 997 keys 153
