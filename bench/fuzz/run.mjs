@@ -151,13 +151,21 @@ function inProcess(file) {
 
 function keep(name, text, why) {
   mkdirSync(KEEP, { recursive: true });
-  const file = path.join(KEEP, `${String(kept.length + readdirSync(KEEP).length).padStart(3, '0')}-${name}`);
+  const file = path.join(KEEP, `${String(readdirSync(KEEP).length).padStart(3, '0')}-${name}`);
   writeFileSync(file, text);
   kept.push(`${path.relative(ROOT, file)}: ${why}`);
 }
 
+const report = () => {
+  console.log(`cases: ${tried}`);
+  console.log(`exit codes: ${[...codes].map(([c, k]) => `${c}: ${k}`).join(', ')}`);
+  console.log(`slowest in process: ${worst.ms.toFixed(1)} CPU ms, ${worst.name}`);
+  console.log(kept.length === 0 ? 'nothing kept' : `kept:\n  ${kept.join('\n  ')}`);
+};
+let tried = 0;
 try {
-  for (let n = 0; n < CASES; n++) {
+  for (let n = 0; n < CASES; n++, tried++) {
+    if (n > 0 && n % 500 === 0) report();
     const [name, base] = n < HOSTILE.length ? HOSTILE[n] : rand() < 0.3 ? pick(HOSTILE) : pick(seeds);
     const text = n < HOSTILE.length ? base : mutate(base);
     const ext = path.extname(name);
@@ -187,7 +195,4 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`cases: ${CASES}`);
-console.log(`exit codes: ${[...codes].map(([c, k]) => `${c}: ${k}`).join(', ')}`);
-console.log(`slowest in process: ${worst.ms.toFixed(1)} CPU ms, ${worst.name}`);
-console.log(kept.length === 0 ? 'nothing kept' : `kept:\n  ${kept.join('\n  ')}`);
+report();

@@ -53,7 +53,15 @@ export function yamlSource(text: string, file: string, env: NodeJS.ProcessEnv): 
     src.issues.push(over);
     return src;
   }
-  const doc = YAML.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  // Each syntax error is an Error: without this, broken input pays a stack trace per error.
+  const traces = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let doc: Document;
+  try {
+    doc = YAML.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  } finally {
+    Error.stackTraceLimit = traces;
+  }
   if (doc.errors.length > 0) {
     for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) src.issues.push(issue('', syntaxMessage(e.code, e.message), posAt(e.pos[0])));
     const more = doc.errors.length - MAX_SYNTAX_ERRORS;
