@@ -9,7 +9,7 @@ import type { ConfigIssue, SourcePos } from './types.js';
 export class ConfigError extends RingmasterError {
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[]) {
-    super('RM_CONFIG', summarize(issues));
+    super(issues.some((i) => i.code === 'RM_CONFIG_LIMIT') ? 'RM_CONFIG_LIMIT' : 'RM_CONFIG', summarize(issues));
     this.name = 'ConfigError';
     this.issues = issues;
   }
@@ -40,15 +40,36 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'number' && !Number.isFinite(value)) {
     return `${yamlName(value)} (${Number.isNaN(value) ? 'not a number' : 'infinity'})`;
   }
-  let s: string;
-  try {
-    // inside a map or list: marked as a string, then unquoted
-    const named = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? `\u0001${yamlName(v)}` : v);
-    s = value === undefined ? 'nothing' : JSON.stringify(value, named).replace(/"\\u0001([^"]*)"/g, '$1');
-  } catch {
-    s = String(value);
-  }
+  if (value === undefined) return 'nothing';
+  const s = preview(value, { left: 61 });
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * JSON.stringify that stops once `budget.left` characters are written: a message about
+ * a list of 10 000 items shows its start without serializing it all (once per issue).
+ */
+function preview(v: unknown, budget: { left: number }): string {
+  if (budget.left <= 0) return '';
+  if (typeof v === 'object' && v !== null) {
+    const entries: Array<[string | undefined, unknown]> = [];
+    const arr = Array.isArray(v);
+    if (arr) for (let i = 0; i < v.length && entries.length < budget.left; i++) entries.push([undefined, v[i]]);
+    else for (const k in v) if (entries.length < budget.left) entries.push([k, (v as Record<string, unknown>)[k]]);
+    budget.left -= 2;
+    const items: string[] = [];
+    for (const [k, x] of entries) {
+      if (budget.left <= 0) break;
+      const key = k === undefined ? '' : `${JSON.stringify(k)}:`;
+      budget.left -= key.length + 1;
+      items.push(key + preview(x, budget));
+    }
+    return arr ? `[${items.join(',')}]` : `{${items.join(',')}}`;
+  }
+  // inside a map or list, .inf and .nan as YAML writes them (JSON would say null)
+  const s = typeof v === 'number' && !Number.isFinite(v) ? yamlName(v) : (JSON.stringify(typeof v === 'string' ? v.slice(0, budget.left) : v) ?? String(v));
+  budget.left -= s.length;
+  return s;
 }
 
 /** Build an issue whose message ends with the position. */

@@ -12,20 +12,29 @@ import { readIniWithIncludes } from './ini-includes.js';
 import { expandDollarNames, interpolateEnv } from './interpolate.js';
 import type { IniSection } from './parser-ini.js';
 import { closest } from './suggest.js';
-import { emptySource, pathKey, setAt, type RawSource } from './tree.js';
+import type { Budget } from './limits.js';
+import { emptySource, newMap, pathKey, reservedName, setAt, type RawSource } from './tree.js';
+import type { SourcePos } from './types.js';
 
 const KINDS = ['ringmaster', 'circus', 'socket:NAME', 'watcher:NAME', 'env', 'env:PATTERNS'];
 
 /** Read Circus-style INI text (and its includes) into the common tree. */
-export function iniSource(text: string, file: string, env: NodeJS.ProcessEnv, cwd: string): RawSource {
-  const { doc, files, warnings } = readIniWithIncludes(text, file, cwd);
+export function iniSource(text: string, file: string, env: NodeJS.ProcessEnv, cwd: string, budget: Budget): RawSource {
+  const { doc, files, warnings } = readIniWithIncludes(text, file, cwd, budget);
   const src = emptySource('ini', files);
   src.issues.push(...doc.issues);
   src.warnings.push(...warnings, ...doc.warnings);
+  if (doc.full) return src;
   for (const section of doc.sections.values()) {
     if (section.entries.size === 0) continue;
     const where = mapSection(section, src);
     if (where === undefined) continue;
+    const names = where.kind === 'env' ? (where.patterns ?? []) : where.path.slice(1);
+    const reserved = names.map((n) => reservedName(n, 'a name', `[${section.name}]`, section.pos)).find(Boolean);
+    if (reserved) {
+      src.issues.push(reserved);
+      continue;
+    }
     if (where.kind === 'env') {
       const values = envValues(section, env, src);
       if (where.patterns) src.envPatterns.push({ patterns: where.patterns, env: values });
@@ -34,6 +43,7 @@ export function iniSource(text: string, file: string, env: NodeJS.ProcessEnv, cw
     }
     for (const [key, entry] of section.entries) {
       if (where.path[0] === 'ringmaster' && (key === 'include' || key === 'include_dir')) continue;
+      if (refused(src, section, key, entry.keyPos)) continue;
       const r = interpolateEnv(entry.value, env);
       for (const p of r.problems) src.issues.push(issue([...where.path, key].join('.'), p, entry.pos, entry.value));
       setValue(src, [...where.path, key], r.value, section, key, true);
@@ -73,9 +83,17 @@ function mapSection(section: IniSection, src: RawSource): Where | undefined {
   return undefined;
 }
 
+/** A key named `__proto__`: reported, and true. */
+function refused(src: RawSource, section: IniSection, key: string, pos: SourcePos): boolean {
+  const reserved = reservedName(key, 'a key', `[${section.name}] ${key}`, pos);
+  if (reserved) src.issues.push(reserved);
+  return reserved !== undefined;
+}
+
 function envValues(section: IniSection, env: NodeJS.ProcessEnv, src: RawSource): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = newMap<string>();
   for (const [key, entry] of section.entries) {
+    if (refused(src, section, key, entry.keyPos)) continue;
     const r = interpolateEnv(entry.value, env);
     for (const p of r.problems) src.issues.push(issue(`env.${key}`, p, entry.pos, entry.value));
     const d = expandDollarNames(r.value, env);

@@ -9,7 +9,9 @@ import { statSync } from 'node:fs';
 import { ConfigError } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import { GLOBAL_DEFAULTS } from './defaults.js';
+import { newBudget } from './limits.js';
 import { finish, formatOfName, parseFragment, sniffFormat } from './pipeline.js';
+import { givenText } from './read-file.js';
 import { loadConfigFrom, loadConfigFromAsync, type Source } from './sources.js';
 import type { Config, SocketConfig } from './types.js';
 import { loadYaml } from './parser-yaml.js';
@@ -31,8 +33,10 @@ export function parseConfigText(
   text: string,
   opts: { file: string; format?: 'yaml' | 'ini'; env: NodeJS.ProcessEnv; cwd?: string },
 ): Config {
-  const format = opts.format ?? formatOfName(opts.file) ?? sniffFormat(text);
-  const fragment = parseFragment(text, opts.file, format, opts.env, opts.cwd ?? process.cwd());
+  const budget = newBudget();
+  const body = givenText(opts.file, text, budget);
+  const format = opts.format ?? formatOfName(opts.file) ?? sniffFormat(body);
+  const fragment = parseFragment(body, opts.file, format, opts.env, opts.cwd ?? process.cwd(), budget);
   return finish([fragment], opts.env);
 }
 

@@ -3,12 +3,16 @@
  * main file's `[circus]` (or `[ringmaster]`) section only, globs and directories taken
  * relative to the main file, matched files read after it so that the main file's keys
  * win. A pattern that matches nothing is a warning, as in Circus. Not recursive.
+ *
+ * Included files are read as the main file is (config/read-file.ts): regular files only,
+ * all files of the configuration together within its byte and file limits.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { issue } from './errors.js';
 import { glob } from './glob.js';
+import { limitIssue, MAX_GLOB_ENTRIES, MAX_NAME_LENGTH, type Budget } from './limits.js';
 import { emptyIniDoc, parseIni, type IniDoc } from './parser-ini.js';
+import { readConfigFile } from './read-file.js';
 
 export interface IniRead {
   doc: IniDoc;
@@ -18,7 +22,7 @@ export interface IniRead {
 }
 
 /** Parse the main INI text and the files it includes. */
-export function readIniWithIncludes(text: string, file: string, cwd: string): IniRead {
+export function readIniWithIncludes(text: string, file: string, cwd: string, budget: Budget): IniRead {
   const doc = parseIni(text, file, emptyIniDoc());
   const files = [file];
   const warnings: string[] = [];
@@ -27,16 +31,26 @@ export function readIniWithIncludes(text: string, file: string, cwd: string): In
   for (const name of ['circus', 'ringmaster']) {
     const section = doc.sections.get(name);
     if (!section) continue;
-    for (const p of (section.entries.get('include')?.value ?? '').split(/\s+/).filter(Boolean)) {
-      patterns.push({ pattern: p, key: 'include' });
-    }
-    for (const d of (section.entries.get('include_dir')?.value ?? '').split(/\s+/).filter(Boolean)) {
-      patterns.push({ pattern: join(d, '*.ini'), key: 'include_dir' });
+    for (const key of ['include', 'include_dir']) {
+      const entry = section.entries.get(key);
+      for (const p of (entry?.value ?? '').split(/\s+/).filter(Boolean)) {
+        if (p.length > MAX_NAME_LENGTH) {
+          doc.issues.push(limitIssue(file, 'nameLength', p.length, MAX_NAME_LENGTH, entry?.pos));
+          return { doc, files, warnings };
+        }
+        patterns.push({ pattern: key === 'include' ? p : join(p, '*.ini'), key });
+      }
     }
   }
   for (const { pattern, key } of patterns) {
+    if (doc.full) break;
     const abs = isAbsolute(pattern) ? pattern : resolve(base, pattern);
-    const found = glob(abs).filter((f) => f !== resolve(cwd, file));
+    const g = glob(abs, budget);
+    if (g.over) {
+      doc.issues.push(limitIssue(file, 'globEntries', `at least ${MAX_GLOB_ENTRIES + 1}`, MAX_GLOB_ENTRIES));
+      break;
+    }
+    const found = g.paths.filter((f) => f !== resolve(cwd, file));
     if (found.length === 0) {
       warnings.push(`${key}: "${pattern}" matches no file (paths are relative to ${file}); nothing included`);
       continue;
@@ -44,14 +58,13 @@ export function readIniWithIncludes(text: string, file: string, cwd: string): In
     for (const f of found) {
       if (files.includes(f)) continue;
       files.push(f);
-      let content: string;
-      try {
-        content = readFileSync(f, 'utf8');
-      } catch (e) {
-        doc.issues.push(issue(key, `cannot read included file ${f}: ${(e as Error).message}`, undefined));
+      const r = readConfigFile(f, f, budget);
+      if (!r.ok) {
+        doc.issues.push(r.issue.code === undefined ? issue(key, `${r.issue.message} (included by ${file})`, undefined) : r.issue);
+        if (r.issue.code !== undefined) return { doc, files, warnings };
         continue;
       }
-      parseIni(content, f, doc);
+      parseIni(r.text, f, doc);
     }
   }
   return { doc, files, warnings };

@@ -28,7 +28,14 @@ export function interpolateEnv(s: string, env: NodeJS.ProcessEnv): Interpolated 
   if (!s.includes('${')) return { value: s, changed: false, problems: [] };
   const problems: string[] = [];
   let changed = false;
-  const value = s.replace(DOLLAR_BRACE, (all, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+  // Every match ends at a "}": past the last one, a `${NAME:-` would scan to the end of the
+  // string at each of its starts (quadratic on a long value), and can only be `$${`.
+  const end = s.lastIndexOf('}') + 1;
+  const tail = s.slice(end).replace(/\$\$\{/g, () => {
+    changed = true;
+    return '${';
+  });
+  const value = s.slice(0, end).replace(DOLLAR_BRACE, (all, name: string | undefined, op: string | undefined, arg: string | undefined) => {
     changed = true;
     if (name === undefined) return '${';
     const v = env[name];
@@ -50,7 +57,7 @@ export function interpolateEnv(s: string, env: NodeJS.ProcessEnv): Interpolated 
         return all;
     }
   });
-  return { value, changed, problems };
+  return { value: value + tail, changed, problems };
 }
 
 /** A case-insensitive view of environment variables, later sources winning. */

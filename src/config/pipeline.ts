@@ -18,6 +18,7 @@ import { buildConfig } from './build.js';
 import { ConfigError, sortIssues } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import { iniSource } from './from-ini.js';
+import { newBudget, treeLimitIssues, type Budget } from './limits.js';
 import { yamlSource } from './parser-yaml.js';
 import { prepare } from './prepare.js';
 import { mergeSources, type RawSource } from './tree.js';
@@ -45,9 +46,16 @@ export function sniffFormat(text: string): TextFormat {
   return 'yaml';
 }
 
-/** Parse one text in a known format into a fragment. */
-export function parseFragment(text: string, file: string, format: TextFormat, env: NodeJS.ProcessEnv, cwd: string): RawSource {
-  return format === 'ini' ? iniSource(text, file, env, cwd) : yamlSource(text, file, env);
+/** Parse one text in a known format into a fragment; its includes are charged to `budget`. */
+export function parseFragment(
+  text: string,
+  file: string,
+  format: TextFormat,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  budget: Budget = newBudget(),
+): RawSource {
+  return format === 'ini' ? iniSource(text, file, env, cwd, budget) : yamlSource(text, file, env);
 }
 
 /**
@@ -92,6 +100,8 @@ export function* finishSteps(fragments: readonly RawSource[], env: NodeJS.Proces
   const fail = (issues: ConfigIssue[]): never => {
     throw new ConfigError(sortIssues(issues));
   };
+  const over = treeLimitIssues(src);
+  if (over.length > 0) fail(over);
   const prepared = prepare(src, env);
   yield;
   // a value whose ${VAR} could not be expanded would fail coercion too: report it once

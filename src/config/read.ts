@@ -10,9 +10,12 @@
  * writing; a writer that stops half way must write elsewhere and rename the file into
  * place (what kubelet and most editors do), which no reader can see half done.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
+import type { Budget } from './limits.js';
+import { chargeBytes, countFile, notRegularIssue, readBounded, readBoundedAsync, sizeIssue, stripBom, type FileRead } from './read-file.js';
+import type { ConfigIssue } from './types.js';
 
 /** How often a file that changed while it was read is read again, and how long to wait between reads. */
 export const REREAD = { attempts: 5, delayMs: 100 } as const;
@@ -21,10 +24,12 @@ export const REREAD = { attempts: 5, delayMs: 100 } as const;
 const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /**
- * Read a config file at once (ringmaster check, the init's start). A pipe is read to its end
- * as before (`-c <(...)`, `-c /dev/stdin`): nothing else waits on the init yet.
+ * Read a config file at once (ringmaster check, the init's start), charging `budget`. A pipe
+ * is read to its end as before (`-c <(...)`, `-c /dev/stdin`), within the byte limit:
+ * nothing else waits on the init yet. A directory or a device is refused.
  */
-export function readConfigText(abs: string, label: string): string {
+export function readConfigText(abs: string, label: string, budget: Budget): string {
+  refuse(countFile(label, budget));
   for (let attempt = 1; ; attempt++) {
     let fd: number;
     try {
@@ -34,10 +39,10 @@ export function readConfigText(abs: string, label: string): string {
     }
     try {
       const before = fstatSync(fd);
-      if (!before.isFile() && !before.isDirectory()) return readFileSync(fd, 'utf8');
-      notRegular(before, label);
-      const buf = readFileSync(fd);
-      if (whole(before, fstatSync(fd), buf, statSync(abs, { throwIfNoEntry: false }))) return buf.toString('utf8');
+      if (before.isFIFO()) return kept(readBounded(fd, 0, label, budget), label, budget);
+      refuse(notRegularIssue(before, label) ?? sizeIssue(before, label, budget));
+      const r = readBounded(fd, before.size, label, budget);
+      if (!r.ok || whole(before, fstatSync(fd), r.bytes ?? 0, statSync(abs, { throwIfNoEntry: false }))) return kept(r, label, budget);
     } catch (e) {
       throw e instanceof ConfigError ? e : cannotRead(label, e);
     } finally {
@@ -48,7 +53,8 @@ export function readConfigText(abs: string, label: string): string {
 }
 
 /** Read a config file without blocking the event loop (a running init's reload): regular files only, a FIFO would wait for a writer. */
-export async function readConfigTextAsync(abs: string, label: string): Promise<string> {
+export async function readConfigTextAsync(abs: string, label: string, budget: Budget): Promise<string> {
+  refuse(countFile(label, budget));
   for (let attempt = 1; ; attempt++) {
     let fh;
     try {
@@ -56,21 +62,32 @@ export async function readConfigTextAsync(abs: string, label: string): Promise<s
     } catch (e) {
       throw cannotRead(label, e);
     }
-    let text: string | undefined;
+    let read: FileRead | undefined;
     try {
       const before = await fh.stat();
-      notRegular(before, label);
-      const buf = await fh.readFile();
-      if (whole(before, await fh.stat(), buf, await stat(abs).catch(() => undefined))) text = buf.toString('utf8');
+      refuse(notRegularIssue(before, label) ?? sizeIssue(before, label, budget));
+      const r = await readBoundedAsync(fh, before.size, label, budget);
+      if (!r.ok || whole(before, await fh.stat(), r.bytes ?? 0, await stat(abs).catch(() => undefined))) read = r;
     } catch (e) {
       throw e instanceof ConfigError ? e : cannotRead(label, e);
     } finally {
       await fh.close();
     }
-    if (text !== undefined) return text;
+    if (read !== undefined) return kept(read, label, budget);
     if (attempt >= REREAD.attempts) throw changing(label);
     await new Promise((resolve) => setTimeout(resolve, REREAD.delayMs));
   }
+}
+
+function refuse(issue: ConfigIssue | undefined): void {
+  if (issue) throw new ConfigError([issue]);
+}
+
+/** The text read, charged to the budget and without a byte-order mark; or its issue, thrown. */
+function kept(r: FileRead, label: string, budget: Budget): string {
+  if (!r.ok) throw new ConfigError([r.issue]);
+  refuse(chargeBytes(label, r.bytes ?? Buffer.byteLength(r.text, 'utf8'), budget));
+  return stripBom(r.text);
 }
 
 /**
@@ -78,17 +95,11 @@ export async function readConfigTextAsync(abs: string, label: string): Promise<s
  * (a write in between changes them), as many bytes as it has, and the path still names it
  * (not replaced by a rename, nor removed, meanwhile: then it is read again).
  */
-function whole(before: Stats, after: Stats, buf: Buffer, now: Stats | undefined): boolean {
+function whole(before: Stats, after: Stats, bytes: number, now: Stats | undefined): boolean {
   if (before.size !== after.size || before.mtimeMs !== after.mtimeMs || before.ctimeMs !== after.ctimeMs) return false;
   // /proc and other pseudo-files say size 0 but have content: only a real size is compared.
-  if (before.size > 0 && buf.length !== before.size) return false;
+  if (before.size > 0 && bytes !== before.size) return false;
   return now !== undefined && now.ino === after.ino && now.dev === after.dev;
-}
-
-function notRegular(st: Stats, label: string): void {
-  if (st.isFile()) return;
-  const kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
-  throw configError(label, `cannot read ${label}: it is ${kind}, not a regular file; point the configuration at a file (or a ConfigMap directory)`);
 }
 
 function cannotRead(label: string, e: unknown): ConfigError {

@@ -17,8 +17,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
+import { newBudget, type Budget } from './limits.js';
 import { finishSteps, formatOfName, parseFragment, runSteps, sniffFormat, stepsAsync, type Steps } from './pipeline.js';
 import { readConfigText, readConfigTextAsync } from './read.js';
+import { givenText } from './read-file.js';
 import type { RawSource } from './tree.js';
 import type { Config } from './types.js';
 
@@ -49,7 +51,9 @@ export function loadConfigFrom(
   defaults: readonly string[] = DEFAULT_PATHS,
 ): Config | null {
   const source = findSource(opts, defaults);
-  return source === undefined ? null : runSteps(loadSteps(source, opts), readConfigText);
+  if (source === undefined) return null;
+  const budget = newBudget();
+  return runSteps(loadSteps(source, opts, budget), (abs, label) => readConfigText(abs, label, budget));
 }
 
 /**
@@ -61,19 +65,22 @@ export async function loadConfigFromAsync(
   defaults: readonly string[] = DEFAULT_PATHS,
 ): Promise<Config | null> {
   const source = findSource(opts, defaults);
-  return source === undefined ? null : stepsAsync(loadSteps(source, opts), readConfigTextAsync);
+  if (source === undefined) return null;
+  const budget = newBudget();
+  return stepsAsync(loadSteps(source, opts, budget), (abs, label) => readConfigTextAsync(abs, label, budget));
 }
 
-function* loadSteps(source: Source, opts: { env: NodeJS.ProcessEnv; cwd: string }): Steps<Config> {
+function* loadSteps(source: Source, opts: { env: NodeJS.ProcessEnv; cwd: string }, budget: Budget): Steps<Config> {
   if (source.kind === 'text') {
-    const fragment = parseFragment(source.text, 'RINGMASTER_CONFIG', sniffFormat(source.text), opts.env, opts.cwd);
+    const text = givenText('RINGMASTER_CONFIG', source.text, budget);
+    const fragment = parseFragment(text, 'RINGMASTER_CONFIG', sniffFormat(text), opts.env, opts.cwd, budget);
     return yield* finishSteps([fragment], opts.env);
   }
-  const fragments = yield* readPath(source.path, source.origin, opts.env, opts.cwd);
+  const fragments = yield* readPath(source.path, source.origin, opts.env, opts.cwd, budget);
   return yield* finishSteps(fragments, opts.env);
 }
 
-function* readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: string): Steps<RawSource[]> {
+function* readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: string, budget: Budget): Steps<RawSource[]> {
   const abs = resolve(cwd, path);
   let st;
   try {
@@ -82,7 +89,7 @@ function* readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: st
     const via = origin === 'path' ? '' : ` (from ${origin})`;
     throw configError(path, `config path ${path}${via} does not exist; check the path, or mount the ConfigMap there`);
   }
-  if (!st.isDirectory()) return [yield* readFragment(path, abs, env, cwd)];
+  if (!st.isDirectory()) return [yield* readFragment(path, abs, env, cwd, budget)];
   const names = readdirSync(abs)
     .filter((n) => !n.startsWith('.') && /\.(ya?ml|ini)$/i.test(n) && isFile(join(abs, n)))
     .sort();
@@ -90,14 +97,14 @@ function* readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: st
     throw configError(path, `config directory ${path} holds no *.yaml, *.yml or *.ini file`);
   }
   const out: RawSource[] = [];
-  for (const n of names) out.push(yield* readFragment(join(path, n), join(abs, n), env, cwd));
+  for (const n of names) out.push(yield* readFragment(join(path, n), join(abs, n), env, cwd, budget));
   return out;
 }
 
-function* readFragment(label: string, abs: string, env: NodeJS.ProcessEnv, cwd: string): Steps<RawSource> {
+function* readFragment(label: string, abs: string, env: NodeJS.ProcessEnv, cwd: string, budget: Budget): Steps<RawSource> {
   const text = (yield { read: abs, label }) as string;
   yield;
-  return parseFragment(text, label, formatOfName(label) ?? sniffFormat(text), env, cwd);
+  return parseFragment(text, label, formatOfName(label) ?? sniffFormat(text), env, cwd, budget);
 }
 
 function isFile(p: string): boolean {

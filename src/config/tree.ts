@@ -5,7 +5,13 @@
  *
  * Paths are arrays of keys (`['watchers', 'web', 'numprocesses']`); the side tables key
  * them by `pathKey`, since names may contain dots.
+ *
+ * Names are data: every map of the tree has a null prototype (see newMap), so that a
+ * watcher named `constructor` is a plain name and no name reaches Object.prototype.
+ * `__proto__` is refused by the parsers (reservedName): data that carries it as a key
+ * would lose it, or worse, in any ordinary object it is later copied into.
  */
+import { at } from './errors.js';
 import type { ConfigFormat, ConfigIssue, SourcePos } from './types.js';
 
 export type Path = readonly string[];
@@ -43,12 +49,27 @@ export function dotted(path: Path): string {
   return path.join('.');
 }
 
+/** A map of the tree: no prototype, so that every key is an own, plain name. */
+export function newMap<T = unknown>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/**
+ * The issue for a name that cannot be one (`__proto__`), or undefined. `what` says where
+ * it was found: `a watcher name`, `a key`...
+ */
+export function reservedName(name: string, what: string, path: string, pos: SourcePos | undefined): ConfigIssue | undefined {
+  if (name !== '__proto__') return undefined;
+  const message = `${path}: "__proto__" cannot be ${what} (JavaScript gives that name a meaning of its own); rename it${at(pos)}`;
+  return { path, message, pos, value: name };
+}
+
 /** A fragment with nothing in it yet. */
 export function emptySource(format: RawSource['format'], files: string[]): RawSource {
   return {
     format,
     files,
-    data: {},
+    data: newMap(),
     pos: new Map(),
     keyPos: new Map(),
     textual: new Set(),
@@ -82,7 +103,7 @@ export function setAt(data: Record<string, unknown>, path: Path, value: unknown)
     const next = cur[k];
     if (isMap(next)) cur = next;
     else {
-      const m: Record<string, unknown> = {};
+      const m = newMap();
       cur[k] = m;
       cur = m;
     }

@@ -181,4 +181,6 @@ export interface ConfigIssue {
   message: string;
   pos: SourcePos | undefined;
   value?: unknown;
+  /** RM_CONFIG_LIMIT for a configuration over a parse limit (config/limits.ts); RM_CONFIG otherwise */
+  code?: 'RM_CONFIG_LIMIT';
 }

@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { formatValue, issue } from './errors.js';
+import { MAX_LISTED_ISSUES } from './limits.js';
 import { expectOf, optionsOf, specOf, type Scope } from './options.js';
 import { configSchema, schemaHash } from './schema.js';
 import { didYouMean } from './suggest.js';
@@ -60,7 +61,12 @@ const SCOPE_OF: Record<string, Scope> = { ringmaster: 'ringmaster', sockets: 'so
 export function schemaIssues(src: RawSource, reported: ReadonlySet<string>, validate = getValidator()): ConfigIssue[] {
   if (validate(src.data)) return [];
   const out = new Map<string, ConfigIssue>();
-  for (const e of validate.errors ?? []) {
+  const errors = validate.errors ?? [];
+  for (const [n, e] of errors.entries()) {
+    if (out.size >= MAX_LISTED_ISSUES) {
+      out.set('', issue('', `${errors.length - n} more schema errors are not listed (the first ${MAX_LISTED_ISSUES} are)`, undefined));
+      break;
+    }
     const path = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/').map(unescapePointer);
     const x = describe(src, e, path);
     if (x === undefined) continue;

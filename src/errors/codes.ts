@@ -25,6 +25,8 @@ export const EXIT = {
 export type ErrorCode =
   | 'RM_USAGE'
   | 'RM_CONFIG'
+  /** the configuration is over a parse limit (its size, aliases, watchers...: config/limits.ts) */
+  | 'RM_CONFIG_LIMIT'
   | 'RM_SOCKET'
   | 'RM_PRIVILEGES'
   | 'RM_SPAWN'
@@ -33,6 +35,7 @@ export type ErrorCode =
 const EXIT_OF: Record<ErrorCode, number> = {
   RM_USAGE: EXIT.USAGE,
   RM_CONFIG: EXIT.CONFIG,
+  RM_CONFIG_LIMIT: EXIT.CONFIG,
   RM_SOCKET: EXIT.OSERR,
   RM_PRIVILEGES: EXIT.OSERR,
   RM_SPAWN: EXIT.NOT_EXECUTABLE,

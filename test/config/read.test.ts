@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, loadConfigAsync } from '../../src/config/index.js';
+import { newBudget } from '../../src/config/limits.js';
 import { readConfigTextAsync } from '../../src/config/read.js';
 import { issuesOf } from './helpers.js';
 import { tempDir } from '../helpers/config.js';
@@ -42,10 +43,10 @@ describe('reading config files', () => {
     withDir(async (dir) => {
       const fifo = join(dir, 'r.yaml');
       execFileSync('mkfifo', [fifo]);
-      const want = `cannot read ${fifo}: it is a FIFO, not a regular file; point the configuration at a file (or a ConfigMap directory)`;
+      const want = `cannot read ${fifo}: it is a FIFO, not a regular file; give the path of a config file (or of a ConfigMap directory)`;
       await assert.rejects(loadConfigAsync({ path: fifo, env: {}, cwd: '/' }), (e: Error) => e.message === want);
       assert.deepEqual(issuesOf(() => loadConfig({ path: dir, env: {}, cwd: '/' })).map((i) => i.message), [`config directory ${dir} holds no *.yaml, *.yml or *.ini file`]);
-      await assert.rejects(readConfigTextAsync('/dev/zero', 'zero.yaml'), /cannot read zero\.yaml: it is a device, not a regular file/);
+      await assert.rejects(readConfigTextAsync('/dev/zero', 'zero.yaml', newBudget()), /cannot read zero\.yaml: it is a character device, not a regular file/);
     }));
 
   it('does not take a file that changes while it is read: re-read, then refused if it never settles', () =>
@@ -61,10 +62,10 @@ describe('reading config files', () => {
       };
       setImmediate(write);
       try {
-        await assert.rejects(readConfigTextAsync(path, 'r.yaml'), /cannot read r\.yaml: it kept changing while being read \(5 tries\); write the new version to another file and rename it into place/);
+        await assert.rejects(readConfigTextAsync(path, 'r.yaml', newBudget()), /cannot read r\.yaml: it kept changing while being read \(5 tries\); write the new version to another file and rename it into place/);
       } finally {
         on = false;
       }
-      assert.match(await readConfigTextAsync(path, 'r.yaml'), /^watchers:\n {2}w:\n {4}cmd: sleep 1\n(# \d+\n)+$/);
+      assert.match(await readConfigTextAsync(path, 'r.yaml', newBudget()), /^watchers:\n {2}w:\n {4}cmd: sleep 1\n(# \d+\n)+$/);
     }));
 });

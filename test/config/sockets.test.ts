@@ -159,6 +159,8 @@ describe('sockets', () => {
           '  h2: {host: 127.0.0.2, port: 6001}',
           '  abs: {path: "@app"}',
           '  file: {path: /run/app}',
+          'watchers:',
+          '  w: {cmd: /bin/true}',
         ].join('\n'),
       );
       assert.equal(c.sockets.length, 12);

@@ -240,7 +240,7 @@ test('two so_reuseport sockets on one port (as Circus allows): one group, both w
 
 test('two sockets whose host names resolve to one address: the bind error names the other socket, not "another process"', async () => {
   const port = await freePort();
-  const config = yaml(`sockets:\n  a: {host: 127.0.0.1, port: ${port}}\n  b: {host: localhost, port: ${port}}\n`);
+  const config = yaml(`sockets:\n  a: {host: 127.0.0.1, port: ${port}}\n  b: {host: localhost, port: ${port}}\nwatchers:\n  w: {cmd: /bin/true}\n`);
   await assert.rejects(SocketSet.bind(config.sockets), {
     message: `socket "b": cannot bind tcp://127.0.0.1:${port}: EADDRINUSE (socket "a" of this configuration already holds tcp://127.0.0.1:${port}: set so_reuseport on both, or give one another address)`,
   });
