@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { startRingmaster, FIXTURES, childPids, sleep, type Started } from '../helpers/run.js';
 import { tempDir } from '../helpers/config.js';
 import { ctl } from '../helpers/ctl.js';
@@ -106,10 +106,13 @@ watchers:
     await rm.waitStderr((s) => (s.match(/worker ready/g) ?? []).length >= 2);
     const init = await rm.initPid();
     const before = childPids(init).sort();
-    writeFileSync(path, mk('0'));
-    await ctl(rm, ['reload']);
+    // Renamed into place, so that the file watch sees one change and reloads once (a write
+    // in place and a `ctl reload` could each start a rollout of their own).
+    writeFileSync(`${path}.new`, mk('0'));
+    renameSync(`${path}.new`, path);
     await rm.waitStderr((s) => s.includes('rolling restart stopped'), 15_000);
-    await sleep(300);
+    // the new worker that never got ready is being stopped: wait (bounded) until it is gone
+    for (let i = 0; i < 100 && childPids(init).sort().join() !== before.join(); i++) await sleep(100);
     assert.deepEqual(childPids(init).sort(), before, 'old workers were replaced or lost');
     const st = JSON.parse((await ctl(rm, ['status', '--json'])).stdout) as { watchers: Array<{ rollout?: { state: string; message: string } }> };
     assert.equal(st.watchers[0]?.rollout?.state, 'failed');
