@@ -9,8 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { BIN, startProcess, type Started } from '../helpers/run.js';
+import { BIN, runCollect, startProcess, type Started } from '../helpers/run.js';
 
 const NODE = process.execPath;
 const CONFIG = (user: string | undefined): string =>
@@ -39,19 +38,7 @@ function inNamespace(opts: { runReadOnly: boolean; before: string; init: string;
 
 /** Run `sh -c cmd` in the namespace of the init with host pid `ns`. */
 function inside(ns: number, cmd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('nsenter', ['-t', String(ns), '-m', '-p', '--', 'sh', '-c', cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), 30_000);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      resolve({ code, out, err });
-    });
-  });
+  return runCollect(['nsenter', '-t', String(ns), '-m', '-p', '--', 'sh', '-c', cmd], { env });
 }
 
 function envWith(config: string | undefined): NodeJS.ProcessEnv {

@@ -4,26 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync } from 'node:fs';
-import { BIN } from '../helpers/run.js';
+import { BIN, runCollect } from '../helpers/run.js';
 import { startHarness } from './fake.js';
 
 function ctlProcess(prefix: string[], args: string[]): Promise<{ pid: number; code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const argv = [...prefix, process.execPath, BIN, 'ctl', ...args];
-    const p = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), 30_000);
-    p.on('error', reject);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      resolve({ pid: p.pid as number, code, out, err });
-    });
-  });
+  return runCollect([...prefix, process.execPath, BIN, 'ctl', ...args]);
 }
 
 test('each request is logged with its sender (pid, uid, gid): info for a change, debug for status', async () => {

@@ -153,3 +153,23 @@ export function childPids(pid: number): number[] {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Run a short command to its end (SIGKILLed after `timeoutMs`) and collect its output. */
+export function runCollect(
+  argv: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ pid: number; code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(argv[0] as string, argv.slice(1), { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    p.on('error', reject);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ pid: p.pid as number, code, out, err });
+    });
+  });
+}
