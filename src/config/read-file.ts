@@ -66,29 +66,33 @@ export function sizeIssue(st: Stats, label: string, budget: Budget): ConfigIssue
  * the caller charges what it keeps (a file read again after a change is charged once).
  */
 export function readBounded(fd: number, size: number, label: string, budget: Budget): FileRead {
-  const room = MAX_CONFIG_BYTES - budget.bytes;
-  const buf = Buffer.allocUnsafe(Math.min(room, Math.max(size, 64 * 1024)) + 1);
-  let n = 0;
-  while (n < buf.length) {
-    const got = readSync(fd, buf, n, buf.length - n, null);
+  const into = bounded(size, budget);
+  while (into.n < into.buf.length) {
+    const got = readSync(fd, into.buf, into.n, into.buf.length - into.n, null);
     if (got === 0) break;
-    n += got;
+    into.n += got;
   }
-  if (n > room) return { ok: false, issue: bytesIssue(label, `at least ${budget.bytes + n}`) };
-  return { ok: true, text: buf.toString('utf8', 0, n), bytes: n };
+  return boundedResult(into, label, budget);
 }
 
 /** readBounded for a file opened with fs.promises (a running init's reload). */
 export async function readBoundedAsync(fh: FileHandle, size: number, label: string, budget: Budget): Promise<FileRead> {
-  const room = MAX_CONFIG_BYTES - budget.bytes;
-  const buf = Buffer.allocUnsafe(Math.min(room, Math.max(size, 64 * 1024)) + 1);
-  let n = 0;
-  while (n < buf.length) {
-    const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+  const into = bounded(size, budget);
+  while (into.n < into.buf.length) {
+    const { bytesRead } = await fh.read(into.buf, into.n, into.buf.length - into.n, null);
     if (bytesRead === 0) break;
-    n += bytesRead;
+    into.n += bytesRead;
   }
-  if (n > room) return { ok: false, issue: bytesIssue(label, `at least ${budget.bytes + n}`) };
+  return boundedResult(into, label, budget);
+}
+
+function bounded(size: number, budget: Budget): { buf: Buffer; n: number } {
+  const room = MAX_CONFIG_BYTES - budget.bytes;
+  return { buf: Buffer.allocUnsafe(Math.min(room, Math.max(size, 64 * 1024)) + 1), n: 0 };
+}
+
+function boundedResult({ buf, n }: { buf: Buffer; n: number }, label: string, budget: Budget): FileRead {
+  if (n > MAX_CONFIG_BYTES - budget.bytes) return { ok: false, issue: bytesIssue(label, `at least ${budget.bytes + n}`) };
   return { ok: true, text: buf.toString('utf8', 0, n), bytes: n };
 }
 
