@@ -19,7 +19,8 @@
 import { lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { lookupGroup, lookupUser } from '../sys/users.js';
+import { RingmasterError } from '../errors/codes.js';
+import { dropTarget } from '../lifecycle/privileges.js';
 
 export const CONTROL_SOCKET_ENV = 'RINGMASTER_CONTROL_SOCKET';
 
@@ -62,11 +63,9 @@ export function namedControlSocket(env: NodeJS.ProcessEnv, configured?: string):
  * when neither is). Undefined when a name is unknown: the drop itself then fails, saying so.
  */
 export function controlOwner(user: string | undefined, group: string | undefined): ControlOwner | undefined {
-  const u = user === undefined ? undefined : lookupUser(user);
-  if (user !== undefined && u === undefined) return undefined;
-  const gid = group !== undefined ? lookupGroup(group) : (u?.gid ?? process.getgid?.() ?? 0);
-  if (gid === undefined) return undefined;
-  return { uid: u?.uid ?? process.getuid?.() ?? 0, gid };
+  const target = dropTarget(user, group);
+  if (target instanceof RingmasterError) return undefined;
+  return { uid: target.u?.uid ?? process.getuid?.() ?? 0, gid: target.gid ?? process.getgid?.() ?? 0 };
 }
 
 function isDirOf(path: string, uid: number): boolean {
