@@ -1,0 +1,91 @@
+/**
+ * The core's events as ringmaster's log lines: one place that decides what a person reads
+ * for each event (the text the README and the tests know).
+ */
+import type { RingmasterEvent } from '../supervisor/events.js';
+import { describe } from '../supervisor/watcher-status.js';
+import { assertNever } from '../supervisor/process.js';
+import type { Logger } from './logger.js';
+
+export function renderEvent(log: Logger, e: RingmasterEvent): void {
+  switch (e.type) {
+    case 'worker.spawned':
+      log.info('worker started', { watcher: e.watcher, wid: e.wid, pid: e.pid });
+      return;
+    case 'worker.ready':
+      log.info('worker ready', { watcher: e.watcher, wid: e.wid, pid: e.pid });
+      return;
+    case 'worker.unready':
+      if (e.why === 'stopping') log.info('worker is stopping', { watcher: e.watcher, wid: e.wid, pid: e.pid });
+      else log.warn('worker did not become ready in time', { watcher: e.watcher, wid: e.wid, pid: e.pid, check: e.check });
+      return;
+    case 'worker.exited': {
+      const fields = { watcher: e.watcher, wid: e.wid, pid: e.pid, ...describe(e.outcome) };
+      switch (e.cause) {
+        case 'stopped':
+          log.info('worker stopped', fields);
+          return;
+        case 'rollout':
+          log.warn('new worker of a rolling restart exited', fields);
+          return;
+        case 'shortage':
+          // the watcher says when a shortage begins and ends, not at every try
+          return;
+        case 'unexpected':
+          if (e.outcome.kind === 'spawn-failed') log.error(`worker could not be started: ${e.message ?? e.outcome.message}`, { watcher: e.watcher, wid: e.wid, command: e.command });
+          else log.warn('worker exited', fields);
+          return;
+        default:
+          return assertNever(e.cause);
+      }
+    }
+    case 'worker.respawn_scheduled':
+      if (e.delaySeconds > 0) log.info('respawning after backoff', { watcher: e.watcher, wid: e.wid, delay_seconds: Math.round(e.delaySeconds * 1000) / 1000 });
+      return;
+    case 'watcher.phase':
+      log.debug('watcher phase', { watcher: e.watcher, phase: e.phase, from: e.from });
+      return;
+    case 'watcher.scaled':
+      log.info('scaled', { watcher: e.watcher, numprocesses: e.numprocesses });
+      return;
+    case 'watcher.fatal':
+      log.error('watcher is FATAL: not respawning', { watcher: e.watcher, reason: e.reason });
+      return;
+    case 'rollout.started':
+      log.info('rolling restart', { watcher: e.watcher, workers: e.workers, max_surge: e.maxSurge });
+      return;
+    case 'rollout.step':
+      log.debug('rolling restart step', { watcher: e.watcher, replaced: e.replaced, total: e.total });
+      return;
+    case 'rollout.result': {
+      const r = e.result;
+      switch (r.kind) {
+        case 'done':
+          log.info('rolling restart done', { watcher: e.watcher, workers: r.replaced });
+          return;
+        case 'failed':
+          log.error(`rolling restart stopped: ${r.message}`, { watcher: e.watcher });
+          return;
+        case 'aborted':
+          log.warn(`rolling restart aborted: ${r.message}`, { watcher: e.watcher, replaced: r.replaced });
+          return;
+        default:
+          return assertNever(r);
+      }
+    }
+    case 'reload.result':
+      if (!e.ok) log.error(`reload failed, the running configuration is unchanged: ${e.error}`, { code: e.code });
+      else if (!e.changed) log.info('reload: no change');
+      else if (e.keptOld.length > 0) log.warn('reload done in part', { summary: e.summary, kept_old: e.keptOld.join(', ') });
+      else log.info('reload done', { summary: e.summary });
+      return;
+    case 'signal.forwarded':
+      log.debug('forwarded signal', { signal: e.signal, workers: e.workers });
+      return;
+    case 'orphan.reaped':
+      log.trace('orphan reaped', { pid: e.pid, status: e.status });
+      return;
+    default:
+      return assertNever(e);
+  }
+}
