@@ -13,6 +13,10 @@
 import type { Config, WatcherConfig } from '../config/types.js';
 import { EXIT, RingmasterError } from '../errors/codes.js';
 import { Arbiter } from '../supervisor/arbiter.js';
+import { EventBus, type EventInput } from '../supervisor/events.js';
+import { renderEvent } from '../log/render-events.js';
+import { rawWaitStatus, type WaitStatus } from '../sys/libc.js';
+import { waitFields } from './reaper.js';
 import type { Watcher } from '../supervisor/watcher.js';
 import { SocketSet, closeBound, type BoundSocket } from '../supervisor/socket-set.js';
 import { assertNever } from '../supervisor/process.js';
@@ -68,9 +72,12 @@ export class ConfigInit {
   /** why the config on disk last failed to load: the file watch reports it once */
   #watchFailure: string | undefined;
   #starting = true;
+  /** what the supervisor and this init say happened; the log is one listener, `ctl events` others */
+  readonly #events = new EventBus();
 
   constructor(runtime: InitRuntime, config: Config, options: ConfigInitOptions = {}) {
     this.#rt = runtime;
+    this.#events.subscribe((e) => renderEvent(runtime.log, e));
     this.#config = config;
     this.#cwd = options.cwd ?? process.cwd();
     this.#opts = options;
@@ -78,6 +85,11 @@ export class ConfigInit {
 
   get controller(): Controller | undefined {
     return this.#controller;
+  }
+
+  /** The init's event bus (subscribe to it; the core emits on it). */
+  get events(): EventBus {
+    return this.#events;
   }
 
   /** Plain data for /metrics, /readyz and `ctl status`. */
@@ -146,6 +158,7 @@ export class ConfigInit {
       if (g.umask !== undefined) process.umask(g.umask);
       this.#arbiter = new Arbiter(this.#config, this.#sockets, {
         log,
+        events: this.#events,
         own: (p) => this.#rt.reaper.own(p),
         disown: (p) => this.#rt.reaper.disown(p),
         now: Date.now,
@@ -160,6 +173,7 @@ export class ConfigInit {
       });
       this.#controller = createController({
         arbiter: this.#arbiter,
+        events: this.#events,
         snapshot: () => this.snapshot(),
         reload: () => this.reload(),
         quit: () => this.#beginShutdown(),
@@ -176,6 +190,9 @@ export class ConfigInit {
     // Sockets made through libc and signal listeners are no libuv handles that keep the
     // event loop alive: without this, an init whose workers are all down would just exit.
     const keepAlive = setInterval(() => {}, 1 << 30);
+    // The reaper reaps only what no watcher owns: every pid it reports is an orphan.
+    const unreap = this.#rt.reaper.onReap((pid, status) => this.#events.emit(orphanReaped(pid, status)));
+    this.#closers.push(() => void unreap());
     this.#rt.start((signal) => this.#onSignal(signal));
     this.#phase = { kind: 'running' };
     try {
@@ -254,7 +271,7 @@ export class ConfigInit {
       case 'forward-if-listed': {
         const n = this.#arbiter?.forward(signal) ?? 0;
         if (n > 0) this.#forwarded[signal] = (this.#forwarded[signal] ?? 0) + n;
-        log.debug('forwarded signal', { signal, workers: n });
+        this.#events.emit({ type: 'signal.forwarded', signal, workers: n });
         return;
       }
       // not routed here: the router listens to none of these, and #onSignal takes the shutdown ones
@@ -319,7 +336,7 @@ export class ConfigInit {
     const message = (err as Error).message;
     this.#reloads.failure++;
     this.#reloads.lastError = message;
-    this.#rt.log.error(`reload failed, the running configuration is unchanged: ${message}`, { code: (err as { code?: string }).code });
+    this.#events.emit({ type: 'reload.result', ok: false, error: message, code: (err as { code?: string }).code });
   }
 
   /** The config on disk now: read, parsed and validated in slices (see loadConfigAsync), then one more turn before the plan. */
@@ -342,7 +359,7 @@ export class ConfigInit {
     if (plan.needsRestart.length > 0) log.warn('reload: these options apply only at start; restart ringmaster to change them', { options: plan.needsRestart.join(',') });
     if (isEmpty(plan)) {
       this.#config = next;
-      log.info('reload: no change');
+      this.#events.emit({ type: 'reload.result', ok: true, changed: false, summary, keptOld: [] });
       return summary;
     }
     log.info(`reload: ${summary}`);
@@ -398,10 +415,10 @@ export class ConfigInit {
       // What runs is the new config but for these watchers: the next reload tries them again.
       this.#config = { ...next, watchers: next.watchers.map((w) => kept.get(w.name) ?? w) };
       const names = [...kept.keys()].join(', ');
-      log.warn('reload done in part', { summary, kept_old: names });
+      this.#events.emit({ type: 'reload.result', ok: true, changed: true, summary, keptOld: [...kept.keys()] });
       return `${summary}; kept the old configuration of ${names} (new workers not ready)`;
     }
-    log.info('reload done', { summary });
+    this.#events.emit({ type: 'reload.result', ok: true, changed: true, summary, keptOld: [] });
     return summary;
   }
 
@@ -489,4 +506,9 @@ export class ConfigInit {
     log.info('stopped', { exit_code: code });
     return code;
   }
+}
+
+/** A reaped orphan as an event: `status` as wait(2) encodes it, `code` or `signal` decoded. */
+function orphanReaped(pid: number, status: WaitStatus): EventInput {
+  return { type: 'orphan.reaped', pid, status: rawWaitStatus(status), ...waitFields(status) };
 }

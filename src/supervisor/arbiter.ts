@@ -7,11 +7,14 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { exitCodeOf } from './process.js';
 import type { CopySignals } from './worker-spec.js';
+import type { EventBus } from './events.js';
 import type { SocketSet } from './socket-set.js';
 import { Watcher, type WatcherStatus } from './watcher.js';
 
 export interface ArbiterHost {
   log: Logger;
+  /** the init's event bus, handed to every watcher */
+  events: EventBus;
   own(pid: number): void;
   disown(pid: number): void;
   now(): number;
@@ -74,6 +77,7 @@ export class Arbiter {
     const sockets = this.sockets;
     return new Watcher(wc, {
       log: host.log,
+      events: host.events,
       sockets,
       own: host.own,
       disown: host.disown,
