@@ -323,6 +323,7 @@ export class Watcher {
     const worker = this.#track(id, wid, proc, notify);
     proc.start();
     if (proc.pid !== undefined) {
+      host.events.emit({ type: 'worker.spawned', watcher: c.name, wid, pid: proc.pid });
       this.#startReadiness(worker);
       if (c.max_age > 0) {
         // Circus's max_age: recycle a worker after a while (+ up to max_age_variance, so a
@@ -340,7 +341,6 @@ export class Watcher {
     closeSockets(owned);
     const pid = proc.pid;
     if (pid !== undefined) {
-      host.events.emit({ type: 'worker.spawned', watcher: c.name, wid, pid });
       this.#resourceDone(wid);
       for (const [name, resource, value] of rlimitsAfter) {
         try {
