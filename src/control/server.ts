@@ -69,8 +69,12 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
     if (!closed && sock.writable) sock.write(encodeLine(res));
   };
 
-  /** connections that stream events: one subscription each */
-  const streaming = new Set<Socket>();
+  /** connections that stream events, and what ends each one's subscription */
+  const streaming = new Map<Socket, () => void>();
+  const endStreams = (): void => {
+    for (const stop of streaming.values()) stop();
+    streaming.clear();
+  };
 
   const handle = async (sock: Socket, peer: Peer, line: string): Promise<void> => {
     let raw: unknown;
@@ -104,8 +108,8 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
       // The answer first, then the events: a client that has the answer misses none after it.
       send(sock, { id, ok: true, result: 'streaming' });
       if (closed || !sock.writable) return;
-      streaming.add(sock);
       const stop = streamEvents(sock, (l) => controller.subscribe(l), o.maxEventBacklog === undefined ? {} : { maxBacklog: o.maxEventBacklog });
+      streaming.set(sock, stop);
       sock.once('close', () => {
         stop();
         streaming.delete(sock);
@@ -173,6 +177,7 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
     path,
     close(): Promise<void> {
       const done = stopListening();
+      endStreams();
       // end() flushes what was written (a quit's answer, the last events) and then sends FIN;
       // destroy after, so a client that keeps its end open cannot hold close() up, nor one
       // that stopped reading with events still unsent.
@@ -184,6 +189,7 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
     },
     destroy(): void {
       void stopListening();
+      endStreams();
       for (const sock of connections) sock.destroy();
     },
   };
