@@ -40,8 +40,9 @@ export async function printEvents(path: string, json: boolean, timeoutMs: number
   const stream = openEventStream(path, (line, event) => void io.out(json ? `${line}\n` : formatEventLine(event)), timeoutMs);
   const reply = await stream.ready;
   if (!reply.ok) return reply;
-  io.err(`ringmaster ctl: streaming events from ${path} (Ctrl-C ends)\n`);
+  // Before the notice: whoever reads it may signal at once.
   const undo = (io.onStop ?? processStops)(() => stream.close());
+  io.err(`ringmaster ctl: streaming events from ${path} (Ctrl-C ends)\n`);
   try {
     await stream.ended;
   } finally {

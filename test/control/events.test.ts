@@ -197,3 +197,43 @@ test('events: a reader that does not read costs the init a bounded buffer; what 
   }
   assert.equal(controller.bus.listeners, 0, 'the subscription outlived its connection');
 });
+
+test('events on the socket: takes no arguments, one stream per connection, a line for people per event', async () => {
+  const { parseRequest } = await import('../../src/control/protocol.js');
+  const { formatEventLine } = await import('../../src/control/event-line.js');
+  assert.deepEqual(parseRequest({ cmd: 'events' }), { cmd: 'events' });
+  assert.throws(() => parseRequest({ cmd: 'events', watcher: 'web' }), { code: 'RM_CTL_BAD_ARGUMENT', message: 'events takes no arguments, not "watcher"' });
+
+  const time = Date.UTC(2026, 11, 1, 23, 7, 45, 123);
+  const line = (e: Record<string, unknown>): string => formatEventLine({ seq: 1, time, ...e });
+  assert.equal(line({ type: 'worker.spawned', watcher: 'web', wid: 2, pid: 318 }), '2026-12-01T23:07:45.123Z worker.spawned web wid=2 pid=318\n');
+  assert.equal(
+    line({ type: 'rollout.result', watcher: 'web', result: { kind: 'failed', wid: 1, pid: 9, message: 'new worker 1 (pid 9) did not become ready (http)', replaced: 0, kept: 2 } }),
+    '2026-12-01T23:07:45.123Z rollout.result web result=failed wid=1 pid=9 replaced=0 kept=2 message="new worker 1 (pid 9) did not become ready (http)"\n',
+  );
+  assert.equal(line({ type: 'reload.result', ok: false, error: 'bad\u001b[2J', code: 'RM_CONFIG' }), '2026-12-01T23:07:45.123Z reload.result ok=false code=RM_CONFIG error=bad?[2J\n');
+  assert.equal(line({ type: 'events.dropped', dropped: 3 }), '2026-12-01T23:07:45.123Z events.dropped (this reader was too slow) dropped=3\n');
+  // a type from a newer init: its fields as they are
+  assert.equal(line({ type: 'task.done', name: 'migrate', took: { s: 1 } }), '2026-12-01T23:07:45.123Z task.done name=migrate took="{\\"s\\":1}"\n');
+
+  const d = tempSocketDir();
+  const server = await startControlServer({ path: `${d.dir}/ctl.sock`, controller: new FakeController(), log: testLogger([]) });
+  const sock = connect({ path: server.path });
+  try {
+    const lines = new LineSplitter();
+    const got: string[] = [];
+    sock.on('data', (chunk: Buffer) => {
+      for (const ev of lines.push(chunk)) if (ev.kind === 'line') got.push(ev.line);
+    });
+    sock.write('{"id":1,"cmd":"events"}\n{"id":2,"cmd":"events"}\n');
+    while (got.length < 2) await once(sock, 'data');
+    assert.deepEqual(got.map((l) => JSON.parse(l) as unknown), [
+      { id: 1, ok: true, result: 'streaming' },
+      { id: 2, ok: false, code: 'RM_CTL_BAD_REQUEST', error: 'this connection streams events already' },
+    ]);
+  } finally {
+    sock.destroy();
+    await server.close();
+    d.cleanup();
+  }
+});
