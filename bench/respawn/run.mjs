@@ -55,6 +55,7 @@ import {
   table,
   tcpConnect,
   waitWorkers,
+  within,
 } from '../throughput/lib.mjs';
 
 function parseArgs(argv) {
@@ -186,7 +187,7 @@ async function killBlock(kind, o, round, base) {
       };
       h.onResponse(listener);
       process.kill(victim, 'SIGKILL');
-      const rec = await Promise.race([served, sleep(15000).then(() => undefined)]);
+      const rec = await within(served, 15000);
       h.offResponse(listener);
       if (!rec) {
         kills.push({ round, kind, victim, t0, failed: true });

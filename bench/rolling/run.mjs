@@ -39,6 +39,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { BASE, baseArg, isRingmaster, pairedRatios, ratioCell, resolveBase } from '../base.mjs';
+import { within } from '../throughput/lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -187,7 +188,7 @@ watchers:
       const pids = [child.pid, ...children(child.pid)];
       pids.forEach((p) => started.add(p));
       if (alive(child.pid)) process.kill(child.pid, 'SIGTERM');
-      const res = await Promise.race([exited, sleep(20_000).then(() => undefined)]);
+      const res = await within(exited, 20_000);
       for (const p of pids) if (alive(p)) process.kill(p, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
       return { exit: res, log: log.slice(-4000) };

@@ -31,6 +31,15 @@ export const isRingmaster = (kind) => kind === 'ringmaster' || kind === BASE;
 
 export const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, monotonic
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * `promise`, or undefined after `ms`; the timer is cleared when the promise settles first,
+ * so a driver does not sit idle until a bound that was not needed runs out before it exits.
+ */
+export function within(promise, ms) {
+  let timer;
+  const bound = new Promise((r) => (timer = setTimeout(r, ms, undefined)));
+  return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
+}
 
 // ---- statistics ------------------------------------------------------------------------
 
