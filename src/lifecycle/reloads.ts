@@ -29,7 +29,7 @@ export interface ReloadHost {
   /** the config in force */
   current(): Config;
   /** the arbiter that applies a reload; undefined when the init takes none now (it is not starting or running) */
-  arbiter(): Arbiter | undefined;
+  arbiter(): Pick<Arbiter, 'config' | 'apply'> | undefined;
   /** how a reload ended (counted in `stats` already): the init says so */
   report(r: ReloadReport): void;
 }
