@@ -12,8 +12,10 @@ import { COMMANDS, parseRequest, type ControlRequest } from '../control/protocol
 import { formatStatus } from '../control/status-table.js';
 import { closest } from '../config/suggest.js';
 import { ControlError } from '../lifecycle/api.js';
+import { EXIT } from '../errors/codes.js';
 
-export const CTL_EXIT = { OK: 0, FAILED: 1, USAGE: 64, UNAVAILABLE: 69, CONFIG: 78 } as const;
+/** The exit codes ctl gives (their registry: src/errors/exit.ts). */
+export const CTL_EXIT = { OK: EXIT.OK, FAILED: EXIT.FAILED, USAGE: EXIT.USAGE, UNAVAILABLE: EXIT.UNAVAILABLE, CONFIG: EXIT.CONFIG } as const;
 
 /** `status` should answer at once; a probe that hangs is worse than one that fails. Actions take as long as they take. */
 const STATUS_TIMEOUT_S = 10;
