@@ -93,14 +93,6 @@ export function exitCodeFor(code: ErrorCode): number {
   return EXIT[CODES[code].exit];
 }
 
-/**
- * The code of a command that could not be started, from the errno of its exec: the
- * shell's convention, as tini's (not found: 127; found but not executable: 126).
- */
-export function spawnFailureCode(errno: string | undefined): 'RM_SPAWN' | 'RM_SPAWN_NOT_FOUND' {
-  return errno === 'ENOENT' ? 'RM_SPAWN_NOT_FOUND' : 'RM_SPAWN';
-}
-
 /** The code of a RingmasterError: an init code, or RM_CONFIG_LIMIT for a configuration refused unread. */
 export type InitCode = CodeOf<'init'> | 'RM_CONFIG_LIMIT';
 

@@ -20,7 +20,7 @@ import type { InitRuntime } from './runtime.js';
 import { shutdownSignals } from './signal-policy.js';
 import { throughShim, type ExecShim } from './exec-shim.js';
 import { signalsToSet } from './inherited-signals.js';
-import { spawnFailureCode } from '../errors/codes.js';
+import { spawnFailureCode } from '../errors/spawn.js';
 
 export interface CommandOptions {
   command: readonly string[];

@@ -13,7 +13,8 @@
  * ringmaster starts.
  */
 import { createLogger } from '../log/logger.js';
-import { EXIT, exitCodeFor, spawnFailureCode } from '../errors/codes.js';
+import { EXIT, exitCodeFor } from '../errors/codes.js';
+import { spawnFailureCode } from '../errors/spawn.js';
 import { execvp, takeForeground } from '../sys/libc.js';
 import { parseShimArgs } from './exec-shim.js';
 

@@ -14,7 +14,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { signalNumber } from '../sys/signals.js';
 import { stopLeftovers, type GroupSys, type Leftovers } from './leftovers.js';
-import { exitCodeFor, spawnFailureCode } from '../errors/codes.js';
+import { exitCodeFor } from '../errors/codes.js';
+import { spawnFailureCode } from '../errors/spawn.js';
 
 export type ExitOutcome =
   | { kind: 'exited'; code: number }
