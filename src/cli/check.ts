@@ -50,8 +50,7 @@ export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv):
     if (why === 'ENOTDIR' || (st && !st.isDirectory())) {
       const path = `watchers.${w.name}.working_dir`;
       errors.push({ code: 'RM_CONFIG_VALUE', path, message: `${path}: ${dir} is not a directory` });
-    }
-    else if (why !== undefined) warnings.push(`watchers.${w.name}.working_dir: ${dir} cannot be checked here (${why})`);
+    } else if (why !== undefined) warnings.push(`watchers.${w.name}.working_dir: ${dir} cannot be checked here (${why})`);
     else if (!st) warnings.push(`watchers.${w.name}.working_dir: ${dir} does not exist here; workers cannot start until it does`);
     const file = w.executable ?? w.argv[0];
     if (file !== undefined && !w.shell && !file.includes('$(') && !file.includes('((') && !found(file, dir, w.env.PATH ?? env.PATH)) {
@@ -114,7 +113,8 @@ function shownIssue(i: ConfigIssue): Record<string, unknown> {
 }
 
 interface CheckReport {
-  fail(code: ErrorCode, problems: ReadonlyArray<Record<string, unknown>>): void;
+  /** `text`: what the text form prints on stderr */
+  fail(code: ErrorCode, problems: ReadonlyArray<Record<string, unknown>>, text: string): void;
   warn(warnings: readonly string[]): void;
   ok(config: Config, sockets: ReadonlyArray<{ name: string; url: string }>): void;
 }
@@ -123,9 +123,9 @@ interface CheckReport {
 function reporter(json: boolean): CheckReport {
   let warnings: readonly string[] = [];
   return {
-    fail: (code, problems) => {
+    fail: (code, problems, text) => {
       if (json) out(`${JSON.stringify({ ok: false, code, warnings, problems })}\n`);
-      else for (const p of problems) process.stderr.write(`${String(p['message'])}\n`);
+      else process.stderr.write(`${text}\n`);
     },
     warn: (w) => {
       warnings = w;
@@ -156,18 +156,18 @@ export async function check(argv: string[]): Promise<number> {
     config = loadConfig({ path, env: process.env, cwd: process.cwd() });
   } catch (err) {
     if (!(err instanceof RingmasterError)) throw err;
-    report.fail(err.code, problemsOf(err));
+    report.fail(err.code, problemsOf(err), err.message);
     return err.exitCode;
   }
   if (!config) {
     const message = 'ringmaster check: no configuration found (give a PATH, or set RINGMASTER_CONFIG / RINGMASTER_CONFIG_FILE)';
-    report.fail('RM_CONFIG', [{ code: 'RM_CONFIG', path: '', message }]);
+    report.fail('RM_CONFIG', [{ code: 'RM_CONFIG', path: '', message }], message);
     return EXIT.CONFIG;
   }
   const host = hostChecks(config, process.cwd(), process.env);
   report.warn(host.warnings);
   if (host.errors.length > 0) {
-    report.fail('RM_CONFIG', host.errors.map((e) => ({ ...e })));
+    report.fail('RM_CONFIG', host.errors.map((e) => ({ ...e })), host.errors.map((e) => e.message).join('\n'));
     return EXIT.CONFIG;
   }
   const { SocketSet } = await import('../supervisor/socket-set.js');
@@ -176,7 +176,7 @@ export async function check(argv: string[]): Promise<number> {
     set = await SocketSet.bind(config.sockets);
   } catch (err) {
     if (!(err instanceof RingmasterError)) throw err;
-    report.fail(err.code, problemsOf(err));
+    report.fail(err.code, problemsOf(err), err.message);
     return err.exitCode;
   }
   try {
