@@ -53,6 +53,9 @@ test('check --json: one object a script can act on, each problem with its code, 
       failed.problems.map((p) => [p['code'], p['path'], p['line']]),
       [['RM_CONFIG_UNKNOWN_KEY', 'watchers.web.numprocess', 4], ['RM_CONFIG_VALUE', 'watchers.web.numprocesses', 5]],
     );
+    const text = spawnSync(process.execPath, [BIN, 'check', bad], { encoding: 'utf8' });
+    assert.equal(text.status, 78);
+    assert.match(text.stderr, /^2 problems in the configuration:\n {2}- watchers\.web\.numprocess is not a known watcher option/);
     const good = t.write('good.yaml', 'watchers:\n  web:\n    cmd: sleep 60\n');
     const g = spawnSync(process.execPath, [BIN, 'check', '--json', good], { encoding: 'utf8' });
     assert.equal(g.status, 0, g.stderr);
