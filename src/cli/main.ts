@@ -4,7 +4,7 @@
  */
 import { openFds } from '../sys/proc.js';
 import { inheritedFds, socketActivationFds } from '../lifecycle/fds.js';
-import { RingmasterError, EXIT } from '../errors/codes.js';
+import { RingmasterError, EXIT, type ErrorCode } from '../errors/codes.js';
 import { createLogger, verbosityFromEnv, LEVELS, type Logger, type LogFormat } from '../log/logger.js';
 import { parseRunArgs, USAGE, type RunOptions } from './args.js';
 import { version } from './version.js';
@@ -216,7 +216,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const config = await loadConfigFor(o, o.configPath !== undefined);
   if (!config) {
-    makeLogger(o).error('no command and no configuration: ringmaster [options] -- COMMAND [ARGS...], or ringmaster -c CONFIG (see ringmaster --help)', { code: 'RM_USAGE' });
+    makeLogger(o).error('no command and no configuration: ringmaster [options] -- COMMAND [ARGS...], or ringmaster -c CONFIG (see ringmaster --help)', { code: 'RM_USAGE' satisfies ErrorCode });
     return EXIT.USAGE;
   }
   return runConfigMode(o, config, makeLogger(o, config));
@@ -228,6 +228,6 @@ main(process.argv.slice(2)).then(exit, (err: unknown) => {
     log.error(err.message, { code: err.code });
     exit(err.exitCode);
   }
-  log.error(`internal error: ${(err as Error)?.stack ?? String(err)}`, { code: 'RM_INTERNAL' });
+  log.error(`internal error: ${(err as Error)?.stack ?? String(err)}`, { code: 'RM_INTERNAL' satisfies ErrorCode });
   exit(EXIT.SOFTWARE);
 });

@@ -4,6 +4,7 @@
  * a controller; they never import the supervisor, and the supervisor never imports them.
  */
 import type { WatcherStatus } from '../supervisor/watcher.js';
+import type { ControlCode } from '../errors/codes.js';
 
 export type InitPhase = 'starting' | 'running' | 'draining' | 'stopping' | 'closing' | 'done';
 
@@ -67,8 +68,8 @@ export interface Controller {
 
 /** A request that cannot be served: unknown watcher, bad number... (stable code for scripts). */
 export class ControlError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ControlCode;
+  constructor(code: ControlCode, message: string) {
     super(message);
     this.name = 'ControlError';
     this.code = code;
