@@ -3,17 +3,16 @@
 // `npm run build`); test/config/signals.test.ts fails while the two disagree.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { replaceBlock } from './readme-block.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { signalTableMarkdown, TABLE_BEGIN, TABLE_END } = await import(`${root}dist/src/lifecycle/signal-table.js`);
 
 const file = `${root}README.md`;
-const text = readFileSync(file, 'utf8');
-const start = text.indexOf(TABLE_BEGIN);
-const end = text.indexOf(TABLE_END);
-if (start < 0 || end < start) {
+const text = replaceBlock(readFileSync(file, 'utf8'), TABLE_BEGIN, TABLE_END, signalTableMarkdown());
+if (text === undefined) {
   console.error(`README.md has no ${TABLE_BEGIN} ... ${TABLE_END} block`);
   process.exit(1);
 }
-writeFileSync(file, `${text.slice(0, start + TABLE_BEGIN.length)}\n${signalTableMarkdown()}\n${text.slice(end)}`);
+writeFileSync(file, text);
 console.log('wrote the signal table of README.md');

@@ -3,8 +3,9 @@
  * missing directory shows now, and port 0 gets its real port), print the resolved plan,
  * close everything. `ringmaster schema`: print the JSON Schema for editors.
  */
-import { EXIT, RingmasterError } from '../errors/codes.js';
-import type { Config } from '../config/types.js';
+import { EXIT, RingmasterError, type ErrorCode } from '../errors/codes.js';
+import type { Config, ConfigIssue } from '../config/types.js';
+import { ConfigError } from '../config/errors.js';
 import { substitute } from '../supervisor/substitute.js';
 import { resolveIds } from '../supervisor/watcher-status.js';
 import { accessSync, constants as fsConstants, statSync, type Stats } from 'node:fs';
@@ -14,19 +15,27 @@ function out(text: string): void {
   process.stdout.write(text);
 }
 
+/** A problem `check` reports: its code, the key it is about, the message. */
+export interface CheckProblem {
+  code: ErrorCode;
+  path: string;
+  message: string;
+}
+
 /**
  * What the config cannot say about itself but this machine can: users and groups that do
  * not exist (the watcher could not start: an error), a working_dir or a command that is not
  * here (a warning: the image or a volume may bring them at run time).
  */
-export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv): { errors: string[]; warnings: string[] } {
-  const errors: string[] = [];
+export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv): { errors: CheckProblem[]; warnings: string[] } {
+  const errors: CheckProblem[] = [];
   const warnings: string[] = [];
   for (const w of config.watchers) {
     try {
       resolveIds(w);
     } catch (err) {
-      errors.push((err as Error).message);
+      if (!(err instanceof RingmasterError)) throw err;
+      errors.push({ code: err.code, path: `watchers.${w.name}`, message: err.message });
     }
     const dir = resolvePath(cwd, w.working_dir ?? '.');
     let st: Stats | undefined;
@@ -38,8 +47,10 @@ export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv):
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') why = code; // ENOTDIR: a file on the way; EACCES
     }
-    if (why === 'ENOTDIR' || (st && !st.isDirectory())) errors.push(`watchers.${w.name}.working_dir: ${dir} is not a directory`);
-    else if (why !== undefined) warnings.push(`watchers.${w.name}.working_dir: ${dir} cannot be checked here (${why})`);
+    if (why === 'ENOTDIR' || (st && !st.isDirectory())) {
+      const path = `watchers.${w.name}.working_dir`;
+      errors.push({ code: 'RM_CONFIG_VALUE', path, message: `${path}: ${dir} is not a directory` });
+    } else if (why !== undefined) warnings.push(`watchers.${w.name}.working_dir: ${dir} cannot be checked here (${why})`);
     else if (!st) warnings.push(`watchers.${w.name}.working_dir: ${dir} does not exist here; workers cannot start until it does`);
     const file = w.executable ?? w.argv[0];
     if (file !== undefined && !w.shell && !file.includes('$(') && !file.includes('((') && !found(file, dir, w.env.PATH ?? env.PATH)) {
@@ -90,31 +101,73 @@ export function formatPlan(config: Config, sockets: ReadonlyArray<{ name: string
   return `${lines.join('\n')}\n`;
 }
 
+const CHECK_USAGE = `Usage: ringmaster check [--json] [PATH]
+  Validate the config (PATH, or the usual sources), bind its sockets, print the plan.
+  --json  print one JSON object instead: {"ok": true, "warnings", "sockets", "watchers"}, or
+          {"ok": false, "code", "problems": [{"code", "path", "message", "file", "line", "column", "value"}]}
+`;
+
+/** A config issue as `check --json` prints it: its position spread out. */
+function shownIssue(i: ConfigIssue): Record<string, unknown> {
+  return { code: i.code, path: i.path, message: i.message, file: i.pos?.file, line: i.pos?.line, column: i.pos?.column, value: i.value };
+}
+
+interface CheckReport {
+  /** `text`: what the text form prints on stderr */
+  fail(code: ErrorCode, problems: ReadonlyArray<Record<string, unknown>>, text: string): void;
+  warn(warnings: readonly string[]): void;
+  ok(config: Config, sockets: ReadonlyArray<{ name: string; url: string }>): void;
+}
+
+/** How check reports: text on stdout and stderr, or one JSON object on stdout. */
+function reporter(json: boolean): CheckReport {
+  let warnings: readonly string[] = [];
+  return {
+    fail: (code, problems, text) => {
+      if (json) out(`${JSON.stringify({ ok: false, code, warnings, problems })}\n`);
+      else process.stderr.write(`${text}\n`);
+    },
+    warn: (w) => {
+      warnings = w;
+      if (!json) for (const x of w) process.stderr.write(`warning: ${x}\n`);
+    },
+    ok: (config, sockets) => {
+      if (json) out(`${JSON.stringify({ ok: true, files: config.source.files, warnings: [...config.warnings, ...warnings], sockets, watchers: config.watchers.map((w) => w.name) })}\n`);
+      else out(`${formatPlan(config, sockets)}ok\n`);
+    },
+  };
+}
+
+/** A RingmasterError as check's problems: a ConfigError's issues, else the error itself. */
+function problemsOf(err: RingmasterError): Array<Record<string, unknown>> {
+  return err instanceof ConfigError ? err.issues.map(shownIssue) : [{ code: err.code, path: '', message: err.message }];
+}
+
 export async function check(argv: string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
-    out('Usage: ringmaster check [PATH]\n  Validate the config (PATH, or the usual sources), bind its sockets, print the plan.\n');
+    out(CHECK_USAGE);
     return EXIT.OK;
   }
+  const report = reporter(argv.includes('--json'));
   const path = argv.find((a) => !a.startsWith('-'));
   const { loadConfig } = await import('../config/index.js');
   let config: Config | null;
   try {
     config = loadConfig({ path, env: process.env, cwd: process.cwd() });
   } catch (err) {
-    if (err instanceof RingmasterError) {
-      process.stderr.write(`${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
+    if (!(err instanceof RingmasterError)) throw err;
+    report.fail(err.code, problemsOf(err), err.message);
+    return err.exitCode;
   }
   if (!config) {
-    process.stderr.write('ringmaster check: no configuration found (give a PATH, or set RINGMASTER_CONFIG / RINGMASTER_CONFIG_FILE)\n');
+    const message = 'ringmaster check: no configuration found (give a PATH, or set RINGMASTER_CONFIG / RINGMASTER_CONFIG_FILE)';
+    report.fail('RM_CONFIG', [{ code: 'RM_CONFIG', path: '', message }], message);
     return EXIT.CONFIG;
   }
   const host = hostChecks(config, process.cwd(), process.env);
-  for (const w of host.warnings) process.stderr.write(`warning: ${w}\n`);
+  report.warn(host.warnings);
   if (host.errors.length > 0) {
-    for (const e of host.errors) process.stderr.write(`${e}\n`);
+    report.fail('RM_CONFIG', host.errors.map((e) => ({ ...e })), host.errors.map((e) => e.message).join('\n'));
     return EXIT.CONFIG;
   }
   const { SocketSet } = await import('../supervisor/socket-set.js');
@@ -122,18 +175,15 @@ export async function check(argv: string[]): Promise<number> {
   try {
     set = await SocketSet.bind(config.sockets);
   } catch (err) {
-    if (err instanceof RingmasterError) {
-      process.stderr.write(`${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
+    if (!(err instanceof RingmasterError)) throw err;
+    report.fail(err.code, problemsOf(err), err.message);
+    return err.exitCode;
   }
   try {
-    out(formatPlan(config, set.list()));
+    report.ok(config, set.list());
   } finally {
     set.close();
   }
-  out('ok\n');
   return EXIT.OK;
 }
 

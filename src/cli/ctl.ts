@@ -5,6 +5,7 @@
  * Exit status: 0 done; 1 the request failed (the init said no, or gave no answer in time);
  * 64 usage error; 69 the control socket cannot be reached; 78 the config that names it cannot be read.
  */
+import { EXIT } from '../errors/codes.js';
 import { request, ControlClientError, type ControlReply } from '../control/client.js';
 import { CONTROL_SOCKET_ENV } from '../control/paths.js';
 import { findControlSocket, type Found } from './ctl-socket.js';
@@ -14,7 +15,8 @@ import { closest } from '../config/suggest.js';
 import { ControlError } from '../lifecycle/api.js';
 import { printEvents } from './ctl-events.js';
 
-export const CTL_EXIT = { OK: 0, FAILED: 1, USAGE: 64, UNAVAILABLE: 69, CONFIG: 78 } as const;
+/** The exit codes ctl gives (their registry: src/errors/exit.ts). */
+export const CTL_EXIT = { OK: EXIT.OK, FAILED: EXIT.FAILED, USAGE: EXIT.USAGE, UNAVAILABLE: EXIT.UNAVAILABLE, CONFIG: EXIT.CONFIG } as const;
 
 /** `status` should answer at once; a probe that hangs is worse than one that fails. Actions take as long as they take. */
 const STATUS_TIMEOUT_S = 10;

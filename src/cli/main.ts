@@ -4,7 +4,7 @@
  */
 import { openFds } from '../sys/proc.js';
 import { inheritedFds, socketActivationFds } from '../lifecycle/fds.js';
-import { RingmasterError, EXIT } from '../errors/codes.js';
+import { RingmasterError, EXIT, type ErrorCode } from '../errors/codes.js';
 import { createLogger, verbosityFromEnv, LEVELS, type Logger, type LogFormat } from '../log/logger.js';
 import { parseRunArgs, USAGE, type RunOptions } from './args.js';
 import { version } from './version.js';
@@ -142,10 +142,11 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
 }
 
 async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promise<number> {
-  const [{ ConfigInit }, { watchSpecsFor }, { findSource, loadConfigAsync, preloadParsers }] = await Promise.all([
+  const [{ ConfigInit }, { watchSpecsFor }, { findSource, loadConfigAsync, preloadParsers }, { configEndpoints }] = await Promise.all([
     import('../lifecycle/config-init.js'),
     import('../lifecycle/config-watch.js'),
     import('../config/index.js'),
+    import('./endpoints.js'),
   ]);
   for (const w of config.warnings) log.warn(w);
   const runtime = await runtimeFor(o, log, o.subreaper && config.ringmaster.subreaper);
@@ -159,7 +160,8 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
   const configDir = from.path !== undefined && statSync(from.path, { throwIfNoEntry: false })?.isDirectory() ? from.path : undefined;
   // RINGMASTER_CONFIG (the text itself) has no file to watch.
   const watch = (c: Config) => (source?.kind === 'path' ? watchSpecsFor(c.source.files.map((f) => resolve(cwd, f)), configDir) : []);
-  const init = new ConfigInit(runtime, config, { cwd, load, watch, version: version() });
+  const endpoints = await configEndpoints(config, { env: process.env, cwd, log });
+  const init = new ConfigInit(runtime, config, { cwd, load, watch, endpoints, version: version() });
   await closeInherited(log, INHERITED_AT_START);
   const done = init.run();
   leaveCwd();
@@ -214,7 +216,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const config = await loadConfigFor(o, o.configPath !== undefined);
   if (!config) {
-    makeLogger(o).error('no command and no configuration: ringmaster [options] -- COMMAND [ARGS...], or ringmaster -c CONFIG (see ringmaster --help)', { code: 'RM_USAGE' });
+    makeLogger(o).error('no command and no configuration: ringmaster [options] -- COMMAND [ARGS...], or ringmaster -c CONFIG (see ringmaster --help)', { code: 'RM_USAGE' satisfies ErrorCode });
     return EXIT.USAGE;
   }
   return runConfigMode(o, config, makeLogger(o, config));
@@ -226,6 +228,6 @@ main(process.argv.slice(2)).then(exit, (err: unknown) => {
     log.error(err.message, { code: err.code });
     exit(err.exitCode);
   }
-  log.error(`internal error: ${(err as Error)?.stack ?? String(err)}`, { code: 'RM_INTERNAL' });
+  log.error(`internal error: ${(err as Error)?.stack ?? String(err)}`, { code: 'RM_INTERNAL' satisfies ErrorCode });
   exit(EXIT.SOFTWARE);
 });

@@ -75,9 +75,9 @@ export async function probe(argv: string[]): Promise<number> {
     const r = await get(target, timeoutMs);
     if (r.status >= 200 && r.status < 400) return EXIT.OK;
     process.stderr.write(`ringmaster probe: ${target} answered ${r.status}: ${r.body.trim().slice(0, 500)}\n`);
-    return 1;
+    return EXIT.FAILED;
   } catch (err) {
     process.stderr.write(`ringmaster probe: ${target}: ${(err as Error).message}\n`);
-    return 1;
+    return EXIT.FAILED;
   }
 }

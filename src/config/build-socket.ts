@@ -10,6 +10,7 @@
  *   TCP/UDP only. Circus ignores host/port next to a path: a warning.
  */
 import { at, issue } from './errors.js';
+import type { ConfigIssueCode } from '../errors/codes.js';
 import { SOCKET_DEFAULTS } from './defaults.js';
 import { dotted, keyPosOf, posOf, type RawSource } from './tree.js';
 import type { ConfigIssue, SocketConfig, SocketFamily, SourcePos } from './types.js';
@@ -31,8 +32,8 @@ export function buildSocket(
   const keyAt = (key: string): SourcePos | undefined => keyPosOf(src, ['sockets', name, key]);
   const valueAt = (key: string): SourcePos | undefined => posOf(src, ['sockets', name, key]);
   /** `sockets.NAME.KEY <text>`, at the key (or at the value) */
-  const bad = (key: string, text: string, pos = keyAt(key)): void => {
-    issues.push(issue(p(key), `${p(key)} ${text}`, pos, o[key]));
+  const bad = (key: string, text: string, pos = keyAt(key), code: ConfigIssueCode = 'RM_CONFIG_VALUE'): void => {
+    issues.push(issue(code, p(key), `${p(key)} ${text}`, pos, o[key]));
   };
 
   const path = o['path'] as string | undefined;
@@ -41,11 +42,11 @@ export function buildSocket(
   const inferred: SocketFamily = path !== undefined ? 'AF_UNIX' : host.includes(':') ? 'AF_INET6' : 'AF_INET';
   const family = path !== undefined ? 'AF_UNIX' : (explicit ?? inferred);
   if (path !== undefined && explicit !== undefined && explicit !== 'AF_UNIX') {
-    bad('family', `is ${explicit} but path is set; remove family (a path means AF_UNIX) or remove path`, valueAt('family'));
+    bad('family', `is ${explicit} but path is set; remove family (a path means AF_UNIX) or remove path`, valueAt('family'), 'RM_CONFIG_CONFLICT');
   }
   if (family === 'AF_UNIX' && path === undefined) {
     const text = `is AF_UNIX but has no path; add path: /run/${name}.sock (or @${name} for an abstract socket)`;
-    issues.push(issue(p('path'), `sockets.${name} ${text}`, keyAt('family')));
+    issues.push(issue('RM_CONFIG_MISSING', p('path'), `sockets.${name} ${text}`, keyAt('family')));
   }
   if (path === '') bad('path', 'must not be empty', valueAt('path'));
   // sun_path holds 108 bytes: a file path and its NUL, or an abstract name after its leading NUL
@@ -60,16 +61,16 @@ export function buildSocket(
   }
 
   const unix = family === 'AF_UNIX';
-  if (sock.so_reuseport && unix) bad('so_reuseport', 'applies to TCP/UDP sockets only; remove it or use host/port');
+  if (sock.so_reuseport && unix) bad('so_reuseport', 'applies to TCP/UDP sockets only; remove it or use host/port', undefined, 'RM_CONFIG_CONFLICT');
   if (o['v6only'] !== undefined && family !== 'AF_INET6') {
-    bad('v6only', 'applies to AF_INET6 sockets only; remove it or set family: AF_INET6');
+    bad('v6only', 'applies to AF_INET6 sockets only; remove it or set family: AF_INET6', undefined, 'RM_CONFIG_CONFLICT');
   }
   for (const key of ['mode', 'umask', 'owner', 'group', 'replace'] as const) {
     if (o[key] === undefined) continue;
-    if (!unix) bad(key, 'applies to unix sockets only; remove it or set path');
-    else if (path?.startsWith('@')) bad(key, `does not apply to an abstract socket (${path} has no file); remove it`);
+    if (!unix) bad(key, 'applies to unix sockets only; remove it or set path', undefined, 'RM_CONFIG_CONFLICT');
+    else if (path?.startsWith('@')) bad(key, `does not apply to an abstract socket (${path} has no file); remove it`, undefined, 'RM_CONFIG_CONFLICT');
   }
-  if (o['interface'] !== undefined && unix) bad('interface', 'applies to TCP/UDP sockets only; remove it');
+  if (o['interface'] !== undefined && unix) bad('interface', 'applies to TCP/UDP sockets only; remove it', undefined, 'RM_CONFIG_CONFLICT');
   const ifBytes = Buffer.byteLength(sock.interface ?? '', 'utf8');
   if (ifBytes > MAX_INTERFACE) {
     bad('interface', `is ${ifBytes} bytes long, longer than an interface name can be (${MAX_INTERFACE}, IFNAMSIZ - 1); use the name that ip link shows`, valueAt('interface'));

@@ -8,6 +8,7 @@
  * all of them with `use_sockets`. Naming a socket that does not exist is an error.
  */
 import { at, issue } from './errors.js';
+import type { ConfigIssueCode } from '../errors/codes.js';
 import { WATCHER_DEFAULTS } from './defaults.js';
 import { MAX_SECONDS, RLIMIT_KEY, RLIMIT_NAMES, SECONDS_UNIT } from './options.js';
 import { readyCheck } from './ready.js';
@@ -44,8 +45,8 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
   const { src, issues } = ctx;
   const p = (key: string): Path => ['watchers', name, key];
   /** `watchers.NAME.KEY <text>`, at the value */
-  const bad = (key: string, text: string): void => {
-    issues.push(issue(dotted(p(key)), `${dotted(p(key))} ${text}`, posOf(src, p(key)), o[key]));
+  const bad = (key: string, text: string, code: ConfigIssueCode = 'RM_CONFIG_VALUE'): void => {
+    issues.push(issue(code, dotted(p(key)), `${dotted(p(key))} ${text}`, posOf(src, p(key)), o[key]));
   };
   const notice = (key: string, text: string): void => {
     ctx.warnings.push(`${dotted(p(key))}: ${text}${at(keyPosOf(src, p(key)))}`);
@@ -80,7 +81,7 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
   w.sockets = sockets(name, o, argv, ctx);
 
   if (w.singleton && w.numprocesses > 1) {
-    bad('numprocesses', `must be 0 or 1 for a singleton watcher, got ${w.numprocesses}; lower it or remove singleton`);
+    bad('numprocesses', `must be 0 or 1 for a singleton watcher, got ${w.numprocesses}; lower it or remove singleton`, 'RM_CONFIG_CONFLICT');
   }
   // one timer runs for max_age plus up to max_age_variance (max_age > 0 is always written)
   if (w.max_age > 0 && w.max_age + w.max_age_variance > MAX_SECONDS) {
@@ -88,7 +89,7 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
     bad('max_age', text);
   }
   if (w.backoff_initial > w.backoff_max) {
-    bad('backoff_initial', `must be <= backoff_max (${w.backoff_max}), got ${w.backoff_initial}`);
+    bad('backoff_initial', `must be <= backoff_max (${w.backoff_max}), got ${w.backoff_initial}`, 'RM_CONFIG_CONFLICT');
   }
   for (const s of w.forward_signals) {
     const why = whyNotForwarded(s);
@@ -121,7 +122,7 @@ function rlimits(name: string, o: Record<string, unknown>, ctx: WatcherContext):
     if (!RLIMIT_NAMES.includes(r)) {
       const path = ['watchers', name, key];
       const hint = didYouMean(key, RLIMIT_NAMES.map((n) => `rlimit_${n}`));
-      ctx.issues.push(issue(dotted(path), `${dotted(path)} is not a known resource limit${hint}`, keyPosOf(ctx.src, path), key));
+      ctx.issues.push(issue('RM_CONFIG_UNKNOWN_KEY', dotted(path), `${dotted(path)} is not a known resource limit${hint}`, keyPosOf(ctx.src, path), key));
       continue;
     }
     out[r] = v as number | null;
@@ -139,7 +140,7 @@ function sockets(name: string, o: Record<string, unknown>, argv: readonly string
     }
     const path = ['watchers', name, key];
     const hint = didYouMean(s, ctx.socketNames) || `; define it under sockets (or as [socket:${s}])`;
-    ctx.issues.push(issue(dotted(path), `${dotted(path)} names socket "${s}", which is not defined${hint}`, posOf(ctx.src, path), s));
+    ctx.issues.push(issue('RM_CONFIG_REFERENCE', dotted(path), `${dotted(path)} names socket "${s}", which is not defined${hint}`, posOf(ctx.src, path), s));
   };
   const fromCmd = socketRefs(typeof o['cmd'] === 'string' ? [o['cmd']] : ((o['cmd'] as string[] | undefined) ?? []));
   for (const s of fromCmd) want(s, 'cmd');

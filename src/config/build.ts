@@ -37,7 +37,7 @@ export function buildConfig(src: RawSource): Built {
     const lower = name.toLowerCase();
     if (sockets.some((s) => s.name === lower)) {
       const text = `sockets.${name}: socket names are case-insensitive and "${lower}" is defined twice; rename one`;
-      issues.push(issue(`sockets.${name}`, text, keyPosOf(src, ['sockets', name]), name));
+      issues.push(issue('RM_CONFIG_CONFLICT', `sockets.${name}`, text, keyPosOf(src, ['sockets', name]), name));
       continue;
     }
     sockets.push(buildSocket(lower, isMap(o) ? o : {}, src, issues, warnings));
@@ -53,7 +53,7 @@ export function buildConfig(src: RawSource): Built {
     const twin = byLowerName.get(name.toLowerCase());
     if (twin) {
       const text = `watchers.${name}: watcher names are case-insensitive and "${twin.name}" is already defined; rename one`;
-      issues.push(issue(`watchers.${name}`, text, keyPosOf(src, ['watchers', name]), name));
+      issues.push(issue('RM_CONFIG_CONFLICT', `watchers.${name}`, text, keyPosOf(src, ['watchers', name]), name));
       continue;
     }
     const w = buildWatcher(name, isMap(o) ? o : {}, { src, socketNames, globalEnv: env, issues, warnings });
@@ -66,7 +66,7 @@ export function buildConfig(src: RawSource): Built {
     const names = watchers.map((w) => w.name);
     const hint = didYouMean(scaled, names) || (names.length ? `; the watchers are ${names.join(', ')}` : '; define the watcher');
     const text = `ringmaster.scale_watcher names watcher "${scaled}", which is not defined${hint}`;
-    issues.push(issue('ringmaster.scale_watcher', text, posOf(src, ['ringmaster', 'scale_watcher']), scaled));
+    issues.push(issue('RM_CONFIG_REFERENCE', 'ringmaster.scale_watcher', text, posOf(src, ['ringmaster', 'scale_watcher']), scaled));
   }
 
   const config: Config = {

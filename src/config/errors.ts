@@ -2,10 +2,13 @@
  * ConfigError and the pieces of an issue message: where (file:line:col) and what
  * (the value, quoted and shortened).
  */
-import { RingmasterError } from '../errors/codes.js';
+import { RingmasterError, type ConfigIssueCode } from '../errors/codes.js';
 import type { ConfigIssue, SourcePos } from './types.js';
 
-/** An invalid configuration: every problem found, each with its key path and position. */
+/**
+ * An invalid configuration: every problem found, each with its code, key path and position.
+ * Its own code is RM_CONFIG_LIMIT when a parse limit refused it unread, else RM_CONFIG.
+ */
 export class ConfigError extends RingmasterError {
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[]) {
@@ -73,8 +76,8 @@ function preview(v: unknown, budget: { left: number }): string {
 }
 
 /** Build an issue whose message ends with the position. */
-export function issue(path: string, text: string, pos: SourcePos | undefined, value?: unknown): ConfigIssue {
-  const out: ConfigIssue = { path, message: `${text}${at(pos)}`, pos };
+export function issue(code: ConfigIssueCode, path: string, text: string, pos: SourcePos | undefined, value?: unknown): ConfigIssue {
+  const out: ConfigIssue = { code, path, message: `${text}${at(pos)}`, pos };
   if (value !== undefined) out.value = value;
   return out;
 }

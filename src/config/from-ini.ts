@@ -45,7 +45,7 @@ export function iniSource(text: string, file: string, env: NodeJS.ProcessEnv, cw
       if (where.path[0] === 'ringmaster' && (key === 'include' || key === 'include_dir')) continue;
       if (refused(src, section, key, entry.keyPos)) continue;
       const r = interpolateEnv(entry.value, env);
-      for (const p of r.problems) src.issues.push(issue([...where.path, key].join('.'), p, entry.pos, entry.value));
+      for (const p of r.problems) src.issues.push(issue('RM_CONFIG_REFERENCE', [...where.path, key].join('.'), p, entry.pos, entry.value));
       setValue(src, [...where.path, key], r.value, section, key, true);
     }
   }
@@ -78,7 +78,7 @@ function mapSection(section: IniSection, src: RawSource): Where | undefined {
   const guess = closest(kind, ['ringmaster', 'circus', 'socket', 'watcher', 'env', 'plugin']);
   const hint = guess === undefined ? '' : `; did you mean [${guess}${arg === '' ? '' : `:${arg}`}]?`;
   src.issues.push(
-    issue(name, `[${name}] is not a known section (${KINDS.map((k) => `[${k}]`).join(', ')})${hint}`, section.pos, name),
+    issue('RM_CONFIG_UNKNOWN_KEY', name, `[${name}] is not a known section (${KINDS.map((k) => `[${k}]`).join(', ')})${hint}`, section.pos, name),
   );
   return undefined;
 }
@@ -95,7 +95,7 @@ function envValues(section: IniSection, env: NodeJS.ProcessEnv, src: RawSource):
   for (const [key, entry] of section.entries) {
     if (refused(src, section, key, entry.keyPos)) continue;
     const r = interpolateEnv(entry.value, env);
-    for (const p of r.problems) src.issues.push(issue(`env.${key}`, p, entry.pos, entry.value));
+    for (const p of r.problems) src.issues.push(issue('RM_CONFIG_REFERENCE', `env.${key}`, p, entry.pos, entry.value));
     const d = expandDollarNames(r.value, env);
     for (const u of d.unset) src.warnings.push(`[${section.name}] ${key}: $${u} is not set; it expands to ""`);
     out[key] = d.value;

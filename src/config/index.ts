@@ -93,7 +93,7 @@ export function configFromArgv(sockets: SocketConfig[]): Config {
   for (const s of sockets) {
     if (seen.has(s.name)) {
       const message = `--socket ${s.name} is given twice; give each socket a different name`;
-      throw new ConfigError([{ path: `--socket ${s.name}`, message, pos: undefined, value: s.name }]);
+      throw new ConfigError([{ code: 'RM_CONFIG_CONFLICT', path: `--socket ${s.name}`, message, pos: undefined, value: s.name }]);
     }
     seen.add(s.name);
   }

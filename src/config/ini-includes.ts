@@ -60,8 +60,9 @@ export function readIniWithIncludes(text: string, file: string, cwd: string, bud
       files.push(f);
       const r = readConfigFile(f, f, budget);
       if (!r.ok) {
-        doc.issues.push(r.issue.code === undefined ? issue(key, `${r.issue.message} (included by ${file})`, undefined) : r.issue);
-        if (r.issue.code !== undefined) return { doc, files, warnings };
+        const limit = r.issue.code === 'RM_CONFIG_LIMIT';
+        doc.issues.push(limit ? r.issue : issue(r.issue.code, key, `${r.issue.message} (included by ${file})`, undefined));
+        if (limit) return { doc, files, warnings };
         continue;
       }
       parseIni(r.text, f, doc);

@@ -81,7 +81,7 @@ export type LimitName = keyof typeof LIMITS;
 export function limitIssue(file: string, what: LimitName, seen: number | string, limit: number, pos?: SourcePos): ConfigIssue {
   const { unit, fix } = LIMITS[what];
   const message = `${file}: ${seen} ${unit}, over the limit of ${limit} (RM_CONFIG_LIMIT); ${fix}${at(pos)}`;
-  return { path: '', message, pos, value: seen, code: 'RM_CONFIG_LIMIT' };
+  return { code: 'RM_CONFIG_LIMIT', path: '', message, pos, value: seen };
 }
 
 /** What one configuration's files have used so far (all its files share the limits). */

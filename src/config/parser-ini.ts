@@ -85,7 +85,7 @@ export function parseIni(text: string, file: string, doc: IniDoc = emptyIniDoc()
         continue;
       }
       if (section) {
-        bad(issue(section.name, 'indented line continues no value; remove the indentation', lineAt(lineNo)));
+        bad(issue('RM_CONFIG_SYNTAX', section.name, 'indented line continues no value; remove the indentation', lineAt(lineNo)));
         continue;
       }
     }
@@ -104,11 +104,11 @@ export function parseIni(text: string, file: string, doc: IniDoc = emptyIniDoc()
     const split = line.search(/[=:]/);
     const key = split < 0 ? '' : line.slice(0, split).trim();
     if (!section) {
-      bad(issue('', `"${short(line)}" is outside any section; start the file with a section such as [watcher:NAME]`, lineAt(lineNo)));
+      bad(issue('RM_CONFIG_SYNTAX', '', `"${short(line)}" is outside any section; start the file with a section such as [watcher:NAME]`, lineAt(lineNo)));
       continue;
     }
     if (split < 0 || key === '') {
-      bad(issue(section.name, `cannot read "${short(line)}"; write KEY = VALUE, [SECTION], or a comment starting with #`, lineAt(lineNo)));
+      bad(issue('RM_CONFIG_SYNTAX', section.name, `cannot read "${short(line)}"; write KEY = VALUE, [SECTION], or a comment starting with #`, lineAt(lineNo)));
       continue;
     }
     finish();
@@ -136,7 +136,7 @@ export function parseIni(text: string, file: string, doc: IniDoc = emptyIniDoc()
   finish();
   if (ignored > MAX_LISTED_ISSUES) doc.warnings.push(`${file}: ${ignored - MAX_LISTED_ISSUES} more repeated keys are ignored`);
   if (unread > MAX_LISTED_ISSUES) {
-    doc.issues.push(issue('', `${file}: ${unread - MAX_LISTED_ISSUES} more lines cannot be read (the first ${MAX_LISTED_ISSUES} are listed)`, undefined));
+    doc.issues.push(issue('RM_CONFIG_SYNTAX', '', `${file}: ${unread - MAX_LISTED_ISSUES} more lines cannot be read (the first ${MAX_LISTED_ISSUES} are listed)`, undefined));
   }
   return doc;
 }

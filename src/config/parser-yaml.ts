@@ -64,15 +64,15 @@ export function yamlSource(text: string, file: string, env: NodeJS.ProcessEnv): 
     Error.stackTraceLimit = traces;
   }
   if (doc.errors.length > 0) {
-    for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) src.issues.push(issue('', syntaxMessage(e.code, e.message), posAt(e.pos[0])));
+    for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) src.issues.push(issue('RM_CONFIG_SYNTAX', '', syntaxMessage(e.code, e.message), posAt(e.pos[0])));
     const more = doc.errors.length - MAX_SYNTAX_ERRORS;
-    if (more > 0) src.issues.push(issue('', `YAML: ${more} more syntax errors in ${file}`, undefined));
+    if (more > 0) src.issues.push(issue('RM_CONFIG_SYNTAX', '', `YAML: ${more} more syntax errors in ${file}`, undefined));
     return src;
   }
   const top = doc.contents;
   if (top === null || (YAML.isScalar(top) && top.value === null)) return src;
   if (!YAML.isMap(top)) {
-    src.issues.push(issue('', 'the top level must be a map with keys ringmaster, sockets, watchers, env', posAt(top.range?.[0] ?? 0)));
+    src.issues.push(issue('RM_CONFIG_VALUE', '', 'the top level must be a map with keys ringmaster, sockets, watchers, env', posAt(top.range?.[0] ?? 0)));
     return src;
   }
   const walker = new Walker(YAML, doc, src, env, posAt);
@@ -208,7 +208,7 @@ class Walker {
         if (refused || Object.hasOwn(out, key)) {
           const first = this.#src.keyPos.get(ck);
           const text = `YAML: key "${key}" appears twice in this map (first at line ${first?.line}); remove one`;
-          this.#src.issues.push(refused ?? issue(childPath.join('.'), text, keyPos, key));
+          this.#src.issues.push(refused ?? issue('RM_CONFIG_CONFLICT', childPath.join('.'), text, keyPos, key));
           continue;
         }
         if (keyPos) this.#src.keyPos.set(ck, keyPos);
@@ -223,7 +223,7 @@ class Walker {
       if (n.type === 'PLAIN' && typeof v === 'number' && n.source !== undefined) this.#src.raw.set(k, n.source);
       if (typeof v !== 'string') return v;
       const r = interpolateEnv(v, this.#env);
-      for (const p of r.problems) this.#src.issues.push(issue(path.join('.'), p, this.#src.pos.get(k), v));
+      for (const p of r.problems) this.#src.issues.push(issue('RM_CONFIG_REFERENCE', path.join('.'), p, this.#src.pos.get(k), v));
       if (r.changed) this.#src.textual.add(k);
       return r.value;
     }

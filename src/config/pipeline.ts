@@ -144,5 +144,5 @@ function nothingToRun(src: RawSource): ConfigIssue {
   const message =
     `the configuration defines nothing to run: ${files} has no watcher (an empty file, or only comments, options or sockets); ` +
     `add ${section}, or run a single command with ringmaster -- CMD`;
-  return { path: 'watchers', message, pos: undefined };
+  return { code: 'RM_CONFIG_MISSING', path: 'watchers', message, pos: undefined };
 }

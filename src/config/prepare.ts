@@ -56,7 +56,7 @@ export function prepare(src: RawSource, env: NodeJS.ProcessEnv): Prepared {
     out.reported.add(dotted(path));
     const why = r.reason === undefined ? '' : ` (${r.reason})`;
     out.issues.push(
-      issue(dotted(path), `${dotted(path)} must be ${r.expect ?? expectOf(spec)}, got ${formatValue(value)}${why}`, posOf(src, path), value),
+      issue('RM_CONFIG_VALUE', dotted(path), `${dotted(path)} must be ${r.expect ?? expectOf(spec)}, got ${formatValue(value)}${why}`, posOf(src, path), value),
     );
   };
 

@@ -24,7 +24,7 @@ const KIND: Array<[string, (s: Stats) => boolean]> = [
 
 /** Read `abs` (named `label` in messages) as UTF-8 without a byte-order mark, charging `budget`: regular files only (INI includes). */
 export function readConfigFile(label: string, abs: string, budget: Budget): FileRead {
-  const fail = (message: string): FileRead => ({ ok: false, issue: { path: '', message, pos: undefined, value: label } });
+  const fail = (message: string): FileRead => ({ ok: false, issue: { code: 'RM_CONFIG_FILE', path: '', message, pos: undefined, value: label } });
   const files = countFile(label, budget);
   if (files) return { ok: false, issue: files };
   let fd: number;
@@ -52,7 +52,7 @@ export function notRegularIssue(st: Stats, label: string): ConfigIssue | undefin
   if (st.isFile()) return undefined;
   const kind = KIND.find(([, test]) => test(st))?.[0] ?? 'not a regular file';
   const message = `cannot read ${label}: it is ${kind}, not a regular file; give the path of a config file (or of a ConfigMap directory)`;
-  return { path: '', message, pos: undefined, value: label };
+  return { code: 'RM_CONFIG_FILE', path: '', message, pos: undefined, value: label };
 }
 
 /** A regular file larger than the room left in the budget, refused before it is read. */

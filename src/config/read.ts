@@ -114,5 +114,5 @@ function changing(label: string): ConfigError {
 }
 
 function configError(label: string, message: string): ConfigError {
-  return new ConfigError([{ path: '', message, pos: undefined, value: label }]);
+  return new ConfigError([{ code: 'RM_CONFIG_FILE', path: '', message, pos: undefined, value: label }]);
 }

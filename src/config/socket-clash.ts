@@ -83,7 +83,7 @@ export function socketClashes(sockets: readonly SocketConfig[], posOf: (name: st
   sockets.forEach((b, j) => {
     for (let i = 0; i < j; i++) {
       const [a, ea, eb] = [sockets[i] as SocketConfig, ends[i] as Endpoint, ends[j] as Endpoint];
-      if (endpointsClash(ea, eb)) out.push(issue(label(b.name), clashText(label(a.name), ea, label(b.name), eb), posOf(b.name), b.name));
+      if (endpointsClash(ea, eb)) out.push(issue('RM_CONFIG_CONFLICT', label(b.name), clashText(label(a.name), ea, label(b.name), eb), posOf(b.name), b.name));
     }
   });
   return out;

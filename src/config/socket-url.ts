@@ -18,7 +18,7 @@ const USAGE = 'use tcp://HOST:PORT, tcp://[::1]:PORT, udp://HOST:PORT, unix:/pat
 export function socketFromUrl(name: string, url: string): SocketConfig {
   const fail = (why: string): never => {
     const message = `--socket ${name}=${url}: ${why}`;
-    throw new ConfigError([{ path: `--socket ${name}`, message, pos: undefined, value: url }]);
+    throw new ConfigError([{ code: 'RM_CONFIG_VALUE', path: `--socket ${name}`, message, pos: undefined, value: url }]);
   };
   if (!new RegExp(NAME_PATTERN).test(name)) fail(`"${name}" is not a valid socket name; use letters, digits, _ . -`);
   const base = { ...SOCKET_DEFAULTS, name: name.toLowerCase() };

@@ -116,5 +116,5 @@ function isFile(p: string): boolean {
 }
 
 function configError(path: string, message: string): ConfigError {
-  return new ConfigError([{ path: '', message, pos: undefined, value: path }]);
+  return new ConfigError([{ code: 'RM_CONFIG_FILE', path: '', message, pos: undefined, value: path }]);
 }

@@ -61,7 +61,7 @@ export function newMap<T = unknown>(): Record<string, T> {
 export function reservedName(name: string, what: string, path: string, pos: SourcePos | undefined): ConfigIssue | undefined {
   if (name !== '__proto__') return undefined;
   const message = `${path}: "__proto__" cannot be ${what} (JavaScript gives that name a meaning of its own); rename it${at(pos)}`;
-  return { path, message, pos, value: name };
+  return { code: 'RM_CONFIG_VALUE', path, message, pos, value: name };
 }
 
 /** A fragment with nothing in it yet. */

@@ -3,6 +3,7 @@
  * supervisor consumes. One vocabulary for YAML and Circus INI; option names as Circus
  * has them. Durations are in seconds as users write them.
  */
+import type { ConfigIssueCode } from '../errors/codes.js';
 
 export type ConfigFormat = 'yaml' | 'ini' | 'argv';
 
@@ -181,6 +182,6 @@ export interface ConfigIssue {
   message: string;
   pos: SourcePos | undefined;
   value?: unknown;
-  /** RM_CONFIG_LIMIT for a configuration over a parse limit (config/limits.ts); RM_CONFIG otherwise */
-  code?: 'RM_CONFIG_LIMIT';
+  /** what kind of problem, for scripts: RM_CONFIG_VALUE, RM_CONFIG_UNKNOWN_KEY... (src/errors/codes.ts) */
+  code: ConfigIssueCode;
 }

@@ -64,7 +64,7 @@ export function schemaIssues(src: RawSource, reported: ReadonlySet<string>, vali
   const errors = validate.errors ?? [];
   for (const [n, e] of errors.entries()) {
     if (out.size >= MAX_LISTED_ISSUES) {
-      out.set('', issue('', `${errors.length - n} more schema errors are not listed (the first ${MAX_LISTED_ISSUES} are)`, undefined));
+      out.set('', issue('RM_CONFIG_VALUE', '', `${errors.length - n} more schema errors are not listed (the first ${MAX_LISTED_ISSUES} are)`, undefined));
       break;
     }
     const path = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/').map(unescapePointer);
@@ -90,6 +90,7 @@ function describe(src: RawSource, e: SchemaError, path: string[]): ConfigIssue |
   if (e.keyword === 'required' && !insideOption) {
     const missing = String(e.params['missingProperty']);
     return issue(
+      'RM_CONFIG_MISSING',
       dotted([...path, missing]),
       `${dotted(path)} has no ${missing}; add the command to run, e.g. ${missing}: node server.js`,
       keyPosOf(src, path),
@@ -99,6 +100,7 @@ function describe(src: RawSource, e: SchemaError, path: string[]): ConfigIssue |
     const name = String(e.params['propertyName']);
     const what = top === 'env' || path[path.length - 1] === 'env' ? 'variable name' : 'name';
     return issue(
+      'RM_CONFIG_VALUE',
       dotted([...path, name]),
       `${dotted(path)}: "${name}" is not a valid ${what}; use letters, digits, _ . - (and no leading . or -)`,
       keyPosOf(src, [...path, name]),
@@ -106,7 +108,7 @@ function describe(src: RawSource, e: SchemaError, path: string[]): ConfigIssue |
     );
   }
   if (e.keyword === 'if') return undefined;
-  if (top === undefined) return issue('', 'the configuration must be a map with keys ringmaster, sockets, watchers, env', undefined);
+  if (top === undefined) return issue('RM_CONFIG_VALUE', '', 'the configuration must be a map with keys ringmaster, sockets, watchers, env', undefined);
   const depth = optionDepth(top);
   if (path.length < depth && TOP_KEYS.includes(top)) {
     // a section that is not a map
@@ -117,7 +119,7 @@ function describe(src: RawSource, e: SchemaError, path: string[]): ConfigIssue |
           ? 'a map of variable names to strings'
           : 'a map of options';
     const v = getAt(src.data, path);
-    return issue(dotted(path), `${dotted(path)} must be ${what}, got ${formatValue(v)}`, posOf(src, path), v);
+    return issue('RM_CONFIG_VALUE', dotted(path), `${dotted(path)} must be ${what}, got ${formatValue(v)}`, posOf(src, path), v);
   }
   const optPath = path.slice(0, depth);
   const scope = SCOPE_OF[top];
@@ -125,14 +127,14 @@ function describe(src: RawSource, e: SchemaError, path: string[]): ConfigIssue |
   const spec = top === 'env' ? { type: 'env' as const, description: '' } : scope ? specOf(scope, key) : undefined;
   if (top === 'env') {
     const v = getAt(src.data, path);
-    return issue(dotted(path), `${dotted(path)} must be a string, got ${formatValue(v)}`, posOf(src, path), v);
+    return issue('RM_CONFIG_VALUE', dotted(path), `${dotted(path)} must be a string, got ${formatValue(v)}`, posOf(src, path), v);
   }
   if (spec === undefined) return undefined;
   const v = getAt(src.data, optPath);
   // a number as written (99999999999999999999999, not 1e+23)
   const raw = typeof v === 'number' && Number.isFinite(v) ? src.raw.get(pathKey(optPath)) : undefined;
   const shown = raw ?? formatValue(v);
-  return issue(dotted(optPath), `${dotted(optPath)} must be ${expectOf(spec)}, got ${shown}`, posOf(src, path), v);
+  return issue('RM_CONFIG_VALUE', dotted(optPath), `${dotted(optPath)} must be ${expectOf(spec)}, got ${shown}`, posOf(src, path), v);
 }
 
 /** `watchers.web.numprocess is not a known watcher option; did you mean "numprocesses"?` */
@@ -148,5 +150,5 @@ export function unknownKey(src: RawSource, path: string[]): ConfigIssue {
     text = `${dotted(path)} is not a known ${kind} option${didYouMean(key, Object.keys(optionsOf(scope)))}`;
     if (!text.includes('did you mean')) text += '; see `ringmaster schema` for the options';
   } else text = `${dotted(path)} is not a known key`;
-  return issue(dotted(path), text, keyPosOf(src, path), key);
+  return issue('RM_CONFIG_UNKNOWN_KEY', dotted(path), text, keyPosOf(src, path), key);
 }

@@ -5,16 +5,9 @@
  */
 import { connect } from 'node:net';
 import { LineSplitter, encodeLine } from './lines.js';
+import type { ClientFailure } from '../errors/codes.js';
 
-export type ClientFailure =
-  /** connect() failed: no file (ENOENT), nobody listening (ECONNREFUSED), no permission (EACCES) */
-  | 'RM_CTL_UNREACHABLE'
-  /** no answer within the timeout */
-  | 'RM_CTL_TIMEOUT'
-  /** the connection closed before the answer came */
-  | 'RM_CTL_NO_ANSWER'
-  /** the answer was not a response line */
-  | 'RM_CTL_BAD_ANSWER';
+export type { ClientFailure };
 
 export class ControlClientError extends Error {
   readonly code: ClientFailure;

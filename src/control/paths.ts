@@ -19,8 +19,7 @@
 import { lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { RingmasterError } from '../errors/codes.js';
-import { dropTarget } from '../lifecycle/privileges.js';
+import { lookupIds } from '../sys/users.js';
 
 export const CONTROL_SOCKET_ENV = 'RINGMASTER_CONTROL_SOCKET';
 
@@ -63,9 +62,9 @@ export function namedControlSocket(env: NodeJS.ProcessEnv, configured?: string):
  * when neither is). Undefined when a name is unknown: the drop itself then fails, saying so.
  */
 export function controlOwner(user: string | undefined, group: string | undefined): ControlOwner | undefined {
-  const target = dropTarget(user, group);
-  if (target instanceof RingmasterError) return undefined;
-  return { uid: target.u?.uid ?? process.getuid?.() ?? 0, gid: target.gid ?? process.getgid?.() ?? 0 };
+  const target = lookupIds(user, group);
+  if (!target.ok) return undefined;
+  return { uid: target.user?.uid ?? process.getuid?.() ?? 0, gid: target.gid ?? process.getgid?.() ?? 0 };
 }
 
 function isDirOf(path: string, uid: number): boolean {

@@ -23,19 +23,10 @@ import { ControlError } from '../lifecycle/api.js';
 import { parseSignal } from '../sys/signals.js';
 import { closest } from '../config/suggest.js';
 import { MAX_PROCESSES } from '../config/options.js';
+import { CTL_CODES } from '../errors/codes.js';
 
-/** Stable codes of the errors the control socket itself produces (the Controller adds its own). */
-export const CTL_CODES = {
-  /** not JSON, not an object, a line too long */
-  BAD_REQUEST: 'RM_CTL_BAD_REQUEST',
-  UNKNOWN_COMMAND: 'RM_CTL_UNKNOWN_COMMAND',
-  /** a missing, extra or ill-typed field, a number out of range, a signal that names none */
-  BAD_ARGUMENT: 'RM_CTL_BAD_ARGUMENT',
-  /** the Controller threw something other than a ControlError: a bug */
-  INTERNAL: 'RM_CTL_INTERNAL',
-  /** the sender (SO_PEERCRED) is neither the init's user nor root */
-  FORBIDDEN: 'RM_CTL_FORBIDDEN',
-} as const;
+/** The codes the control socket itself gives, by short name (their registry: src/errors/codes.ts). */
+export { CTL_CODES };
 
 export const COMMANDS = ['status', 'start', 'stop', 'restart', 'scale', 'incr', 'decr', 'signal', 'reload', 'quit', 'events'] as const;
 export type CommandName = (typeof COMMANDS)[number];

@@ -20,6 +20,7 @@ import type { InitRuntime } from './runtime.js';
 import { shutdownSignals } from './signal-policy.js';
 import { throughShim, type ExecShim } from './exec-shim.js';
 import { signalsToSet } from './inherited-signals.js';
+import { spawnFailureCode } from '../errors/spawn.js';
 
 export interface CommandOptions {
   command: readonly string[];
@@ -151,8 +152,8 @@ export class CommandInit {
 
     const outcome = await child.waitExit();
     if (outcome.kind === 'spawn-failed') {
-      const what = outcome.code === 'ENOENT' ? 'command not found' : 'cannot execute';
-      log.error(`${what}: ${file}`, { code: outcome.code });
+      const code = spawnFailureCode(outcome.code);
+      log.error(`${code === 'RM_SPAWN_NOT_FOUND' ? 'command not found' : 'cannot execute'}: ${file}`, { code, errno: outcome.code });
     } else {
       log.debug('child exited', outcome.kind === 'exited' ? { code: outcome.code } : { signal: outcome.signal });
     }

@@ -8,10 +8,13 @@
  *   not ringmaster, and an interactive shell has job control.
  * - The signal mask and ignored signals ringmaster inherited (Node and libuv reset both).
  *
- * When the command cannot run, one line in ringmaster's log format says so and the exit
- * code is 127 (not found) or 126, as for any command ringmaster starts.
+ * When the command cannot run, one line in ringmaster's log format says so (code
+ * RM_SPAWN_NOT_FOUND or RM_SPAWN) and the exit code is 127 or 126, as for any command
+ * ringmaster starts.
  */
 import { createLogger } from '../log/logger.js';
+import { EXIT, exitCodeFor } from '../errors/codes.js';
+import { spawnFailureCode } from '../errors/spawn.js';
 import { execvp, takeForeground } from '../sys/libc.js';
 import { parseShimArgs } from './exec-shim.js';
 
@@ -19,7 +22,7 @@ const parsed = parseShimArgs(process.argv.slice(2));
 const log = createLogger({ format: parsed?.logFormat === 'json' ? 'json' : 'text' });
 if (parsed === undefined) {
   log.error('foreground-exec: usage: FORMAT FDS TTY SIGNALS FILE ARGS...', { argv: process.argv.slice(2).join(' ') });
-  process.exit(64);
+  process.exit(EXIT.USAGE);
 }
 const { task, file, args } = parsed;
 if (task.foreground) {
@@ -33,7 +36,8 @@ if (task.foreground) {
 try {
   execvp(file, args, task.fds, task.signals);
 } catch (err) {
-  const code = (err as NodeJS.ErrnoException).code;
-  log.error(`${code === 'ENOENT' ? 'command not found' : 'cannot execute'}: ${file}`, { code });
-  process.exit(code === 'ENOENT' ? 127 : 126);
+  const errno = (err as NodeJS.ErrnoException).code;
+  const code = spawnFailureCode(errno);
+  log.error(`${code === 'RM_SPAWN_NOT_FOUND' ? 'command not found' : 'cannot execute'}: ${file}`, { code, errno });
+  process.exit(exitCodeFor(code));
 }

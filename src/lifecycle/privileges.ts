@@ -3,30 +3,18 @@
  * become `user`/`group` for good, supplementary groups included.
  */
 import { RingmasterError } from '../errors/codes.js';
-import { lookupGroup, lookupUser, type UserEntry } from '../sys/users.js';
-
-/**
- * Whom `user`/`group` (names or ids) are: the user's passwd entry and the gid (the group's,
- * else the user's); a RingmasterError naming what names nobody.
- */
-export function dropTarget(user: string | undefined, group: string | undefined): { u: UserEntry | undefined; gid: number | undefined } | RingmasterError {
-  const u = user === undefined ? undefined : lookupUser(user);
-  if (user !== undefined && !u) {
-    return new RingmasterError('RM_PRIVILEGES', `ringmaster.user: unknown user "${user}" (no entry in /etc/passwd; use a numeric uid)`);
-  }
-  const gid = group !== undefined ? lookupGroup(group) : u?.gid;
-  if (group !== undefined && gid === undefined) {
-    return new RingmasterError('RM_PRIVILEGES', `ringmaster.group: unknown group "${group}" (no entry in /etc/group; use a numeric gid)`);
-  }
-  return { u, gid };
-}
+import { lookupIds } from '../sys/users.js';
 
 /** Drop to `user`/`group` (names or ids), supplementary groups included. Root only. */
 export function dropPrivileges(user: string | undefined, group: string | undefined): { uid: number; gid: number } | undefined {
   if (user === undefined && group === undefined) return undefined;
-  const target = dropTarget(user, group);
-  if (target instanceof RingmasterError) throw target;
-  const { u } = target;
+  const target = lookupIds(user, group);
+  if (!target.ok) {
+    throw target.unknown === 'user'
+      ? new RingmasterError('RM_PRIVILEGES', `ringmaster.user: unknown user "${user}" (no entry in /etc/passwd; use a numeric uid)`)
+      : new RingmasterError('RM_PRIVILEGES', `ringmaster.group: unknown group "${group}" (no entry in /etc/group; use a numeric gid)`);
+  }
+  const u = target.user;
   // one of user (whose entry has a gid) and group was given, and both resolved
   const gid = target.gid as number;
   // POSIX-only methods of process: present on Linux, optional in the types.

@@ -63,10 +63,6 @@ export class Reaper {
     this.#owned.delete(pid);
   }
 
-  isOwned(pid: number): boolean {
-    return this.#owned.has(pid);
-  }
-
   onReap(listener: ReapListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

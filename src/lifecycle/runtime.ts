@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { Reaper, waitFields } from './reaper.js';
 import { routeSignals } from './signals.js';
 import { takeHeldSignals } from './early-signals.js';
+import type { ErrorCode } from '../errors/codes.js';
 
 export interface RuntimeOptions {
   log: Logger;
@@ -171,7 +172,7 @@ export class InitRuntime {
   }
 
   readonly #onBug = (err: unknown): void => {
-    this.log.error(`internal error (ringmaster keeps running): ${(err as Error)?.stack ?? String(err)}`, { code: 'RM_INTERNAL' });
+    this.log.error(`internal error (ringmaster keeps running): ${(err as Error)?.stack ?? String(err)}`, { code: 'RM_INTERNAL' satisfies ErrorCode });
   };
 
   /** Remove every signal listener. Idempotent. */

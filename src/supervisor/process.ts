@@ -14,6 +14,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { signalNumber } from '../sys/signals.js';
 import { stopLeftovers, type GroupSys, type Leftovers } from './leftovers.js';
+import { exitCodeFor } from '../errors/codes.js';
+import { spawnFailureCode } from '../errors/spawn.js';
 
 export type ExitOutcome =
   | { kind: 'exited'; code: number }
@@ -40,7 +42,7 @@ export function exitCodeOf(outcome: ExitOutcome, remap: ReadonlySet<number> = ne
       break;
     case 'spawn-failed':
       // the shell's convention, as tini: not found, or found but not executable
-      code = outcome.code === 'ENOENT' ? 127 : 126;
+      code = exitCodeFor(spawnFailureCode(outcome.code));
       break;
     default:
       return assertNever(outcome);

@@ -5,7 +5,7 @@
 import type { WatcherConfig } from '../config/types.js';
 import { RingmasterError } from '../errors/codes.js';
 import type { Logger } from '../log/logger.js';
-import { lookupGroup, lookupUser } from '../sys/users.js';
+import { lookupIds } from '../sys/users.js';
 import { assertNever, type ExitOutcome } from './process.js';
 import type { ShortageStatus } from './shortage.js';
 import type { SocketSet } from './socket-set.js';
@@ -111,20 +111,13 @@ export interface WorkerIds {
   user: string | undefined;
 }
 
+/** A watcher's uid and gid resolved (the uid's own group unless gid is given); throws RM_PRIVILEGES for a name that names nobody. */
 export function resolveIds(c: WatcherConfig): WorkerIds {
-  let uid: number | undefined;
-  let gid: number | undefined;
-  let user: string | undefined;
-  if (c.uid !== undefined) {
-    const u = lookupUser(c.uid);
-    if (!u) throw new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.uid: unknown user "${c.uid}" (no such entry in /etc/passwd; use a numeric uid or create the user)`);
-    uid = u.uid;
-    gid = u.gid;
-    user = u.name;
+  const r = lookupIds(c.uid, c.gid);
+  if (!r.ok) {
+    throw r.unknown === 'user'
+      ? new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.uid: unknown user "${c.uid}" (no such entry in /etc/passwd; use a numeric uid or create the user)`)
+      : new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.gid: unknown group "${c.gid}" (no such entry in /etc/group; use a numeric gid)`);
   }
-  if (c.gid !== undefined) {
-    gid = lookupGroup(c.gid);
-    if (gid === undefined) throw new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.gid: unknown group "${c.gid}" (no such entry in /etc/group; use a numeric gid)`);
-  }
-  return { uid, gid, user };
+  return { uid: r.user?.uid, gid: r.gid, user: r.user?.name };
 }

@@ -31,6 +31,7 @@ import { ManagedProcess, assertNever, type ExitOutcome } from './process.js';
 import { expandPorts, waitHttpOk } from './http-check.js';
 import { buildWorkerSpec } from './worker-spec.js';
 import type { NotifyChannel } from './notify.js';
+import type { RolloutResult } from './events.js';
 
 interface Worker {
   /** unique per spawn: during a rolling restart two workers share a wid */
@@ -607,6 +608,27 @@ export class Watcher {
       });
     }
     return left.done;
+  }
+
+  // temporary: fix/core replaces this
+  /**
+   * Roll the workers onto `next` (a reload). A watcher that is not running only takes the
+   * config. When the new workers do not become ready, the watcher takes its old config back
+   * and starts a worker for every wid left without one.
+   */
+  async reconfigure(next: WatcherConfig, opts: { maxSurge?: number } = {}): Promise<RolloutResult> {
+    const before = this.#config;
+    const total = [...this.#workers.values()].filter((w) => !w.retiring).length;
+    this.updateConfig(next);
+    if (this.#phase !== 'running') return { kind: 'done', replaced: 0 };
+    if (await this.rollingRestart(opts.maxSurge ?? next.max_surge)) return { kind: 'done', replaced: total };
+    this.updateConfig(before);
+    this.fillMissing();
+    const r = this.#rollout;
+    const m = r?.state === 'failed' ? /^new worker (\d+) \(pid (\d+|undefined)\).*; (\d+) old workers kept$/.exec(r.message) : null;
+    if (!r || !m) return { kind: 'aborted', message: 'the watcher stopped during the rolling restart', replaced: 0 };
+    const kept = Number(m[3]);
+    return { kind: 'failed', wid: Number(m[1]), pid: m[2] === 'undefined' ? undefined : Number(m[2]), message: r.message, replaced: total - kept, kept };
   }
 }
 

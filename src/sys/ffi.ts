@@ -16,7 +16,6 @@ export interface Libc {
   waitpid: Fn;
   waitid: Fn;
   prctl: Fn;
-  prctlGetInt: Fn;
   signal: Fn;
   close: Fn;
   getsid: Fn;
@@ -58,7 +57,6 @@ export function libc(): Libc {
     waitid: lib.func('int waitid(int idtype, uint32_t id, void *infop, int options)'),
     // prctl is variadic; every option we use takes unsigned longs, passed in registers.
     prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
-    prctlGetInt: lib.func('prctl', 'int', ['int', '_Out_ int *', 'unsigned long', 'unsigned long', 'unsigned long']),
     // SIG_IGN is the integer 1; intptr_t is ABI-compatible with the handler pointer.
     signal: lib.func('intptr_t signal(int signum, intptr_t handler)'),
     close: lib.func('int close(int fd)'),

@@ -43,7 +43,6 @@ export const WEXITED = 4;
 export const WNOWAIT = 0x01000000;
 export const PR_SET_PDEATHSIG = 1;
 export const PR_SET_CHILD_SUBREAPER = 36;
-export const PR_GET_CHILD_SUBREAPER = 37;
 const SIG_IGN = 1;
 const SIG_DFL = 0;
 const SIGINFO_SIZE = 128;
@@ -112,13 +111,6 @@ export function peekExitedChild(): number {
 
 export function setChildSubreaper(on: boolean): void {
   if (libc().prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0) < 0) fail('prctl', 'PR_SET_CHILD_SUBREAPER');
-}
-
-export function isChildSubreaper(): boolean {
-  // PR_GET_CHILD_SUBREAPER writes an int through the pointer in arg2.
-  const out = [0];
-  if (libc().prctlGetInt(PR_GET_CHILD_SUBREAPER, out, 0, 0, 0) < 0) fail('prctl', 'PR_GET_CHILD_SUBREAPER');
-  return out[0] !== 0;
 }
 
 /** Ask the kernel to send `signal` to us when our parent dies (tini -p). */

@@ -24,6 +24,8 @@ const SO_BINDTODEVICE = 25;
 const SO_REUSEPORT = 15;
 const IPPROTO_IPV6 = 41;
 const IPV6_V6ONLY = 26;
+/** sizeof(sockaddr_un.sun_path) on Linux. */
+const SUN_PATH_BYTES = 108;
 
 /** r, or a SysError for `syscall` when r is -1. */
 export function check(r: number, syscall: string, detail?: string): number {
@@ -100,8 +102,8 @@ export function encodeSockAddr(addr: SockAddr): Buffer {
     case 'unix': {
       const abstract = addr.path.startsWith('@');
       const name = Buffer.from(abstract ? addr.path.slice(1) : addr.path, 'utf8');
-      // sun_path is 108 bytes; a filesystem path needs its NUL, an abstract name has a leading NUL.
-      if (name.length > (abstract ? 107 : 107)) {
+      // sun_path is 108 bytes; a filesystem path needs its trailing NUL, an abstract name its leading one.
+      if (name.length > SUN_PATH_BYTES - 1) {
         throw new SysError('bind', osConstants.errno.ENAMETOOLONG, addr.path);
       }
       const len = 2 + (abstract ? 1 + name.length : name.length + 1);

@@ -42,3 +42,18 @@ export function lookupGroup(group: string, groupFile = '/etc/group'): number | u
   const row = lines(groupFile).find((r) => r[0] === group);
   return row ? Number(row[2]) : undefined;
 }
+
+/** Whom a user and a group are together, or which of the two names nobody. */
+export type IdsLookup = { ok: true; user: UserEntry | undefined; gid: number | undefined } | { ok: false; unknown: 'user' | 'group' };
+
+/**
+ * Resolve a user and a group (names or ids, either may be absent) the way a privilege drop
+ * applies them: the gid is the group's when one is given, else the user's own.
+ */
+export function lookupIds(user: string | undefined, group: string | undefined): IdsLookup {
+  const u = user === undefined ? undefined : lookupUser(user);
+  if (user !== undefined && !u) return { ok: false, unknown: 'user' };
+  const gid = group !== undefined ? lookupGroup(group) : u?.gid;
+  if (group !== undefined && gid === undefined) return { ok: false, unknown: 'group' };
+  return { ok: true, user: u, gid };
+}

@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ready, socketFd, startWatchdog, stopping } from './index.js';
+import { SERVE_EXIT } from './exit.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -112,7 +113,7 @@ export async function toServer(x: unknown): Promise<Server> {
 export async function serve(argv: readonly string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(SERVE_USAGE);
-    return 0;
+    return SERVE_EXIT.OK;
   }
   const args = parseServeArgs(argv);
   const mod = await loadModule(args.module, process.cwd());
@@ -151,7 +152,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
       net.Server.prototype.close.call(server, () => {
         clearInterval(idle);
         clearTimeout(force);
-        res(0);
+        res(SERVE_EXIT.OK);
       });
     };
     process.on('SIGTERM', stop);
@@ -166,10 +167,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (err) {
     if (err instanceof ServeUsageError) {
       process.stderr.write(`ringmaster serve: ${err.message}\n${SERVE_USAGE}`);
-      process.exitCode = 64;
+      process.exitCode = SERVE_EXIT.USAGE;
       return;
     }
     process.stderr.write(`ringmaster serve: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = SERVE_EXIT.FAILED;
   }
 }

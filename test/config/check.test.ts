@@ -39,6 +39,32 @@ test('check: an unknown user or a working_dir that is a file are errors (exit 78
   }
 });
 
+test('check --json: one object a script can act on, each problem with its code, key and position', () => {
+  const t = tempDir();
+  try {
+    const bad = t.write('bad.yaml', 'watchers:\n  web:\n    cmd: sleep 60\n    numprocess: 2\n    numprocesses: two\n');
+    const r = spawnSync(process.execPath, [BIN, 'check', '--json', bad], { encoding: 'utf8' });
+    assert.equal(r.status, 78, r.stderr);
+    assert.equal(r.stderr, '');
+    const failed = JSON.parse(r.stdout) as { ok: boolean; code: string; problems: Array<Record<string, unknown>> };
+    assert.equal(failed.ok, false);
+    assert.equal(failed.code, 'RM_CONFIG');
+    assert.deepEqual(
+      failed.problems.map((p) => [p['code'], p['path'], p['line']]),
+      [['RM_CONFIG_UNKNOWN_KEY', 'watchers.web.numprocess', 4], ['RM_CONFIG_VALUE', 'watchers.web.numprocesses', 5]],
+    );
+    const text = spawnSync(process.execPath, [BIN, 'check', bad], { encoding: 'utf8' });
+    assert.equal(text.status, 78);
+    assert.match(text.stderr, /^2 problems in the configuration:\n {2}- watchers\.web\.numprocess is not a known watcher option/);
+    const good = t.write('good.yaml', 'watchers:\n  web:\n    cmd: sleep 60\n');
+    const g = spawnSync(process.execPath, [BIN, 'check', '--json', good], { encoding: 'utf8' });
+    assert.equal(g.status, 0, g.stderr);
+    assert.deepEqual(JSON.parse(g.stdout), { ok: true, files: [good], warnings: [], sockets: [], watchers: ['web'] });
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('hostChecks: a good config has nothing to say; PATH lookups use the watcher\'s own PATH', () => {
   const ok = yaml('watchers:\n  w:\n    cmd: sleep 60\n    working_dir: /tmp\n');
   assert.deepEqual(hostChecks(ok, '/', { PATH: '/usr/bin:/bin' }), { errors: [], warnings: [] });
@@ -48,7 +74,10 @@ test('hostChecks: a good config has nothing to say; PATH lookups use the watcher
   assert.deepEqual(hostChecks(relative, '/etc', {}).warnings, ['watchers.w.cmd: "./run.sh" is not an executable file here']);
   // a path through a file is an error, not a crash; with executable, that is what must exist
   const under = yaml('watchers:\n  w:\n    cmd: app --flag\n    executable: /bin/sleep\n    working_dir: /etc/passwd/sub\n');
-  assert.deepEqual(hostChecks(under, '/', { PATH: '/nonexistent' }), { errors: ['watchers.w.working_dir: /etc/passwd/sub is not a directory'], warnings: [] });
+  assert.deepEqual(hostChecks(under, '/', { PATH: '/nonexistent' }), {
+    errors: [{ code: 'RM_CONFIG_VALUE', path: 'watchers.w.working_dir', message: 'watchers.w.working_dir: /etc/passwd/sub is not a directory' }],
+    warnings: [],
+  });
 });
 
 test('ringmaster schema prints the JSON Schema an editor can use: it accepts a good config and rejects a bad one', async () => {

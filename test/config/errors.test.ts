@@ -220,10 +220,29 @@ describe('config errors', () => {
   it('keeps the issue fields machine-readable', () => {
     const [i] = issuesOf(() => yaml('watchers:\n  web:\n    cmd: node app.js\n    numprocesses: two\n'));
     assert.deepEqual(i, {
+      code: 'RM_CONFIG_VALUE',
       path: 'watchers.web.numprocesses',
       message: 'watchers.web.numprocesses must be an integer between 0 and 10000, got "two" (ringmaster.yaml:4:19)',
       pos: { file: 'ringmaster.yaml', line: 4, column: 19 },
       value: 'two',
     });
+  });
+
+  it('gives each kind of problem its code, the same from YAML and INI', () => {
+    const codeOf = (parse: () => unknown): string[] => issuesOf(parse).map((x) => x.code);
+    const web = 'watchers:\n  web:\n    cmd: node app.js\n';
+    const cases: Array<[string, () => unknown, string]> = [
+      ['syntax', () => yaml('watchers: [\n'), 'RM_CONFIG_SYNTAX'],
+      ['INI syntax', () => ini('[watcher:web]\ncmd = node app.js\nthis is not a line\n'), 'RM_CONFIG_SYNTAX'],
+      ['unknown key', () => yaml(`${web}    numprocess: 2\n`), 'RM_CONFIG_UNKNOWN_KEY'],
+      ['unknown section', () => ini('[watcher:web]\ncmd = node app.js\n[wacher:x]\ncmd = y\n'), 'RM_CONFIG_UNKNOWN_KEY'],
+      ['value', () => yaml(`${web}    numprocesses: two\n`), 'RM_CONFIG_VALUE'],
+      ['INI value', () => ini('[watcher:web]\ncmd = node app.js\nnumprocesses = two\n'), 'RM_CONFIG_VALUE'],
+      ['missing', () => yaml('watchers:\n  web:\n    numprocesses: 2\n'), 'RM_CONFIG_MISSING'],
+      ['reference', () => yaml(`${web}    sockets: [nope]\n`), 'RM_CONFIG_REFERENCE'],
+      ['unset variable', () => yaml(`${web}    args: \${NOPE:?needed}\n`), 'RM_CONFIG_REFERENCE'],
+      ['conflict', () => yaml(`${web}    singleton: true\n    numprocesses: 2\n`), 'RM_CONFIG_CONFLICT'],
+    ];
+    for (const [name, parse, code] of cases) assert.deepEqual(codeOf(parse), [code], name);
   });
 });

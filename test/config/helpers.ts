@@ -1,8 +1,6 @@
 /** Shared helpers of the config tests: parse or fail, temp dirs that clean up. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempDir } from '../helpers/config.js';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfigText, type Config, type ConfigIssue } from '../../src/config/index.js';
 
@@ -37,10 +35,10 @@ export function messagesOf(parse: () => unknown): string[] {
 
 /** Run `fn` with a fresh temp dir, removed afterwards whatever happens. */
 export function withTempDir<T>(fn: (dir: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'ringmaster-config-'));
+  const t = tempDir('ringmaster-config-');
   try {
-    return fn(dir);
+    return fn(t.dir);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    t.cleanup();
   }
 }

@@ -2,8 +2,6 @@
  * A Controller that records its calls and answers from canned data, and a server on a
  * temp-dir socket around it; `close()` removes both.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { once } from 'node:events';
@@ -11,37 +9,31 @@ import { ControlError, type Controller, type InitSnapshot } from '../../src/life
 import { EventBus, type EventListener } from '../../src/supervisor/events.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
+import { tempDir, type TempDir } from '../helpers/config.js';
+import { snapshot as baseSnapshot, watcher, worker } from '../helpers/snapshot.js';
 
 export const NOW = Date.parse('2025-01-01T12:00:00Z');
 
+/** The canned snapshot the ctl tests print: a watcher with a failed rollout and one FATAL. */
 export function snapshot(): InitSnapshot {
   const exits = { exited: 0, failed: 1, signaled: 0, spawn_failed: 0, stopped: 0 };
-  return {
+  return baseSnapshot({
     pid: 4242,
     version: '0.1.0',
-    phase: 'running',
     startedAt: NOW - 3_723_000,
     watchers: [
-      {
-        name: 'web',
-        phase: 'running',
-        desired: 2,
-        running: 2,
+      watcher('web', {
         ready: 1,
         restarts: 3,
         exits,
-        failuresInARow: 0,
-        notifyRejected: 0,
         lastExit: { wid: 2, outcome: { kind: 'exited', code: 1 }, at: NOW - 65_000 },
-        fatalReason: undefined,
         rollout: { state: 'failed', message: 'wid 3 not ready after 30s; old workers kept', at: NOW - 5_000 },
         workers: [
-          { wid: 1, pid: 1001, startedAt: NOW - 3_600_000, state: 'running', ready: true, readyFailed: false, statusText: 'serving on :8080', mainPid: undefined },
-          { wid: 2, pid: 1002, startedAt: NOW - 65_000, state: 'running', ready: false, readyFailed: true, statusText: 'warming \u001b[31mcache', mainPid: undefined },
+          { ...worker(1, 1001), startedAt: NOW - 3_600_000, statusText: 'serving on :8080' },
+          { ...worker(2, 1002, false), startedAt: NOW - 65_000, readyFailed: true, statusText: 'warming \u001b[31mcache' },
         ],
-      },
-      {
-        name: 'worker',
+      }),
+      watcher('worker', {
         phase: 'fatal',
         desired: 1,
         running: 0,
@@ -49,19 +41,15 @@ export function snapshot(): InitSnapshot {
         restarts: 6,
         exits,
         failuresInARow: 6,
-        notifyRejected: 0,
         lastExit: { wid: 1, outcome: { kind: 'signaled', signal: 'SIGKILL', number: 9 }, at: NOW - 10_000 },
         fatalReason: 'exited 6 times in a row within backoff_reset',
-        rollout: undefined,
-        workers: [],
-      },
+      }),
     ],
     sockets: [{ name: 'web', url: 'tcp://0.0.0.0:8080', family: 'inet', port: 8080, inode: 77, backlog: 511, so_reuseport: false }],
     zombiesReaped: 2,
     signalsForwarded: { SIGHUP: 1 },
     reloads: { success: 1, failure: 1, lastSuccessAt: NOW - 120_000, lastError: 'watchers.web.numprocesses must be an integer >= 0, got "two"' },
-    configFiles: ['/etc/ringmaster.yaml'],
-  };
+  });
 }
 
 export type Call = [method: string, ...args: unknown[]];
@@ -133,9 +121,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function tempSocketDir(): { dir: string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'rm-ctl-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+export function tempSocketDir(): TempDir {
+  return tempDir('rm-ctl-');
 }
 
 export function testLogger(lines: string[]): Logger {

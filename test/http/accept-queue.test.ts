@@ -10,7 +10,8 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { bindAndListen, closeSocket, localPort } from '../../src/sys/socket.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import type { SocketSnapshot } from '../../src/lifecycle/api.js';
-import { parseExposition, snapshot } from './fake.js';
+import { parseExposition } from './fake.js';
+import { snapshot } from '../helpers/snapshot.js';
 
 /** Our open socket fds, to check that every test closed what it opened. */
 function socketFds(): string[] {

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { startHttpEndpoint } from '../../src/http/server.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { InitSnapshot } from '../../src/lifecycle/api.js';
-import { snapshot, watcher } from './fake.js';
+import { snapshot, watcher } from '../helpers/snapshot.js';
 
 interface Reply {
   status: number;

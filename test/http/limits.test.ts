@@ -12,7 +12,8 @@ import { createLogger } from '../../src/log/logger.js';
 import { startRingmaster } from '../helpers/run.js';
 import { tempDir } from '../helpers/config.js';
 import { get } from '../helpers/http.js';
-import { parseExposition, snapshot } from './fake.js';
+import { parseExposition } from './fake.js';
+import { snapshot } from '../helpers/snapshot.js';
 
 interface Client {
   socket: Socket;

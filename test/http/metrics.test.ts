@@ -7,7 +7,8 @@ import { createMetrics } from '../../src/metrics/index.js';
 import { CpuAccounts } from '../../src/metrics/cpu.js';
 import { parseListenTable, parseTcpExt } from '../../src/metrics/proc.js';
 import type { InitSnapshot } from '../../src/lifecycle/api.js';
-import { parseExposition, snapshot, watcher, worker } from './fake.js';
+import { parseExposition } from './fake.js';
+import { snapshot, watcher, worker } from '../helpers/snapshot.js';
 
 const PAGE = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }));
 const HZ = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));

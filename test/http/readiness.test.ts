@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { liveness, readiness } from '../../src/http/server.js';
 import { SHORTAGE_LIVENESS_MS } from '../../src/http/readiness.js';
 import type { InitSnapshot } from '../../src/lifecycle/api.js';
-import { snapshot, watcher } from './fake.js';
+import { snapshot, watcher } from '../helpers/snapshot.js';
 
 const CASES: Array<{ name: string; snap: InitSnapshot; ok: boolean; reasons?: unknown[]; warnings?: unknown[] }> = [
   { name: 'running, no watchers', snap: snapshot(), ok: true },

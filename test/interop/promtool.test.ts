@@ -14,7 +14,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { bindAndListen, closeSocket, localPort } from '../../src/sys/socket.js';
 import type { InitSnapshot } from '../../src/lifecycle/api.js';
 import { get } from '../helpers/http.js';
-import { snapshot, watcher, worker } from '../http/fake.js';
+import { snapshot, watcher, worker } from '../helpers/snapshot.js';
 
 function promtool(text: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -121,7 +121,7 @@ test('command mode: a path through a file is 126 with one line, not an internal 
   try {
     const r = await rm.exit();
     assert.equal(r.code, 126, rm.stderr());
-    assert.match(rm.stderr(), /cannot execute: \/etc\/passwd\/x code=ENOTDIR/);
+    assert.match(rm.stderr(), /cannot execute: \/etc\/passwd\/x code=RM_SPAWN errno=ENOTDIR/);
     assert.doesNotMatch(rm.stderr(), /internal error/);
   } finally {
     await rm.close();
