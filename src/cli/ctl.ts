@@ -13,6 +13,7 @@ import { COMMANDS, parseRequest, type ControlRequest } from '../control/protocol
 import { formatStatus } from '../control/status-table.js';
 import { closest } from '../config/suggest.js';
 import { ControlError } from '../lifecycle/api.js';
+import { printEvents } from './ctl-events.js';
 
 /** The exit codes ctl gives (their registry: src/errors/exit.ts). */
 export const CTL_EXIT = { OK: EXIT.OK, FAILED: EXIT.FAILED, USAGE: EXIT.USAGE, UNAVAILABLE: EXIT.UNAVAILABLE, CONFIG: EXIT.CONFIG } as const;
@@ -36,6 +37,9 @@ Commands:
   signal WATCHER SIG          send SIG (TERM, SIGTERM, 15) to the watcher's workers
   reload                      re-read the config and apply what changed
   quit                        stop every worker and exit the init
+  events                      the init's events as they happen (worker started/ready/exited,
+                              respawns, rollouts, reloads...), a line each (--json: one JSON object
+                              per line), until Ctrl-C, the reader goes away, or the init exits
 
 Options:
   --socket PATH               the init's control socket; default: $${CONTROL_SOCKET_ENV}, else the
@@ -45,7 +49,7 @@ Options:
   -c, --config PATH           the init's config, to read control_socket and user from; default: the
                               init's sources, $RINGMASTER_CONFIG, $RINGMASTER_CONFIG_FILE,
                               /etc/ringmaster/ringmaster.{yaml,yml,ini}
-  --json                      print the answer as JSON (status: the snapshot)
+  --json                      print the answer as JSON (status: the snapshot; events: the events)
   --timeout SEC               give up after SEC seconds without an answer (default: ${STATUS_TIMEOUT_S} for
                               status, none for the others; 0 = none)
   -h, --help                  this text
@@ -61,6 +65,8 @@ export interface CtlIo {
   err(text: string): void;
   /** ms since epoch, for uptimes in `status`. @default Date.now */
   now?(): number;
+  /** `events`: call `stop` when the stream should end; returns the undo. @default SIGINT, SIGTERM, EPIPE on stdout */
+  onStop?(stop: () => void): () => void;
 }
 
 const processIo: CtlIo = {
@@ -142,6 +148,7 @@ const ARITY: Record<string, [min: number, max: number, args: string]> = {
   status: [0, 0, ''],
   reload: [0, 0, ''],
   quit: [0, 0, ''],
+  events: [0, 0, ''],
   start: [1, 1, ' WATCHER'],
   stop: [1, 1, ' WATCHER'],
   restart: [1, 1, ' WATCHER [--rolling] [--max-surge N]'],
@@ -212,6 +219,8 @@ function describeResult(req: ControlRequest, result: unknown, now: number): stri
       return `${typeof result === 'string' && result !== '' ? result : 'reloaded'}\n`;
     case 'quit':
       return 'ringmaster is shutting down\n';
+    case 'events':
+      return ''; // printed as they came
     default: {
       const never: never = req;
       return String(never);
@@ -269,7 +278,7 @@ export async function ctl(argv: string[], env: NodeJS.ProcessEnv = process.env, 
 
   let reply: ControlReply;
   try {
-    reply = await request(where.path, wire, timeoutS * 1000);
+    reply = req.cmd === 'events' ? await printEvents(where.path, args.json, timeoutS * 1000, io) : await request(where.path, wire, timeoutS * 1000);
   } catch (err) {
     if (!(err instanceof ControlClientError)) throw err;
     if (err.code === 'RM_CTL_UNREACHABLE') {
@@ -289,6 +298,7 @@ export async function ctl(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     io.err(`ringmaster ctl: ${reply.error} (${reply.code})\n`);
     return CTL_EXIT.FAILED;
   }
+  if (req.cmd === 'events') return CTL_EXIT.OK;
   io.out(args.json ? `${JSON.stringify(reply.result ?? null, null, 2)}\n` : describeResult(req, reply.result, (io.now ?? Date.now)()));
   return CTL_EXIT.OK;
 }

@@ -106,3 +106,77 @@ export function request(path: string, req: object, timeoutMs = 0): Promise<Contr
     });
   });
 }
+
+/** A live `events` stream (see openEventStream). */
+export interface EventStream {
+  /** the init's answer (ok: every event after it arrives; not ok: it refused, and hung up); rejects with ControlClientError */
+  readonly ready: Promise<ControlReply>;
+  /** resolves when the stream is over: the init closed it (it is stopping or gone), or close() was called */
+  readonly ended: Promise<void>;
+  /** Hang up. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Ask the control socket at `path` for its events and call `onLine` with each one: the
+ * line as it came, and its JSON. Lines that are not events (answers, garbage) are skipped.
+ * @param timeoutMs give up when the answer takes longer; @default 0 (no limit)
+ */
+export function openEventStream(path: string, onLine: (line: string, event: Record<string, unknown>) => void, timeoutMs = 0): EventStream {
+  const id = `${process.pid}-${nextId++}`;
+  const sock = connect({ path });
+  const lines = new LineSplitter();
+  let connected = false;
+  let answered = false;
+  let onReady!: (r: ControlReply) => void;
+  let onFail!: (e: ControlClientError) => void;
+  let onEnd!: () => void;
+  const ready = new Promise<ControlReply>((res, rej) => ((onReady = res), (onFail = rej)));
+  const ended = new Promise<void>((res) => (onEnd = res));
+  const fail = (e: ControlClientError): void => {
+    if (!answered) onFail(e);
+    sock.destroy();
+  };
+  const timer = timeoutMs > 0 ? setTimeout(() => fail(new ControlClientError('RM_CTL_TIMEOUT', `no answer from ${path} within ${timeoutMs / 1000} s`)), timeoutMs) : undefined;
+
+  sock.on('connect', () => {
+    connected = true;
+    sock.write(encodeLine({ cmd: 'events', id }));
+  });
+  sock.on('data', (chunk: Buffer) => {
+    for (const ev of lines.push(chunk)) {
+      if (ev.kind === 'too-long') continue;
+      let msg: unknown;
+      try {
+        msg = JSON.parse(ev.line);
+      } catch {
+        continue;
+      }
+      if (typeof msg !== 'object' || msg === null) continue;
+      const m = msg as Record<string, unknown>;
+      if (typeof m['type'] === 'string') {
+        if (answered) onLine(ev.line, m);
+        continue;
+      }
+      if (answered || typeof m['ok'] !== 'boolean' || (m['id'] !== id && m['id'] !== null)) continue;
+      answered = true;
+      if (timer) clearTimeout(timer);
+      if (m['ok'] !== true) {
+        onReady({ ok: false, code: typeof m['code'] === 'string' ? m['code'] : 'RM_CTL_BAD_ANSWER', error: typeof m['error'] === 'string' ? m['error'] : 'the request failed (no message)' });
+        sock.destroy();
+        return;
+      }
+      onReady({ ok: true, result: m['result'] });
+    }
+  });
+  sock.on('error', (err: NodeJS.ErrnoException) => {
+    if (!connected) fail(new ControlClientError('RM_CTL_UNREACHABLE', `cannot connect to ${path}: ${err.code ?? err.message}`, { cause: err, errno: err.code }));
+    else fail(new ControlClientError('RM_CTL_NO_ANSWER', `${path} closed the connection before answering (${err.code ?? err.message})`, { cause: err }));
+  });
+  sock.on('close', () => {
+    if (timer) clearTimeout(timer);
+    fail(new ControlClientError('RM_CTL_NO_ANSWER', `${path} closed the connection before answering`));
+    onEnd();
+  });
+  return { ready, ended, close: () => sock.destroy() };
+}

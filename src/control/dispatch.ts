@@ -12,11 +12,13 @@
  * | signal    | how many processes were signaled              |
  * | reload    | the reload's summary (a string)               |
  * | quit      | "shutting down" (answered by the server before quitting) |
+ *
+ * `events` is not here: the server answers it and then streams (event-stream.ts).
  */
 import type { Controller } from '../lifecycle/api.js';
-import type { ControlRequest } from './protocol.js';
+import type { CallRequest } from './protocol.js';
 
-export async function dispatch(controller: Controller, req: ControlRequest): Promise<unknown> {
+export async function dispatch(controller: Controller, req: CallRequest): Promise<unknown> {
   switch (req.cmd) {
     case 'status':
       return controller.snapshot();

@@ -8,6 +8,14 @@
  *   -> {"id": 2, "cmd": "stop", "watcher": "wbe"}
  *   <- {"id": 2, "ok": false, "code": "RM_CTL_UNKNOWN_WATCHER", "error": "unknown watcher \"wbe\": ..."}
  *
+ * One command streams instead: after its answer, `events` sends the init's events as they
+ * happen, one JSON object per line (event-stream.ts), until either side closes:
+ *
+ *   -> {"id": 3, "cmd": "events"}
+ *   <- {"id": 3, "ok": true, "result": "streaming"}
+ *   <- {"type": "worker.exited", "seq": 41, "time": 1764630465123, "watcher": "web", "wid": 2, ...}
+ *   <- {"type": "worker.spawned", "seq": 42, "time": 1764630465130, "watcher": "web", "wid": 2, "pid": 318}
+ *
  * This module checks the shape of a request (which fields, which types, which ranges) and
  * nothing else: whether the watcher exists is the Controller's business.
  */
@@ -20,7 +28,7 @@ import { CTL_CODES } from '../errors/codes.js';
 /** The codes the control socket itself gives, by short name (their registry: src/errors/codes.ts). */
 export { CTL_CODES };
 
-export const COMMANDS = ['status', 'start', 'stop', 'restart', 'scale', 'incr', 'decr', 'signal', 'reload', 'quit'] as const;
+export const COMMANDS = ['status', 'start', 'stop', 'restart', 'scale', 'incr', 'decr', 'signal', 'reload', 'quit', 'events'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** A typo guard, not a limit of the supervisor: `scale web 100000` is more likely a slip than a plan. */
@@ -29,11 +37,15 @@ export { MAX_PROCESSES };
 /** A request whose shape has been checked. */
 export type ControlRequest =
   | { cmd: 'status' | 'reload' | 'quit' }
+  | { cmd: 'events' }
   | { cmd: 'start' | 'stop'; watcher: string }
   | { cmd: 'restart'; watcher: string; rolling: boolean; maxSurge: number | undefined }
   | { cmd: 'scale'; watcher: string; n: number }
   | { cmd: 'incr' | 'decr'; watcher: string; n: number }
   | { cmd: 'signal'; watcher: string; signal: string };
+
+/** The requests answered with one response (all but `events`, which the server streams). */
+export type CallRequest = Exclude<ControlRequest, { cmd: 'events' }>;
 
 export type RequestId = string | number | null;
 
@@ -46,6 +58,7 @@ const FIELDS: Record<CommandName, { required: readonly string[]; optional: reado
   status: { required: [], optional: [] },
   reload: { required: [], optional: [] },
   quit: { required: [], optional: [] },
+  events: { required: [], optional: [] },
   start: { required: ['watcher'], optional: [] },
   stop: { required: ['watcher'], optional: [] },
   restart: { required: ['watcher'], optional: ['rolling', 'maxSurge'] },
@@ -119,6 +132,8 @@ export function parseRequest(raw: unknown): ControlRequest {
     case 'status':
     case 'reload':
     case 'quit':
+      return { cmd };
+    case 'events':
       return { cmd };
     case 'start':
     case 'stop':

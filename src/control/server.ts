@@ -6,9 +6,13 @@
  * flight on one connection or many; each is answered when done (a rolling restart when the
  * last new worker is ready), with the request's `id`.
  *
+ * `events` is the one streaming command: answered at once, then the connection carries the
+ * init's events, one JSON line each (event-stream.ts, bounded for slow readers), until the
+ * client hangs up or the server closes (at the init's shutdown: the stream ends there).
+ *
  * Every request is logged with its sender as the kernel names it (SO_PEERCRED: pid, uid,
  * gid of the process that connected): at info for the commands that change something, at
- * debug for status. A sender that is neither this init's user nor root is refused
+ * debug for status and events. A sender that is neither this init's user nor root is refused
  * (RM_CTL_FORBIDDEN) even if the file's mode let it in (someone widened it).
  *
  *   listening --close()--> closed   (close is idempotent; answers still pending are dropped)
@@ -20,6 +24,7 @@ import { ControlError, type Controller } from '../lifecycle/api.js';
 import { LineSplitter, encodeLine, MAX_LINE_BYTES } from './lines.js';
 import { CTL_CODES, errorResponse, parseRequest, requestIdOf, type ControlResponse, type RequestId } from './protocol.js';
 import { dispatch } from './dispatch.js';
+import { streamEvents } from './event-stream.js';
 import { checkSocketPath, clearStaleSocket, listenPrivately, unlinkIfOurs } from './socket-file.js';
 import { peerOf, type Peer } from './peer.js';
 
@@ -28,7 +33,12 @@ export interface ControlServerOptions {
   path: string;
   controller: Controller;
   log: Logger;
+  /** bytes an `events` reader may leave unread before its events are dropped (counted). @default EVENT_BACKLOG_BYTES (1 MiB) */
+  maxEventBacklog?: number;
 }
+
+/** How long close() lets a connection flush what was written before dropping it. */
+const CLOSE_FLUSH_MS = 2_000;
 
 export interface ControlServer {
   /** the absolute path it listens on */
@@ -59,6 +69,13 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
     if (!closed && sock.writable) sock.write(encodeLine(res));
   };
 
+  /** connections that stream events, and what ends each one's subscription */
+  const streaming = new Map<Socket, () => void>();
+  const endStreams = (): void => {
+    for (const stop of streaming.values()) stop();
+    streaming.clear();
+  };
+
   const handle = async (sock: Socket, peer: Peer, line: string): Promise<void> => {
     let raw: unknown;
     try {
@@ -76,11 +93,27 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
       return;
     }
     const fields = { cmd: req.cmd, watcher: 'watcher' in req ? req.watcher : undefined };
-    if (req.cmd === 'status') log.debug('control request', { ...fields, ...peer.fields });
+    if (req.cmd === 'status' || req.cmd === 'events') log.debug('control request', { ...fields, ...peer.fields });
     else log.info('control request', { ...fields, ...peer.fields });
     if (peer.refusal !== undefined) {
       log.warn('control request refused: sender is not allowed', { ...fields, ...peer.fields });
       send(sock, errorResponse(id, peer.refusal));
+      return;
+    }
+    if (req.cmd === 'events') {
+      if (streaming.has(sock)) {
+        send(sock, errorResponse(id, new ControlError(CTL_CODES.BAD_REQUEST, 'this connection streams events already')));
+        return;
+      }
+      // The answer first, then the events: a client that has the answer misses none after it.
+      send(sock, { id, ok: true, result: 'streaming' });
+      if (closed || !sock.writable) return;
+      const stop = streamEvents(sock, (l) => controller.subscribe(l), o.maxEventBacklog === undefined ? {} : { maxBacklog: o.maxEventBacklog });
+      streaming.set(sock, stop);
+      sock.once('close', () => {
+        stop();
+        streaming.delete(sock);
+      });
       return;
     }
     if (req.cmd === 'quit') {
@@ -144,13 +177,19 @@ export async function startControlServer(o: ControlServerOptions): Promise<Contr
     path,
     close(): Promise<void> {
       const done = stopListening();
-      // end() flushes what was written (a quit's answer) and then sends FIN; destroy after,
-      // so a client that keeps its end open cannot hold close() up.
-      for (const sock of connections) sock.end(() => sock.destroy());
+      endStreams();
+      // end() flushes what was written (a quit's answer, the last events) and then sends FIN;
+      // destroy after, so a client that keeps its end open cannot hold close() up, nor one
+      // that stopped reading with events still unsent.
+      for (const sock of connections) {
+        sock.end(() => sock.destroy());
+        setTimeout(() => sock.destroy(), CLOSE_FLUSH_MS).unref();
+      }
       return done;
     },
     destroy(): void {
       void stopListening();
+      endStreams();
       for (const sock of connections) sock.destroy();
     },
   };

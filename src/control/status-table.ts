@@ -20,7 +20,7 @@ export function formatDuration(ms: number): string {
  * Text a worker chose (STATUS=) or an error message, made safe to print: a worker must not
  * be able to send escape sequences to the terminal of whoever runs `ctl status`.
  */
-function clean(text: string): string {
+export function clean(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 

@@ -3,6 +3,7 @@
  * socket see and steer the init. They get a snapshot (plain data, computed on demand) and
  * a controller; they never import the supervisor, and the supervisor never imports them.
  */
+import type { EventListener } from '../supervisor/events.js';
 import type { WatcherStatus } from '../supervisor/watcher.js';
 import type { ControlCode } from '../errors/codes.js';
 
@@ -64,6 +65,12 @@ export interface Controller {
   /** re-read the config and apply the difference; resolves with a summary, rejects (changing nothing) on error */
   reload(): Promise<string>;
   quit(): Promise<void>;
+  /**
+   * Call `listener` with every event the init emits from now on (`ctl events`), in order,
+   * synchronously. Returns the function that stops it. A listener that throws misses that
+   * event only; it must not block (the control server drops events for a slow reader).
+   */
+  subscribe(listener: EventListener): () => void;
 }
 
 /** A request that cannot be served: unknown watcher, bad number... (stable code for scripts). */

@@ -19,6 +19,10 @@ import type { Config } from '../config/types.js';
 import { EXIT, RingmasterError } from '../errors/codes.js';
 import { Arbiter } from '../supervisor/arbiter.js';
 import { SocketSet } from '../supervisor/socket-set.js';
+import { EventBus, type EventInput } from '../supervisor/events.js';
+import { renderEvent } from '../log/render-events.js';
+import { rawWaitStatus, type WaitStatus } from '../sys/libc.js';
+import { waitFields } from './reaper.js';
 import { assertNever } from '../supervisor/process.js';
 import { socketInode } from '../sys/proc.js';
 import type { InitEndpoint, InitPhase, InitSnapshot } from './api.js';
@@ -70,9 +74,13 @@ export class ConfigInit {
   readonly #forwarded: Record<string, number> = {};
   readonly #reloads: Reloads;
   readonly #endpoints: Endpoints;
+  /** what the supervisor and this init say happened; the log is one listener, `ctl events` others */
+  readonly #events = new EventBus();
+  #unreap: (() => void) | undefined;
 
   constructor(runtime: InitRuntime, config: Config, options: ConfigInitOptions = {}) {
     this.#rt = runtime;
+    this.#events.subscribe((e) => renderEvent(runtime.log, e));
     this.#initial = config;
     this.#cwd = options.cwd ?? process.cwd();
     this.#opts = options;
@@ -89,6 +97,11 @@ export class ConfigInit {
 
   get #config(): Config {
     return this.#arbiter?.config ?? this.#initial;
+  }
+
+  /** The init's event bus (subscribe to it; the core emits on it). */
+  get events(): EventBus {
+    return this.#events;
   }
 
   /** Plain data for /metrics, /readyz and `ctl status`. */
@@ -151,6 +164,7 @@ export class ConfigInit {
       if (g.umask !== undefined) process.umask(g.umask);
       const arbiter = new Arbiter(this.#config, this.#sockets, {
         log,
+        events: this.#events,
         own: (p) => this.#rt.reaper.own(p),
         disown: (p) => this.#rt.reaper.disown(p),
         now: Date.now,
@@ -164,7 +178,7 @@ export class ConfigInit {
         },
       });
       this.#arbiter = arbiter;
-      const controller = createController({ arbiter, snapshot, reload: () => this.reload(), quit: () => this.#beginShutdown() });
+      const controller = createController({ arbiter, events: this.#events, snapshot, reload: () => this.reload(), quit: () => this.#beginShutdown() });
       // After dropping privileges: the control socket's file belongs to the user who will run ctl.
       await this.#endpoints.start((e) => e.afterDrop?.({ snapshot, controller }));
     } catch (err) {
@@ -176,6 +190,9 @@ export class ConfigInit {
     // Sockets made through libc and signal listeners are no libuv handles that keep the
     // event loop alive: without this, an init whose workers are all down would just exit.
     const keepAlive = setInterval(() => {}, 1 << 30);
+    // The reaper reaps only what no watcher owns: every pid it reports is an orphan.
+    const unreap = this.#rt.reaper.onReap((pid, status) => this.#events.emit(orphanReaped(pid, status)));
+    this.#unreap = () => void unreap();
     this.#rt.start((signal) => this.#onSignal(signal));
     this.#phase = { kind: 'starting' };
     try {
@@ -236,6 +253,7 @@ export class ConfigInit {
       serving: this.#serving(),
       reload: () => void this.reload().catch(() => {}),
       forwarded: this.#forwarded,
+      events: this.#events,
     });
   }
 
@@ -250,12 +268,8 @@ export class ConfigInit {
 
   /** Say how a reload ended (Reloads counts it). */
   #reportReload(r: ReloadReport): void {
-    const log = this.#rt.log;
-    if (!r.ok) {
-      const code = (r.error as { code?: string }).code;
-      log.error(`reload failed, the running configuration is unchanged: ${(r.error as Error).message}`, { code });
-    } else if (r.changed && r.keptOld.length > 0) log.warn('reload done in part', { summary: r.summary, kept_old: r.keptOld.join(', ') });
-    else if (r.changed) log.info('reload done', { summary: r.summary });
+    if (r.ok) this.#events.emit({ type: 'reload.result', ...r });
+    else this.#events.emit({ type: 'reload.result', ok: false, error: (r.error as Error).message, code: (r.error as { code?: string }).code });
   }
 
   #beginShutdown(): void {
@@ -290,10 +304,16 @@ export class ConfigInit {
     this.#sockets?.close();
     this.#reloads.close();
     await this.#endpoints.close();
+    this.#unreap?.();
     this.#phase = { kind: 'done' };
     this.#rt.dispose();
     const code = this.#exitCode ?? (killed ? 1 : 0);
     log.info('stopped', { exit_code: code });
     return code;
   }
+}
+
+/** A reaped orphan as an event: `status` as wait(2) encodes it, `code` or `signal` decoded. */
+function orphanReaped(pid: number, status: WaitStatus): EventInput {
+  return { type: 'orphan.reaped', pid, status: rawWaitStatus(status), ...waitFields(status) };
 }

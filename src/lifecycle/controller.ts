@@ -5,11 +5,14 @@
 import { parseSignal } from '../sys/signals.js';
 import { RingmasterError } from '../errors/codes.js';
 import type { Arbiter } from '../supervisor/arbiter.js';
+import type { EventBus } from '../supervisor/events.js';
 import type { Watcher } from '../supervisor/watcher.js';
 import { ControlError, type Controller, type InitSnapshot, type RollingOptions } from './api.js';
 
 export interface ControllerHost {
   arbiter: Arbiter;
+  /** the init's events, for `subscribe` */
+  events: EventBus;
   snapshot(): InitSnapshot;
   reload(): Promise<string>;
   quit(): void;
@@ -67,5 +70,6 @@ export function createController(host: ControllerHost): Controller {
         throw err;
       }),
     quit: async () => host.quit(),
+    subscribe: (listener) => host.events.subscribe(listener),
   };
 }

@@ -18,6 +18,14 @@
 /** Zombies reaped through peeks in one pass before switching to a /proc sweep. */
 const SWEEP_AFTER = 32;
 import type { WaitStatus } from '../sys/libc.js';
+import { signalName } from '../sys/signals.js';
+
+/** How a reaped process ended, as log and event fields: its exit code or its signal's name. */
+export function waitFields(status: WaitStatus): { code?: number; signal?: string } {
+  if (status.kind === 'exited') return { code: status.code };
+  if (status.kind === 'signaled') return { signal: signalName(status.signal) };
+  return {};
+}
 
 export interface ReaperSys {
   /** pid of an exited child without reaping it; 0 when none has exited; -1 when we have no children */

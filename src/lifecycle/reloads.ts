@@ -124,7 +124,8 @@ export class Reloads {
     const summary = describePlan(plan);
     if (plan.needsRestart.length > 0) log.warn('reload: these options apply only at start; restart ringmaster to change them', { options: plan.needsRestart.join(',') });
     const changed = !isEmpty(plan);
-    log.info(changed ? `reload: ${summary}` : 'reload: no change');
+    // 'reload: no change' is the reload.result event's line (log/render-events.ts)
+    if (changed) log.info(`reload: ${summary}`);
     const result = await arbiter.apply(plan, next);
     if (result.kind === 'refused') throw result.error;
     const keptOld = result.watchersKept.map((k) => k.name);

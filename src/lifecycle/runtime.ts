@@ -5,9 +5,8 @@
  */
 import * as libc from '../sys/libc.js';
 import { childrenOf, descendantsOf, ownChildren } from '../sys/proc.js';
-import { signalName } from '../sys/signals.js';
 import type { Logger } from '../log/logger.js';
-import { Reaper } from './reaper.js';
+import { Reaper, waitFields } from './reaper.js';
 import { routeSignals } from './signals.js';
 import { takeHeldSignals } from './early-signals.js';
 import type { ErrorCode } from '../errors/codes.js';
@@ -43,7 +42,7 @@ export class InitRuntime {
     // Only listen when the line would be printed: reaping thousands of orphans is a hot path.
     if (options.warnOnReap || this.log.enabled('debug')) {
       this.reaper.onReap((pid, status) => {
-        const how = status.kind === 'exited' ? { code: status.code } : status.kind === 'signaled' ? { signal: signalName(status.signal) } : {};
+        const how = waitFields(status);
         if (options.warnOnReap) this.log.warn('reaped zombie process', { pid, ...how });
         else this.log.debug('reaped zombie process', { pid, ...how });
       });

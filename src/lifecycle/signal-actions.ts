@@ -6,6 +6,7 @@
 import type { Arbiter } from '../supervisor/arbiter.js';
 import { assertNever } from '../supervisor/process.js';
 import type { Logger } from '../log/logger.js';
+import type { EventBus } from '../supervisor/events.js';
 import { actionOf } from './signal-policy.js';
 
 export interface SignalActionHost {
@@ -16,6 +17,8 @@ export interface SignalActionHost {
   reload(): void;
   /** signals passed on to workers, by name (for `ctl status`): counted here */
   forwarded: Record<string, number>;
+  /** where signal.forwarded goes */
+  events: EventBus;
 }
 
 export function actOnSignal(signal: NodeJS.Signals, host: SignalActionHost): void {
@@ -39,7 +42,7 @@ export function actOnSignal(signal: NodeJS.Signals, host: SignalActionHost): voi
     case 'forward-if-listed': {
       const n = arbiter?.forward(signal) ?? 0;
       if (n > 0) host.forwarded[signal] = (host.forwarded[signal] ?? 0) + n;
-      log.debug('forwarded signal', { signal, workers: n });
+      host.events.emit({ type: 'signal.forwarded', signal, workers: n });
       return;
     }
     // not routed here: the router listens to none of these, and the init takes the shutdown ones

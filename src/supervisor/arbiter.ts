@@ -11,11 +11,14 @@ import { exitCodeOf } from './process.js';
 import type { ReloadPlan } from './reload-plan.js';
 import { resolveIds } from './watcher-status.js';
 import type { CopySignals } from './worker-spec.js';
+import type { EventBus } from './events.js';
 import type { SocketSet } from './socket-set.js';
 import { Watcher, type WatcherStatus } from './watcher.js';
 
 export interface ArbiterHost {
   log: Logger;
+  /** the init's event bus, handed to every watcher */
+  events: EventBus;
   own(pid: number): void;
   disown(pid: number): void;
   now(): number;
@@ -104,6 +107,7 @@ export class Arbiter {
     const sockets = this.sockets;
     return new Watcher(wc, {
       log: host.log,
+      events: host.events,
       sockets,
       own: host.own,
       disown: host.disown,

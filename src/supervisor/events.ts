@@ -62,8 +62,8 @@ export type EventInput =
   | { type: 'reload.result'; ok: true; changed: boolean; summary: string; keptOld: string[] }
   | { type: 'reload.result'; ok: false; error: string; code: string | undefined }
   | { type: 'signal.forwarded'; signal: string; workers: number }
-  /** an orphan (not a worker ringmaster started) was reaped */
-  | { type: 'orphan.reaped'; pid: number; status: number };
+  /** an orphan (not a worker ringmaster started) was reaped: `status` as wait(2) encodes it; `code` or `signal` decoded */
+  | { type: 'orphan.reaped'; pid: number; status: number; code?: number; signal?: string };
 
 export type EventType = EventInput['type'];
 

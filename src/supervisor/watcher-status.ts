@@ -9,6 +9,7 @@ import { lookupIds } from '../sys/users.js';
 import { assertNever, type ExitOutcome } from './process.js';
 import type { ShortageStatus } from './shortage.js';
 import type { SocketSet } from './socket-set.js';
+import type { EventBus } from './events.js';
 import type { Watcher } from './watcher.js';
 import type { CopySignals } from './worker-spec.js';
 
@@ -56,6 +57,8 @@ export interface WatcherStatus {
 
 export interface WatcherHost {
   log: Logger;
+  /** where the watcher says what happened to its workers and rollouts (events.ts) */
+  events: EventBus;
   sockets: SocketSet;
   own(pid: number): void;
   disown(pid: number): void;

@@ -202,7 +202,7 @@ export class Watcher {
     if (this.#phase !== 'running') return this.#desired;
     const extra = [...this.#workers.values()].filter((w) => w.wid > this.#desired && !w.retiring).sort((a, b) => b.wid - a.wid);
     for (let wid = 1; wid <= this.#desired; wid++) if (!this.#hasWid(wid)) this.#spawn(wid);
-    this.#host.log.info('scaled', { watcher: this.name, numprocesses: this.#desired });
+    this.#host.events.emit({ type: 'watcher.scaled', watcher: this.name, numprocesses: this.#desired });
     await Promise.all(extra.map((w) => this.#retire(w)));
     return this.#desired;
   }
@@ -224,9 +224,8 @@ export class Watcher {
     }
     const surge = Math.max(1, Math.floor(maxSurge));
     const old = [...this.#workers.values()].filter((w) => !w.retiring).sort((a, b) => a.wid - b.wid);
-    const log = this.#host.log;
     this.#rollout = { state: 'rolling', message: `replacing ${old.length} workers, ${surge} at a time`, at: this.#host.now() };
-    log.info('rolling restart', { watcher: this.name, workers: old.length, max_surge: surge });
+    this.#host.events.emit({ type: 'rollout.started', watcher: this.name, workers: old.length, maxSurge: surge });
     for (let i = 0; i < old.length; i += surge) {
       if (this.#phase !== 'running') return false;
       const batch = old.slice(i, i + surge);
@@ -244,14 +243,15 @@ export class Watcher {
         await Promise.all(fresh.map((w) => this.#retire(w)));
         const message = `new worker ${bad.wid} (pid ${bad.proc.pid}) did not become ready (${this.config.ready.kind}); ${old.length - i} old workers kept`;
         this.#rollout = { state: 'failed', message, at: this.#host.now() };
-        log.error(`rolling restart stopped: ${message}`, { watcher: this.name });
+        this.#host.events.emit({ type: 'rollout.result', watcher: this.name, result: { kind: 'failed', wid: bad.wid, pid: bad.proc.pid, message, replaced: i, kept: old.length - i } });
         return false;
       }
       for (const w of fresh) w.probation = false;
       await Promise.all(batch.map((w) => this.#retire(w)));
+      this.#host.events.emit({ type: 'rollout.step', watcher: this.name, replaced: Math.min(i + surge, old.length), total: old.length });
     }
     this.#rollout = { state: 'done', message: `replaced ${old.length} workers`, at: this.#host.now() };
-    log.info('rolling restart done', { watcher: this.name, workers: old.length });
+    this.#host.events.emit({ type: 'rollout.result', watcher: this.name, result: { kind: 'done', replaced: old.length } });
     return true;
   }
 
@@ -324,6 +324,7 @@ export class Watcher {
     const worker = this.#track(id, wid, proc, notify);
     proc.start();
     if (proc.pid !== undefined) {
+      host.events.emit({ type: 'worker.spawned', watcher: c.name, wid, pid: proc.pid });
       this.#startReadiness(worker);
       if (c.max_age > 0) {
         // Circus's max_age: recycle a worker after a while (+ up to max_age_variance, so a
@@ -341,7 +342,6 @@ export class Watcher {
     closeSockets(owned);
     const pid = proc.pid;
     if (pid !== undefined) {
-      host.log.info('worker started', { watcher: c.name, wid, pid });
       this.#resourceDone(wid);
       for (const [name, resource, value] of rlimitsAfter) {
         try {
@@ -401,7 +401,7 @@ export class Watcher {
     w.ready = true;
     for (const r of w.readyWaiters.splice(0)) r(true);
     w.lastWatchdog = this.#host.now();
-    this.#host.log.info('worker ready', { watcher: this.name, wid: w.wid, pid: w.proc.pid });
+    this.#host.events.emit({ type: 'worker.ready', watcher: this.name, wid: w.wid, pid: w.proc.pid });
     this.#host.onReady?.(this, w.wid);
   }
 
@@ -436,7 +436,7 @@ export class Watcher {
   #readyTimedOut(w: Worker): void {
     w.readyFailed = true;
     for (const r of w.readyWaiters.splice(0)) r(false);
-    this.#host.log.warn('worker did not become ready in time', { watcher: this.name, wid: w.wid, pid: w.proc.pid, check: this.config.ready.kind });
+    this.#host.events.emit({ type: 'worker.unready', watcher: this.name, wid: w.wid, pid: w.proc.pid, why: 'timeout', check: this.config.ready.kind });
   }
 
   #pollTimer: NodeJS.Timeout | undefined;
@@ -485,7 +485,7 @@ export class Watcher {
         if (m.ready && this.config.ready.kind === 'notify') this.#markReady(w);
         if (m.stopping && w.ready) {
           w.ready = false;
-          this.#host.log.info('worker is stopping', { watcher: this.name, wid: w.wid, pid: w.proc.pid });
+          this.#host.events.emit({ type: 'worker.unready', watcher: this.name, wid: w.wid, pid: w.proc.pid, why: 'stopping' });
         }
       }
       if (!w.ready && !w.readyFailed && w.readyDeadline !== undefined && now > w.readyDeadline) this.#readyTimedOut(w);
@@ -513,14 +513,14 @@ export class Watcher {
     this.#lastExit = { wid, outcome, at: now };
     if (this.#phase !== 'running' || w.retiring) {
       this.#exits.stopped++;
-      host.log.info('worker stopped', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
+      host.events.emit({ type: 'worker.exited', watcher: c.name, wid, pid: proc.pid, reason: 'stopped', outcome, cause: 'stopped' });
       return;
     }
     if (w.probation) {
       // The rollout sees it (not ready) and keeps the old worker of this wid: no respawn, and
       // a bad new config does not count toward max_retry of a watcher whose old workers serve.
       this.#exits[reasonOf(outcome)]++;
-      host.log.warn('new worker of a rolling restart exited', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
+      host.events.emit({ type: 'worker.exited', watcher: c.name, wid, pid: proc.pid, reason: reasonOf(outcome), outcome, cause: 'rollout' });
       return;
     }
     if (outcome.kind === 'spawn-failed' && isResourceError(outcome.code) && c.respawn) return this.#retryAfterShortage(wid, outcome);
@@ -529,9 +529,9 @@ export class Watcher {
       // libuv reports a missing working directory as the command's ENOENT: tell them apart.
       const dir = c.working_dir === undefined ? host.cwd : resolve(host.cwd, c.working_dir);
       const why = outcome.code === 'ENOENT' && !existsSync(dir) ? `working_dir ${dir} does not exist` : outcome.message;
-      host.log.error(`worker could not be started: ${why}`, { watcher: c.name, wid, command: c.cmd });
+      host.events.emit({ type: 'worker.exited', watcher: c.name, wid, pid: proc.pid, reason: 'spawn_failed', outcome, cause: 'unexpected', message: why, command: c.cmd });
     } else {
-      host.log.warn('worker exited', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
+      host.events.emit({ type: 'worker.exited', watcher: c.name, wid, pid: proc.pid, reason: reasonOf(outcome), outcome, cause: 'unexpected' });
     }
     host.onUnexpectedExit?.(this, wid, outcome);
     if (this.#phase !== 'running' || !c.respawn) return;
@@ -541,12 +541,12 @@ export class Watcher {
     if (c.max_retry >= 0 && this.#failures > c.max_retry) {
       this.#phase = 'fatal';
       this.#fatalReason = `${this.#failures} quick failures in a row (max_retry = ${c.max_retry}); last: ${JSON.stringify(describe(outcome))}`;
-      host.log.error('watcher is FATAL: not respawning', { watcher: c.name, reason: this.#fatalReason });
+      host.events.emit({ type: 'watcher.fatal', watcher: c.name, reason: this.#fatalReason });
       host.onFatal?.(this);
       return;
     }
     const delay = backoffDelay(this.#failures, this.#backoff(), host.random);
-    if (delay > 0) host.log.info('respawning after backoff', { watcher: c.name, wid, delay_seconds: Math.round(delay * 1000) / 1000 });
+    host.events.emit({ type: 'worker.respawn_scheduled', watcher: c.name, wid, delaySeconds: delay });
     this.#respawnAfter(wid, delay, true);
   }
 
@@ -573,6 +573,7 @@ export class Watcher {
    */
   #retryAfterShortage(wid: number, outcome: Extract<ExitOutcome, { kind: 'spawn-failed' }>): void {
     const host = this.#host;
+    host.events.emit({ type: 'worker.exited', watcher: this.name, wid, pid: undefined, reason: 'spawn_failed', outcome, cause: 'shortage' });
     const { tries, began } = this.#shortage.fail(wid, outcome.code, host.now());
     if (began) {
       host.log.error(`worker could not be started: ${outcome.message}: out of a system resource; retrying with backoff until it can (not counted toward max_retry)`, {

@@ -59,6 +59,18 @@ export type WaitStatus =
   | { kind: 'signaled'; signal: number }
   | { kind: 'other'; raw: number };
 
+/** The inverse of decodeWaitStatus: the status as wait(2) encodes it. */
+export function rawWaitStatus(s: WaitStatus): number {
+  switch (s.kind) {
+    case 'exited':
+      return (s.code & 0xff) << 8;
+    case 'signaled':
+      return s.signal & 0x7f;
+    case 'other':
+      return s.raw;
+  }
+}
+
 export function decodeWaitStatus(raw: number): WaitStatus {
   const termsig = raw & 0x7f;
   if (termsig === 0) return { kind: 'exited', code: (raw >> 8) & 0xff };

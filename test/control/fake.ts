@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { ControlError, type Controller, type InitSnapshot } from '../../src/lifecycle/api.js';
+import { EventBus, type EventListener } from '../../src/supervisor/events.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
 import { tempDir, type TempDir } from '../helpers/config.js';
@@ -101,6 +102,12 @@ export class FakeController implements Controller {
   }
   async quit(): Promise<void> {
     this.calls.push(['quit']);
+  }
+  /** emit on it to feed `events` subscribers */
+  readonly bus = new EventBus();
+  subscribe(listener: EventListener): () => void {
+    this.calls.push(['subscribe']);
+    return this.bus.subscribe(listener);
   }
 }
 

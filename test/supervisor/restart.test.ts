@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { childPids, startRingmaster } from '../helpers/run.js';
 import { ctl } from '../helpers/ctl.js';
 import { tempDir } from '../helpers/config.js';
+import { collectEvents } from '../helpers/events.js';
 import { backoffDelay } from '../../src/supervisor/backoff.js';
 
 test('backoff: first quick failure respawns at once, then grows by the multiplier up to the cap, with jitter', () => {
@@ -30,15 +31,25 @@ ${extra}`;
 
 test('a crash-looping watcher goes FATAL after max_retry quick failures and says so', async () => {
   const t = tempDir();
-  const rm = startRingmaster(['-c', t.write('r.yaml', crashConfig(''))]);
+  // started by ctl once the events stream: its first exits come at once
+  const rm = startRingmaster(['-c', t.write('r.yaml', crashConfig('    autostart: false\n'))]);
+  const events = await initOf(rm).then(() => collectEvents(rm));
   try {
-    await rm.waitStderr((s) => s.includes('watcher is FATAL'));
-    assert.equal((rm.stderr().match(/worker exited watcher=crash/g) ?? []).length, 4);
+    assert.equal((await ctl(rm, ['start', 'crash'])).code, 0);
+    const fatal = await events.waitFor('watcher.fatal', (e) => e.watcher === 'crash');
+    assert.match(fatal.reason, /4 quick failures in a row \(max_retry = 3\)/);
+    const exits = events.all('worker.exited', (e) => e.watcher === 'crash' && e.seq < fatal.seq);
+    assert.deepEqual(exits.map((e) => [e.cause, e.reason]), Array(4).fill(['unexpected', 'failed']));
+    // at once after the first failure, then with backoff; none after the fourth
+    const delays = events.all('worker.respawn_scheduled', (e) => e.seq < fatal.seq).map((e) => e.delaySeconds);
+    assert.equal(delays.length, 3, JSON.stringify(delays));
+    assert.equal(delays[0], 0);
+    assert.ok(delays.slice(1).every((d) => d > 0), JSON.stringify(delays));
     assert.match(rm.stderr(), /respawning after backoff/);
-    assert.match(rm.stderr(), /4 quick failures in a row \(max_retry = 3\)/);
-    process.kill(await initOf(rm), 'SIGTERM');
+    process.kill(await rm.initPidNow(), 'SIGTERM');
     assert.equal((await rm.exit()).code, 0);
   } finally {
+    await events.close();
     await rm.close();
     t.cleanup();
   }
@@ -61,17 +72,24 @@ test('exit_on: exit ends the init as soon as a worker exits, with its status, st
   const t = tempDir();
   const cfg = `watchers:
   job:
-    cmd: sh -c "sleep 0.3; exit 5"
+    cmd: sh -c "exit 5"
     exit_on: exit
+    autostart: false
   server:
     cmd: sleep 60
 `;
   const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
+  const events = await initOf(rm).then(() => collectEvents(rm));
   try {
+    await ctl(rm, ['start', 'job']);
     const r = await rm.exit();
     assert.equal(r.code, 5, rm.stderr());
-    assert.match(rm.stderr(), /worker stopped watcher=server/);
+    assert.equal((await events.ctl.exit()).code, 0);
+    const exited = events.all('worker.exited', (e) => e.watcher === 'job' && e.cause === 'unexpected');
+    assert.deepEqual(exited.map((e) => e.outcome), [{ kind: 'exited', code: 5 }]);
+    assert.equal(events.all('worker.exited', (e) => e.watcher === 'server' && e.cause === 'stopped').length, 1);
   } finally {
+    await events.close();
     await rm.close();
     t.cleanup();
   }
@@ -83,16 +101,21 @@ test('respawn = false: an exited worker stays down', async () => {
   once:
     cmd: sh -c "exit 0"
     respawn: false
+    autostart: false
 `;
   const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
+  const events = await initOf(rm).then(() => collectEvents(rm));
   try {
-    await rm.waitStderr((s) => s.includes('worker exited watcher=once'));
-    const init = await initOf(rm);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal((rm.stderr().match(/worker started watcher=once/g) ?? []).length, 1);
-    process.kill(init, 'SIGTERM');
+    await ctl(rm, ['start', 'once']);
+    await events.waitFor('worker.exited', (e) => e.watcher === 'once');
+    // Up to the end of the stream (the init's exit), every event is in: one start, no respawn.
+    process.kill(await rm.initPidNow(), 'SIGTERM');
     assert.equal((await rm.exit()).code, 0);
+    assert.equal((await events.ctl.exit()).code, 0);
+    assert.equal(events.all('worker.spawned').length, 1);
+    assert.deepEqual(events.all('worker.respawn_scheduled'), []);
   } finally {
+    await events.close();
     await rm.close();
     t.cleanup();
   }
@@ -115,8 +138,14 @@ test('a worker that ignores its stop signal is killed after graceful_timeout, wi
       grandchild = childPids(childPids(init)[0] ?? 0)[0];
     }
     assert.ok(grandchild, 'the worker started no child');
-    assert.equal((await ctl(rm, ['stop', 'stubborn'])).code, 0);
-    assert.match(rm.stderr(), /worker stopped watcher=stubborn wid=1 pid=\d+ signal=SIGKILL/);
+    const events = await collectEvents(rm);
+    try {
+      assert.equal((await ctl(rm, ['stop', 'stubborn'])).code, 0);
+      const stopped = await events.waitFor('worker.exited', (e) => e.watcher === 'stubborn');
+      assert.deepEqual([stopped.cause, stopped.outcome], ['stopped', { kind: 'signaled', signal: 'SIGKILL', number: 9 }]);
+    } finally {
+      await events.close();
+    }
     // Gone, or a zombie on its way to the init's reaper: either way the SIGKILL reached it.
     const alive = (): boolean => {
       try {
@@ -149,12 +178,16 @@ test('max_age recycles a worker: stopped gracefully, then respawned', async () =
     max_age_variance: 0
 `;
   const rm = startRingmaster(['-c', t.write('age.yaml', cfg)]);
+  const events = await initOf(rm).then(() => collectEvents(rm));
   try {
-    await rm.waitStderr((s) => s.includes('worker reached max_age'), 10_000);
-    await rm.waitStderr((s) => (s.match(/worker started watcher=aging/g) ?? []).length >= 2);
+    const recycled = await events.waitFor('worker.exited', (e) => e.watcher === 'aging', { ms: 10_000 });
+    assert.deepEqual(recycled.outcome, { kind: 'signaled', signal: 'SIGTERM', number: 15 });
+    await events.waitFor('worker.spawned', (e) => e.wid === recycled.wid, { after: recycled.seq });
+    assert.match(rm.stderr(), /worker reached max_age/);
     process.kill(await rm.initPidNow(), 'SIGTERM');
     assert.equal((await rm.exit()).code, 0);
   } finally {
+    await events.close();
     await rm.close();
     t.cleanup();
   }
@@ -170,13 +203,16 @@ test('backoff_reset: a worker that ran long enough before failing starts the cou
     backoff_initial: 0.05
 `;
   const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
+  const events = await initOf(rm).then(() => collectEvents(rm));
   try {
-    await rm.waitStderr((s) => (s.match(/worker exited watcher=flaky/g) ?? []).length >= 4, 15_000);
-    assert.doesNotMatch(rm.stderr(), /FATAL/);
-    assert.doesNotMatch(rm.stderr(), /respawning after backoff/, 'each failure after a healthy run is a first failure: respawned at once');
+    await events.waitFor('worker.respawn_scheduled', () => events.all('worker.respawn_scheduled').length >= 4, { ms: 15_000 });
+    assert.deepEqual(events.all('watcher.fatal'), []);
+    const delays = events.all('worker.respawn_scheduled').map((e) => e.delaySeconds);
+    assert.ok(delays.every((d) => d === 0), `each failure after a healthy run is a first failure: respawned at once (${delays.join(', ')})`);
     process.kill(await rm.initPidNow(), 'SIGTERM');
     assert.equal((await rm.exit()).code, 0);
   } finally {
+    await events.close();
     await rm.close();
     t.cleanup();
   }
