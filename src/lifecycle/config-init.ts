@@ -12,7 +12,9 @@
  */
 import type { Config, WatcherConfig } from '../config/types.js';
 import { EXIT, RingmasterError } from '../errors/codes.js';
+import { renderEvent } from '../log/render-events.js';
 import { Arbiter } from '../supervisor/arbiter.js';
+import { EventBus } from '../supervisor/events.js';
 import type { Watcher } from '../supervisor/watcher.js';
 import { SocketSet, closeBound, type BoundSocket } from '../supervisor/socket-set.js';
 import { assertNever } from '../supervisor/process.js';
@@ -68,9 +70,13 @@ export class ConfigInit {
   /** why the config on disk last failed to load: the file watch reports it once */
   #watchFailure: string | undefined;
   #starting = true;
+  /** what the supervisor says happens; rendered as the log lines */
+  readonly #events = new EventBus();
 
   constructor(runtime: InitRuntime, config: Config, options: ConfigInitOptions = {}) {
     this.#rt = runtime;
+    const log = runtime.log;
+    this.#events.subscribe((e) => renderEvent(log, e));
     this.#config = config;
     this.#cwd = options.cwd ?? process.cwd();
     this.#opts = options;
@@ -146,6 +152,7 @@ export class ConfigInit {
       if (g.umask !== undefined) process.umask(g.umask);
       this.#arbiter = new Arbiter(this.#config, this.#sockets, {
         log,
+        events: this.#events,
         own: (p) => this.#rt.reaper.own(p),
         disown: (p) => this.#rt.reaper.disown(p),
         now: Date.now,
@@ -377,10 +384,8 @@ export class ConfigInit {
       const w = arbiter.get(wc.name);
       if (!w) continue;
       const before = w.config;
-      w.updateConfig(wc);
-      if (w.phase === 'running' && !(await w.rollingRestart())) {
-        w.updateConfig(before);
-        w.fillMissing();
+      // a rollout that does not finish leaves the watcher on its old config (the watcher's rollback)
+      if ((await w.reconfigure(wc)).kind !== 'done') {
         kept.set(wc.name, before);
         log.error('reload: the new workers did not become ready; the watcher keeps its old configuration', { watcher: wc.name });
         continue;

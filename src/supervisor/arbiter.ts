@@ -5,6 +5,8 @@
  */
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
+import { realTimers, sleep, type Spawner, type Timers, type WorkerSys } from './edges.js';
+import type { EventBus } from './events.js';
 import { exitCodeOf } from './process.js';
 import type { CopySignals } from './worker-spec.js';
 import type { SocketSet } from './socket-set.js';
@@ -12,6 +14,8 @@ import { Watcher, type WatcherStatus } from './watcher.js';
 
 export interface ArbiterHost {
   log: Logger;
+  /** passed to the watchers: where they say what happens */
+  events: EventBus;
   own(pid: number): void;
   disown(pid: number): void;
   now(): number;
@@ -20,6 +24,11 @@ export interface ArbiterHost {
   copySignals?: CopySignals;
   /** a watcher's exit_on fired: the init should shut down and exit with `code` */
   requestExit(code: number, reason: string): void;
+  /** @default realTimers */
+  timers?: Timers;
+  /** for the watchers (see WatcherHost) */
+  spawner?: Spawner;
+  sys?: WorkerSys;
 }
 
 export interface SocketStatus {
@@ -40,6 +49,8 @@ export class Arbiter {
   readonly sockets: SocketSet;
   #config: Config;
   readonly #host: ArbiterHost;
+  /** aborted by stop() and destroy(): the warm-up sleep between two watchers' starts */
+  #run = new AbortController();
 
   constructor(config: Config, sockets: SocketSet, host: ArbiterHost) {
     this.#config = config;
@@ -74,6 +85,10 @@ export class Arbiter {
     const sockets = this.sockets;
     return new Watcher(wc, {
       log: host.log,
+      events: host.events,
+      timers: host.timers,
+      spawner: host.spawner,
+      sys: host.sys,
       sockets,
       own: host.own,
       disown: host.disown,
@@ -102,12 +117,16 @@ export class Arbiter {
     return this.watchers.find((w) => w.name.toLowerCase() === n);
   }
 
+  /** Start the autostart watchers in order, warmup_delay apart; a stop() meanwhile ends it. */
   async start(): Promise<void> {
+    if (this.#run.signal.aborted) this.#run = new AbortController();
+    const signal = this.#run.signal;
     const delay = this.#config.ringmaster.warmup_delay;
     let first = true;
     for (const w of this.watchers) {
       if (!w.config.autostart) continue;
-      if (!first && delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
+      if (!first && delay > 0 && !(await sleep(this.#host.timers ?? realTimers, delay * 1000, signal))) return;
+      if (signal.aborted) return;
       first = false;
       await w.start();
     }
@@ -115,11 +134,13 @@ export class Arbiter {
 
   /** Stop the watchers in the reverse of their start order. */
   async stop(): Promise<void> {
+    this.#run.abort();
     for (const w of [...this.watchers].reverse()) await w.stop();
   }
 
   /** SIGKILL every worker now. */
   destroy(): void {
+    this.#run.abort();
     for (const w of this.watchers) w.destroy();
   }
 

@@ -2,9 +2,11 @@
  * A watcher: a pool of `numprocesses` workers running the same command on the same
  * sockets. Each worker has an id (wid 1..N) that a replacement takes over.
  *
- *   stopped --start()--> running --stop()--> stopping --all exited--> stopped
- *                           |
- *                           +-- more than max_retry quick failures in a row --> fatal
+ *   stopped --start()--> running --stop()/destroy()--> stopping --workers gone--> stopped
+ *                         |   ^                            ^
+ *                         |   +--start()/rollingRestart()--+-----------+
+ *                         |                                            |
+ *                         +-- more than max_retry quick failures --> fatal --stop()--> stopping
  *
  * A worker that exits while the watcher is running is respawned: at once after a
  * healthy run (uptime >= backoff_reset) or a first quick failure, then with exponential
@@ -14,49 +16,25 @@
  * max_retry: the shortage is the system's, not the command's, and it passes. What a worker
  * leaves in its process group when it exits is stopped too (leftovers.ts).
  *
- * Also here: scaling, readiness (READY=1, HTTP, delay; the notify channels polled fast
- * only while someone waits), the watchdog, and readiness-gated rolling restarts.
- * Its status types live in watcher-status.ts.
+ * Each worker is a state machine (worker.ts), its readiness a probe (readiness.ts), a
+ * rolling restart its own module (rollout.ts); spawning one is worker-launch.ts. What
+ * happens is emitted as events (events.ts); the phase changes in #setPhase only. Every
+ * timer hangs off one AbortController per run (start() to stop()/destroy()).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { WatcherConfig } from '../config/types.js';
-import { setRlimit } from '../sys/libc.js';
-import { closeSockets } from '../sys/socket.js';
 import { backoffDelay, isResourceError, resourceRetryDelay, type BackoffPolicy } from './backoff.js';
+import { childController, later, realSpawner, realTimers, realWorkerSys, sleep, type Timers } from './edges.js';
+import type { EventInput, RolloutResult } from './events.js';
 import type { Leftovers } from './leftovers.js';
+import type { ExitOutcome } from './process.js';
+import { NotifyPoller } from './readiness.js';
+import { rollout } from './rollout.js';
 import { Shortage } from './shortage.js';
-import { pipeLines } from './output.js';
-import { ManagedProcess, assertNever, type ExitOutcome } from './process.js';
-import { expandPorts, waitHttpOk } from './http-check.js';
-import { buildWorkerSpec } from './worker-spec.js';
-import type { NotifyChannel } from './notify.js';
-
-interface Worker {
-  /** unique per spawn: during a rolling restart two workers share a wid */
-  id: number;
-  wid: number;
-  /** being stopped on purpose (scale down, rollout): its exit is not a failure */
-  retiring: boolean;
-  /** a rollout's new worker, until its batch is done: if it exits, the rollout fails; no respawn, no failure count */
-  probation: boolean;
-  /** resolved true when ready, false when it exits or its check times out */
-  readyWaiters: Array<(ok: boolean) => void>;
-  proc: ManagedProcess;
-  startedAt: number;
-  ready: boolean;
-  readyFailed: boolean;
-  statusText: string | undefined;
-  mainPid: number | undefined;
-  notify: NotifyChannel | undefined;
-  /** when notify readiness gives up */
-  readyDeadline: number | undefined;
-  /** last sign of life for the watchdog (READY=1 or WATCHDOG=1) */
-  lastWatchdog: number;
-  timers: NodeJS.Timeout[];
-}
-
-import { describe, reasonOf, resolveIds, type WorkerIds, type ExitReason, type WatcherHost, type WatcherPhase, type WatcherStatus } from './watcher-status.js';
+import { describe, reasonOf, resolveIds, statusOf, type ExitReason, type WatcherHost, type WatcherPhase, type WatcherStatus, type WorkerIds } from './watcher-status.js';
+import { causeOf, Worker, type WorkerHost, type WorkerRole } from './worker.js';
+import { launch } from './worker-launch.js';
 
 export type { ExitReason, WatcherHost, WatcherPhase, WatcherStatus, WorkerStatus } from './watcher-status.js';
 export { reasonOf } from './watcher-status.js';
@@ -65,14 +43,17 @@ export class Watcher {
   #config: WatcherConfig;
   readonly #host: WatcherHost;
   #phase: WatcherPhase = 'stopped';
-  /** set while stop() waits for the workers to exit */
+  /** set while stop() or destroy() waits for the workers to exit */
   #stopping: Promise<void> | undefined;
   /** how many times stop() was called: a start() that waited for a stop gives way to a later one */
   #stops = 0;
+  /** aborted by stop() and destroy(): every timer and sleep of this run */
+  #run = new AbortController();
   /** by Worker.id */
   readonly #workers = new Map<number, Worker>();
   #serial = 0;
-  readonly #respawnTimers = new Map<number, NodeJS.Timeout>();
+  /** pending respawns, by wid: their cancel functions */
+  readonly #respawns = new Map<number, () => void>();
   #desired: number;
   #restarts = 0;
   #failures = 0;
@@ -82,19 +63,43 @@ export class Watcher {
   readonly #exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
   /** notify datagrams dropped because their sender was not a worker or one of its descendants */
   #notifyRejected = 0;
-  /** the last poll dropped some: poll at the fast rate */
-  #notifyFlooded = false;
   #ids: WorkerIds;
   /** wids being retried after resource errors */
   readonly #shortage = new Shortage();
   /** process groups whose leader exited and that still have members being stopped */
   readonly #leftovers = new Set<Leftovers>();
+  readonly #poller: NotifyPoller;
+  readonly #workerHost: WorkerHost;
 
   constructor(config: WatcherConfig, host: WatcherHost) {
     this.#config = config;
     this.#host = host;
     this.#desired = config.singleton ? Math.min(1, config.numprocesses) : config.numprocesses;
     this.#ids = resolveIds(config);
+    const timers = this.#timers;
+    const self = this;
+    this.#workerHost = {
+      get config() {
+        return self.#config;
+      },
+      log: host.log,
+      timers,
+      now: host.now,
+      emit: (e) => this.#emit(e),
+      onReady: (w) => host.onReady?.(this, w.wid),
+    };
+    this.#poller = new NotifyPoller(timers, {
+      channels: () => this.#count((w) => w.notify !== undefined),
+      waiting: () => this.#count((w) => w.awaitingNotify) > 0,
+      watchdogSec: () => this.#config.watchdog_sec,
+      drain: () => {
+        const now = host.now();
+        let rejected = 0;
+        for (const w of this.#workers.values()) rejected += w.drainNotify(now);
+        this.#notifyRejected += rejected;
+        return rejected;
+      },
+    });
   }
 
   get config(): WatcherConfig {
@@ -102,27 +107,35 @@ export class Watcher {
   }
 
   get name(): string {
-    return this.config.name;
+    return this.#config.name;
   }
 
   get phase(): WatcherPhase {
     return this.#phase;
   }
 
-  /** Spawn the workers (warmup_delay apart). Resolves once all are spawned. */
+  /** The number of workers this watcher keeps running. */
+  get desired(): number {
+    return this.#desired;
+  }
+
+  /** Spawn the workers (warmup_delay apart). Resolves once all are spawned, or at a stop meanwhile. */
   async start(): Promise<void> {
     // A stop under way finishes first: its workers must not be taken for failed ones. A
     // stop asked for after this start, while it waited, wins.
     const asked = this.#stops;
     if (this.#stopping) await this.#stopping;
     if (this.#stops !== asked || this.#phase === 'running') return;
-    this.#phase = 'running';
+    if (this.#run.signal.aborted) this.#run = new AbortController();
+    const signal = this.#run.signal;
     this.#failures = 0;
     this.#fatalReason = undefined;
+    this.#setPhase('running');
+    const warmup = this.#config.warmup_delay * 1000;
     for (let wid = 1; wid <= this.#desired; wid++) {
-      if (this.#phase !== 'running') return;
+      if (signal.aborted || !this.#isRunning()) return;
       if (!this.#hasWid(wid)) this.#spawn(wid);
-      if (this.config.warmup_delay > 0 && wid < this.#desired) await sleep(this.config.warmup_delay * 1000);
+      if (warmup > 0 && wid < this.#desired && !(await sleep(this.#timers, warmup, signal))) return;
     }
   }
 
@@ -134,61 +147,26 @@ export class Watcher {
     this.#stops++;
     if (this.#stopping) return this.#stopping;
     if (this.#phase === 'stopped') return Promise.resolve();
-    this.#phase = 'stopping';
-    for (const t of this.#respawnTimers.values()) clearTimeout(t);
-    this.#respawnTimers.clear();
-    this.#shortage.clear();
-    const signal = this.config.stop_signal as NodeJS.Signals;
-    const all: Array<Promise<unknown>> = [...this.#workers.values()].map((w) => {
-      w.retiring = true;
-      return w.proc.stop(signal, this.config.graceful_timeout * 1000, this.config.stop_children).then(() => this.#stopLeftovers(w));
-    });
-    for (const l of this.#leftovers) all.push(l.done);
-    this.#stopping = Promise.all(all).then(() => {
-      this.#stopping = undefined;
-      if (this.#phase === 'stopping') this.#phase = 'stopped';
-    });
+    this.#halt();
+    for (const w of this.#workers.values()) void w.retire('stop');
+    this.#stopping = this.#drain();
     return this.#stopping;
   }
 
-  /** SIGKILL every worker's process group now. */
+  /** SIGKILL every worker's process group now; the phase is `stopped` once they are gone. */
   destroy(): void {
-    this.#phase = 'stopping';
-    for (const t of this.#respawnTimers.values()) clearTimeout(t);
-    this.#respawnTimers.clear();
-    this.#shortage.clear();
-    for (const w of this.#workers.values()) void w.proc.destroy();
+    if (this.#phase === 'stopped' && this.#workers.size === 0 && this.#leftovers.size === 0) return;
+    this.#halt();
+    for (const w of this.#workers.values()) w.destroy();
     for (const l of this.#leftovers) l.kill();
+    this.#stopping ??= this.#drain();
   }
 
   /** Send a signal to every worker. Returns how many got it. */
   signal(signal: NodeJS.Signals): number {
     let n = 0;
-    for (const w of this.#workers.values()) if (w.proc.signal(signal, this.config.stop_children)) n++;
+    for (const w of this.#workers.values()) if (w.proc.signal(signal, this.#config.stop_children)) n++;
     return n;
-  }
-
-  #hasWid(wid: number): boolean {
-    for (const w of this.#workers.values()) if (w.wid === wid && !w.retiring) return true;
-    return false;
-  }
-
-  /** Stop one worker on purpose: its exit is neither a failure nor followed by a respawn. */
-  #retire(w: Worker): Promise<unknown> {
-    w.retiring = true;
-    return w.proc.stop(this.config.stop_signal as NodeJS.Signals, this.config.graceful_timeout * 1000, this.config.stop_children);
-  }
-
-  /** Resolves true once `w` is ready, false if it exits or its check times out first. */
-  #waitReady(w: Worker): Promise<boolean> {
-    if (w.ready) return Promise.resolve(true);
-    if (w.readyFailed || this.#workers.get(w.id) !== w) return Promise.resolve(false);
-    return new Promise((resolve) => w.readyWaiters.push(resolve));
-  }
-
-  /** The number of workers this watcher keeps running. */
-  get desired(): number {
-    return this.#desired;
   }
 
   /**
@@ -197,61 +175,68 @@ export class Watcher {
    */
   async scale(n: number): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`numprocesses must be an integer >= 0, got ${n}`);
-    this.#desired = this.config.singleton ? Math.min(1, n) : n;
+    this.#desired = this.#config.singleton ? Math.min(1, n) : n;
     if (this.#phase !== 'running') return this.#desired;
-    const extra = [...this.#workers.values()].filter((w) => w.wid > this.#desired && !w.retiring).sort((a, b) => b.wid - a.wid);
+    const extra = [...this.#workers.values()].filter((w) => w.wid > this.#desired && w.holdsWid).sort((a, b) => b.wid - a.wid);
     for (let wid = 1; wid <= this.#desired; wid++) if (!this.#hasWid(wid)) this.#spawn(wid);
-    this.#host.log.info('scaled', { watcher: this.name, numprocesses: this.#desired });
-    await Promise.all(extra.map((w) => this.#retire(w)));
+    this.#emit({ type: 'watcher.scaled', watcher: this.name, numprocesses: this.#desired });
+    await Promise.all(extra.map((w) => w.retire('scale')));
     return this.#desired;
   }
 
   /**
    * Replace every worker, `maxSurge` at a time: start the new one, wait until it is ready,
-   * then stop the old one gracefully. If a new worker is not ready in time (or exits), it is
-   * stopped, the rollout ends there and the remaining old workers keep serving.
-   * Returns true when every worker was replaced.
+   * then stop the old one gracefully (rollout.ts). If a new worker is not ready in time (or
+   * exits), it is stopped, the rollout ends there, the remaining old workers keep serving
+   * and a wid left without a worker gets one. A watcher not running is started (from
+   * FATAL: `failed` unless all its workers become ready).
    */
-  async rollingRestart(maxSurge = this.config.max_surge): Promise<boolean> {
+  async rollingRestart(maxSurge: number = this.#config.max_surge): Promise<RolloutResult> {
+    const result = await this.#roll(maxSurge);
+    if (result.kind !== 'done') this.fillMissing();
+    return result;
+  }
+
+  /**
+   * Take a new config and roll the workers onto it (a reload). When the rollout does not
+   * finish, the old config is restored and missing wids are refilled with it: the watcher
+   * keeps serving as before. A watcher not running only takes the config. The number of
+   * workers is not changed (scale() does that). Throws (changing nothing) when the new
+   * config's user or group does not resolve.
+   */
+  async reconfigure(next: WatcherConfig, opts: { maxSurge?: number } = {}): Promise<RolloutResult> {
+    const before = this.#config;
+    this.updateConfig(next);
+    if (this.#phase !== 'running') return { kind: 'done', replaced: 0 };
+    const result = await this.#roll(opts.maxSurge ?? next.max_surge);
+    if (result.kind !== 'done') {
+      this.updateConfig(before);
+      this.fillMissing();
+    }
+    return result;
+  }
+
+  async #roll(maxSurge: number): Promise<RolloutResult> {
     if (this.#phase !== 'running') {
       // Nothing serves: start the new ones. From FATAL, say whether they got ready.
       const wasFatal = this.#phase === 'fatal';
       await this.start();
-      if (!wasFatal) return true;
-      const ok = await Promise.all([...this.#workers.values()].map((w) => this.#waitReady(w)));
-      return ok.every(Boolean);
+      const workers = [...this.#workers.values()];
+      const ok = wasFatal ? await Promise.all(workers.map((w) => w.whenReady())) : [];
+      const bad = workers[ok.indexOf(false)];
+      if (!bad) return { kind: 'done', replaced: 0 };
+      const message = `worker ${bad.wid} (pid ${bad.pid}) did not become ready (${this.#config.ready.kind})`;
+      return { kind: 'failed', wid: bad.wid, pid: bad.pid, message, replaced: 0, kept: 0 };
     }
+    const { controller, dispose } = childController(this.#run.signal);
+    const serving = [...this.#workers.values()].filter((w) => w.holdsWid).sort((a, b) => a.wid - b.wid);
     const surge = Math.max(1, Math.floor(maxSurge));
-    const old = [...this.#workers.values()].filter((w) => !w.retiring).sort((a, b) => a.wid - b.wid);
-    const log = this.#host.log;
-    this.#rollout = { state: 'rolling', message: `replacing ${old.length} workers, ${surge} at a time`, at: this.#host.now() };
-    log.info('rolling restart', { watcher: this.name, workers: old.length, max_surge: surge });
-    for (let i = 0; i < old.length; i += surge) {
-      if (this.#phase !== 'running') return false;
-      const batch = old.slice(i, i + surge);
-      const fresh = batch.map((w) => {
-        // the old worker keeps its wid until it is gone; respawn logic must not refill it
-        w.retiring = true;
-        const n = this.#spawn(w.wid);
-        n.probation = true;
-        return n;
-      });
-      const ok = await Promise.all(fresh.map((w) => this.#waitReady(w)));
-      if (ok.includes(false)) {
-        const bad = fresh[ok.indexOf(false)] as Worker;
-        for (const w of batch) w.retiring = false;
-        await Promise.all(fresh.map((w) => this.#retire(w)));
-        const message = `new worker ${bad.wid} (pid ${bad.proc.pid}) did not become ready (${this.config.ready.kind}); ${old.length - i} old workers kept`;
-        this.#rollout = { state: 'failed', message, at: this.#host.now() };
-        log.error(`rolling restart stopped: ${message}`, { watcher: this.name });
-        return false;
-      }
-      for (const w of fresh) w.probation = false;
-      await Promise.all(batch.map((w) => this.#retire(w)));
-    }
-    this.#rollout = { state: 'done', message: `replaced ${old.length} workers`, at: this.#host.now() };
-    log.info('rolling restart done', { watcher: this.name, workers: old.length });
-    return true;
+    this.#rollout = { state: 'rolling', message: `replacing ${serving.length} workers, ${surge} at a time`, at: this.#host.now() };
+    const pool = { name: this.name, check: this.#config.ready.kind, serving: () => serving, candidate: (wid: number) => this.#spawn(wid, 'probation'), emit: (e: EventInput) => this.#emit(e) };
+    const result = await rollout(pool, surge, controller.signal).finally(dispose);
+    const message = result.kind === 'done' ? `replaced ${result.replaced} workers` : result.message;
+    this.#rollout = { state: result.kind === 'done' ? 'done' : 'failed', message, at: this.#host.now() };
+    return result;
   }
 
   /**
@@ -261,24 +246,17 @@ export class Watcher {
    */
   fillMissing(): void {
     if (this.#phase !== 'running') return;
-    for (let wid = 1; wid <= this.#desired; wid++) {
-      if (!this.#hasWid(wid) && !this.#respawnTimers.has(wid)) this.#spawn(wid);
-    }
+    for (let wid = 1; wid <= this.#desired; wid++) if (!this.#hasWid(wid) && !this.#respawns.has(wid)) this.#spawn(wid);
   }
 
   /** Take a new config (a reload); the running workers keep theirs until restarted. */
   updateConfig(config: WatcherConfig): void {
-    this.#config = config;
     this.#ids = resolveIds(config);
+    this.#config = config;
   }
 
   status(): WatcherStatus {
-    return {
-      name: this.name,
-      phase: this.#phase,
-      desired: this.#desired,
-      running: [...this.#workers.values()].filter((w) => w.proc.state.kind === 'running').length,
-      ready: [...this.#workers.values()].filter((w) => w.ready && w.proc.state.kind === 'running').length,
+    return statusOf(this.name, this.#phase, this.#desired, [...this.#workers.values()], {
       restarts: this.#restarts,
       exits: { ...this.#exits },
       failuresInARow: this.#failures,
@@ -288,282 +266,152 @@ export class Watcher {
       lastExit: this.#lastExit,
       fatalReason: this.#fatalReason,
       rollout: this.#rollout,
-      workers: [...this.#workers.values()]
-        .sort((a, b) => a.wid - b.wid)
-        .map((w) => ({
-          wid: w.wid,
-          pid: w.proc.pid,
-          startedAt: w.startedAt,
-          state: w.proc.state.kind,
-          ready: w.ready,
-          readyFailed: w.readyFailed,
-          statusText: w.statusText,
-          mainPid: w.mainPid,
-        })),
-    };
+    });
   }
 
   /** pids of the running workers */
   pids(): number[] {
-    return [...this.#workers.values()].map((w) => w.proc.pid).filter((p): p is number => p !== undefined);
+    return [...this.#workers.values()].map((w) => w.pid).filter((p): p is number => p !== undefined);
   }
 
-  #spawn(wid: number): Worker {
-    const c = this.config;
-    const host = this.#host;
-    let built: ReturnType<typeof buildWorkerSpec>;
-    try {
-      built = buildWorkerSpec(c, wid, { sockets: host.sockets, baseEnv: host.baseEnv, cwd: host.cwd, ids: this.#ids, copySignals: host.copySignals });
-    } catch (err) {
-      return this.#setupFailed(wid, err as NodeJS.ErrnoException);
+  get #timers(): Timers {
+    return this.#host.timers ?? realTimers;
+  }
+
+  #isRunning(): boolean {
+    return this.#phase === 'running';
+  }
+
+  #count(pred: (w: Worker) => boolean): number {
+    let n = 0;
+    for (const w of this.#workers.values()) if (pred(w)) n++;
+    return n;
+  }
+
+  #hasWid(wid: number): boolean {
+    for (const w of this.#workers.values()) if (w.wid === wid && w.holdsWid) return true;
+    return false;
+  }
+
+  #setPhase(phase: WatcherPhase): void {
+    const from = this.#phase;
+    if (from === phase) return;
+    this.#phase = phase;
+    this.#emit({ type: 'watcher.phase', watcher: this.name, phase, from });
+  }
+
+  #emit(e: EventInput): void {
+    this.#host.events.emit(e);
+  }
+
+  /** No more respawns, timers or warm-up: the watcher is stopping. */
+  #halt(): void {
+    this.#setPhase('stopping');
+    this.#run.abort();
+    this.#respawns.clear();
+    this.#shortage.clear();
+  }
+
+  /** Resolves once every worker has exited and every leftover group is gone; then `stopped`. */
+  async #drain(): Promise<void> {
+    while (this.#workers.size > 0 || this.#leftovers.size > 0) {
+      const workers = [...this.#workers.values()].map((w) => w.done.then(() => this.#stopLeftovers(w)));
+      await Promise.all([...workers, ...[...this.#leftovers].map((l) => l.done)]);
     }
-    const { spec, ownedFds: owned, notify, rlimitsAfter } = built;
+    this.#stopping = undefined;
+    if (this.#phase === 'stopping') this.#setPhase('stopped');
+  }
+
+  #spawn(wid: number, role: WorkerRole = 'member'): Worker {
     const id = ++this.#serial;
-    const proc = new ManagedProcess(spec, { own: host.own, disown: host.disown, now: host.now }, (outcome) => this.#onExit(id, outcome));
-    const worker = this.#track(id, wid, proc, notify);
-    proc.start();
-    if (proc.pid !== undefined) {
-      this.#startReadiness(worker);
-      if (c.max_age > 0) {
-        // Circus's max_age: recycle a worker after a while (+ up to max_age_variance, so a
-        // pool does not recycle all at once). It stops gracefully and is respawned.
-        const age = c.max_age + (host.random ?? Math.random)() * c.max_age_variance;
-        worker.timers.push(
-          setTimeout(() => {
-            host.log.info('worker reached max_age: recycling it', { watcher: c.name, wid, pid: proc.pid, age_seconds: Math.round(age) });
-            void proc.stop(c.stop_signal as NodeJS.Signals, c.graceful_timeout * 1000, c.stop_children);
-          }, age * 1000),
-        );
-      }
-    }
-    // A per-worker SO_REUSEPORT socket now lives in the worker only.
-    closeSockets(owned);
-    const pid = proc.pid;
-    if (pid !== undefined) {
-      host.log.info('worker started', { watcher: c.name, wid, pid });
-      this.#resourceDone(wid);
-      for (const [name, resource, value] of rlimitsAfter) {
-        try {
-          setRlimit(pid, resource, value);
-        } catch (e) {
-          host.log.warn('could not set rlimit', { watcher: c.name, wid, rlimit: name, error: (e as Error).message });
-        }
-      }
-      if (c.output !== 'inherit') {
-        const label = { watcher: c.name, wid, pid };
-        if (proc.child?.stdout) pipeLines(proc.child.stdout, c.output, label, 'stdout');
-        if (proc.child?.stderr) pipeLines(proc.child.stderr, c.output, label, 'stderr');
-      }
-    }
-    return worker;
+    const launched = launch(this.#config, wid, this.#host, {
+      ids: this.#ids,
+      sys: this.#host.sys ?? realWorkerSys,
+      spawner: this.#host.spawner ?? realSpawner,
+      timers: this.#timers,
+      onExit: (outcome) => this.#onExit(id, outcome),
+      track: (proc, notify) => this.#track(new Worker(id, wid, proc, notify, role, this.#workerHost, this.#run.signal)),
+      spawned: (w) => {
+        this.#emit({ type: 'worker.spawned', watcher: this.name, wid, pid: w.pid as number });
+        this.#resourceDone(wid);
+      },
+    });
+    if (launched.notify) this.#poller.schedule();
+    return launched;
   }
 
-  /** A new worker in the pool under `id`, not ready yet. */
-  #track(id: number, wid: number, proc: ManagedProcess, notify: NotifyChannel | undefined): Worker {
-    const now = this.#host.now();
-    const worker: Worker = {
-      id,
-      wid,
-      retiring: false,
-      probation: false,
-      readyWaiters: [],
-      proc,
-      startedAt: now,
-      ready: false,
-      readyFailed: false,
-      statusText: undefined,
-      mainPid: undefined,
-      notify,
-      readyDeadline: undefined,
-      lastWatchdog: now,
-      timers: [],
-    };
-    this.#workers.set(id, worker);
-    return worker;
-  }
-
-  /**
-   * The worker could not even be prepared (no fd left for its notify socket, its own
-   * SO_REUSEPORT socket cannot be bound): it takes its wid like any worker and fails like a
-   * spawn that failed, on the next tick, so backoff and FATAL apply and nothing recurses.
-   */
-  #setupFailed(wid: number, err: NodeJS.ErrnoException): Worker {
-    const id = ++this.#serial;
-    const proc = new ManagedProcess({ file: this.config.cmd, args: [], env: {}, stdio: 'ignore' }, this.#host);
-    const worker = this.#track(id, wid, proc, undefined);
-    setImmediate(() => this.#onExit(id, { kind: 'spawn-failed', code: err.code ?? 'UNKNOWN', message: `preparing the worker: ${err.message}` }));
-    return worker;
-  }
-
-  #markReady(w: Worker): void {
-    if (w.ready || this.#workers.get(w.id) !== w) return;
-    w.ready = true;
-    for (const r of w.readyWaiters.splice(0)) r(true);
-    w.lastWatchdog = this.#host.now();
-    this.#host.log.info('worker ready', { watcher: this.name, wid: w.wid, pid: w.proc.pid });
-    this.#host.onReady?.(this, w.wid);
-  }
-
-  /** Start the readiness check of a freshly spawned worker. */
-  #startReadiness(w: Worker): void {
-    const r = this.config.ready;
-    switch (r.kind) {
-      case 'none':
-        this.#markReady(w);
-        break;
-      case 'delay':
-        w.timers.push(setTimeout(() => this.#markReady(w), r.seconds * 1000));
-        break;
-      case 'notify':
-        w.readyDeadline = this.#host.now() + r.timeout * 1000;
-        break;
-      case 'http': {
-        const url = expandPorts(r.url, (name) => this.#host.sockets.get(name)?.port);
-        const deadline = Date.now() + r.timeout * 1000;
-        void waitHttpOk(url, deadline, () => this.#workers.get(w.id) !== w).then((ok) => {
-          if (ok) this.#markReady(w);
-          else if (this.#workers.get(w.id) === w) this.#readyTimedOut(w);
-        });
-        break;
-      }
-      default:
-        assertNever(r);
-    }
-    if (w.notify) this.#schedulePoll();
-  }
-
-  #readyTimedOut(w: Worker): void {
-    w.readyFailed = true;
-    for (const r of w.readyWaiters.splice(0)) r(false);
-    this.#host.log.warn('worker did not become ready in time', { watcher: this.name, wid: w.wid, pid: w.proc.pid, check: this.config.ready.kind });
-  }
-
-  #pollTimer: NodeJS.Timeout | undefined;
-  #pollInterval = Infinity;
-
-  /**
-   * Drain the notify channels: every 10 ms while a worker is waiting for READY=1, else at
-   * a quarter of watchdog_sec (at most every second) to see WATCHDOG=1 and STATUS=.
-   */
-  #schedulePoll(): void {
-    const workers = [...this.#workers.values()].filter((w) => w.notify);
-    if (workers.length === 0) return;
-    // Also while strangers flood a notify socket: its queue (10 datagrams by default) stays
-    // full, and a worker's own sd_notify() blocks until the next drain makes room.
-    const fast = this.#notifyFlooded || workers.some((w) => !w.ready && !w.readyFailed && this.config.ready.kind === 'notify');
-    const wd = this.config.watchdog_sec;
-    const interval = fast ? 10 : wd > 0 ? Math.max(50, Math.min(1_000, (wd * 1000) / 4)) : 1_000;
-    // A new worker waiting for READY=1 must not wait out the slow timer already pending.
-    if (this.#pollTimer) {
-      if (interval >= this.#pollInterval) return;
-      clearTimeout(this.#pollTimer);
-    }
-    this.#pollInterval = interval;
-    this.#pollTimer = setTimeout(() => {
-      this.#pollTimer = undefined;
-      this.#poll();
-      this.#schedulePoll();
-    }, interval);
-    this.#pollTimer.unref();
-  }
-
-  #poll(): void {
-    const now = this.#host.now();
-    this.#notifyFlooded = false;
-    for (const w of this.#workers.values()) {
-      if (!w.notify || w.proc.state.kind !== 'running') continue;
-      const got = w.notify.drain(w.proc.pid, now);
-      this.#notifyRejected += got.rejected;
-      if (got.rejected > 0) this.#notifyFlooded = true;
-      const r = got.report;
-      if (r) this.#host.log.warn(`notify messages dropped: ${r.why}`, { watcher: this.name, wid: w.wid, pid: w.proc.pid, dropped: r.dropped, sender_pid: r.senderPid, sender_uid: r.senderUid });
-      for (const m of got.messages) {
-        if (m.status !== undefined) w.statusText = m.status;
-        if (m.mainPid !== undefined) w.mainPid = m.mainPid;
-        if (m.watchdog) w.lastWatchdog = now;
-        if (m.ready && this.config.ready.kind === 'notify') this.#markReady(w);
-        if (m.stopping && w.ready) {
-          w.ready = false;
-          this.#host.log.info('worker is stopping', { watcher: this.name, wid: w.wid, pid: w.proc.pid });
-        }
-      }
-      if (!w.ready && !w.readyFailed && w.readyDeadline !== undefined && now > w.readyDeadline) this.#readyTimedOut(w);
-      const wd = this.config.watchdog_sec;
-      if (wd > 0 && (w.ready || this.config.ready.kind !== 'notify') && now - w.lastWatchdog > wd * 1000) {
-        this.#host.log.warn('watchdog: no WATCHDOG=1 in time, restarting the worker', { watcher: this.name, wid: w.wid, pid: w.proc.pid, watchdog_sec: wd });
-        w.lastWatchdog = now;
-        void w.proc.stop(this.config.stop_signal as NodeJS.Signals, this.config.graceful_timeout * 1000, this.config.stop_children);
-      }
-    }
+  #track(w: Worker): Worker {
+    this.#workers.set(w.id, w);
+    return w;
   }
 
   #onExit(id: number, outcome: ExitOutcome): void {
     const w = this.#workers.get(id);
     if (!w) return;
     this.#workers.delete(id);
+    const before = w.exited(outcome);
     void this.#stopLeftovers(w);
-    const { wid, proc } = w;
-    w.notify?.close();
-    for (const t of w.timers) clearTimeout(t);
-    for (const r of w.readyWaiters.splice(0)) r(false);
-    const host = this.#host;
-    const c = this.config;
-    const now = host.now();
+    const c = this.#config;
+    const now = this.#host.now();
+    const { wid, pid } = w;
     this.#lastExit = { wid, outcome, at: now };
-    if (this.#phase !== 'running' || w.retiring) {
+    const exited = { type: 'worker.exited', watcher: c.name, wid, pid, outcome } as const;
+    const cause = causeOf(before, w.role, this.#phase === 'running');
+    if (cause === 'stopped') {
       this.#exits.stopped++;
-      host.log.info('worker stopped', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
-      return;
+      return this.#emit({ ...exited, reason: 'stopped', cause });
     }
-    if (w.probation) {
-      // The rollout sees it (not ready) and keeps the old worker of this wid: no respawn, and
-      // a bad new config does not count toward max_retry of a watcher whose old workers serve.
+    // A rollout's new worker: the rollout sees it (not ready) and keeps the old worker of this
+    // wid: no respawn, and a bad new config does not count toward max_retry.
+    if (cause === 'rollout') {
       this.#exits[reasonOf(outcome)]++;
-      host.log.warn('new worker of a rolling restart exited', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
-      return;
+      return this.#emit({ ...exited, reason: reasonOf(outcome), cause });
     }
-    if (outcome.kind === 'spawn-failed' && isResourceError(outcome.code) && c.respawn) return this.#retryAfterShortage(wid, outcome);
+    if (outcome.kind === 'spawn-failed' && isResourceError(outcome.code) && c.respawn) {
+      this.#emit({ ...exited, reason: reasonOf(outcome), cause: 'shortage' });
+      return this.#retryAfterShortage(wid, outcome);
+    }
     this.#exits[reasonOf(outcome)]++;
     if (outcome.kind === 'spawn-failed') {
       // libuv reports a missing working directory as the command's ENOENT: tell them apart.
+      const host = this.#host;
       const dir = c.working_dir === undefined ? host.cwd : resolve(host.cwd, c.working_dir);
-      const why = outcome.code === 'ENOENT' && !existsSync(dir) ? `working_dir ${dir} does not exist` : outcome.message;
-      host.log.error(`worker could not be started: ${why}`, { watcher: c.name, wid, command: c.cmd });
+      const message = outcome.code === 'ENOENT' && !existsSync(dir) ? `working_dir ${dir} does not exist` : outcome.message;
+      this.#emit({ ...exited, reason: reasonOf(outcome), cause, message, command: c.cmd });
     } else {
-      host.log.warn('worker exited', { watcher: c.name, wid, pid: proc.pid, ...describe(outcome) });
+      this.#emit({ ...exited, reason: reasonOf(outcome), cause });
     }
-    host.onUnexpectedExit?.(this, wid, outcome);
+    this.#host.onUnexpectedExit?.(this, wid, outcome);
     if (this.#phase !== 'running' || !c.respawn) return;
-    const uptime = (now - w.startedAt) / 1000;
-    if (uptime >= c.backoff_reset) this.#failures = 0;
+    if ((now - w.startedAt) / 1000 >= c.backoff_reset) this.#failures = 0;
     this.#failures++;
     if (c.max_retry >= 0 && this.#failures > c.max_retry) {
-      this.#phase = 'fatal';
       this.#fatalReason = `${this.#failures} quick failures in a row (max_retry = ${c.max_retry}); last: ${JSON.stringify(describe(outcome))}`;
-      host.log.error('watcher is FATAL: not respawning', { watcher: c.name, reason: this.#fatalReason });
-      host.onFatal?.(this);
+      this.#setPhase('fatal');
+      this.#emit({ type: 'watcher.fatal', watcher: c.name, reason: this.#fatalReason });
+      this.#host.onFatal?.(this);
       return;
     }
-    const delay = backoffDelay(this.#failures, this.#backoff(), host.random);
-    if (delay > 0) host.log.info('respawning after backoff', { watcher: c.name, wid, delay_seconds: Math.round(delay * 1000) / 1000 });
+    const delay = backoffDelay(this.#failures, this.#backoff(), this.#host.random);
+    this.#emit({ type: 'worker.respawn_scheduled', watcher: c.name, wid, delaySeconds: delay });
     this.#respawnAfter(wid, delay, true);
   }
 
   #backoff(): BackoffPolicy {
-    const c = this.config;
+    const c = this.#config;
     return { initial: c.backoff_initial, multiplier: c.backoff_multiplier, max: c.backoff_max, jitter: c.backoff_jitter };
   }
 
   /** Spawn `wid` again after `delay` seconds, unless it is no longer wanted by then. */
   #respawnAfter(wid: number, delay: number, restart: boolean): void {
     const respawn = (): void => {
-      this.#respawnTimers.delete(wid);
+      this.#respawns.delete(wid);
       if (this.#phase !== 'running' || this.#hasWid(wid) || wid > this.#desired) return this.#resourceDone(wid);
       if (restart) this.#restarts++;
       this.#spawn(wid);
     };
     if (delay === 0) respawn();
-    else this.#respawnTimers.set(wid, setTimeout(respawn, delay * 1000));
+    else this.#respawns.set(wid, later(this.#timers, delay * 1000, this.#run.signal, respawn));
   }
 
   /**
@@ -574,11 +422,8 @@ export class Watcher {
     const host = this.#host;
     const { tries, began } = this.#shortage.fail(wid, outcome.code, host.now());
     if (began) {
-      host.log.error(`worker could not be started: ${outcome.message}: out of a system resource; retrying with backoff until it can (not counted toward max_retry)`, {
-        watcher: this.name,
-        wid,
-        error: outcome.code,
-      });
+      const message = `worker could not be started: ${outcome.message}: out of a system resource; retrying with backoff until it can (not counted toward max_retry)`;
+      host.log.error(message, { watcher: this.name, wid, error: outcome.code });
     }
     this.#respawnAfter(wid, resourceRetryDelay(tries, this.#backoff(), host.random), false);
   }
@@ -591,24 +436,21 @@ export class Watcher {
 
   /** KillMode=control-group: once a worker has exited, what it left in its process group is stopped too. */
   #stopLeftovers(w: Worker): Promise<unknown> {
-    const c = this.config;
+    const c = this.#config;
     const left = w.proc.leftovers(c.stop_signal as NodeJS.Signals, c.graceful_timeout * 1000);
     if (!left?.present) return Promise.resolve();
     if (!this.#leftovers.has(left)) {
       this.#leftovers.add(left);
-      const fields = { watcher: c.name, wid: w.wid, pgid: w.proc.pid, signal: c.stop_signal };
-      this.#host.log.warn("worker's process group outlived it: stopping what is left", fields);
+      const fields = { watcher: c.name, wid: w.wid, pgid: w.pid, signal: c.stop_signal };
+      const log = this.#host.log;
+      log.warn("worker's process group outlived it: stopping what is left", fields);
       void left.done.then((o) => {
         this.#leftovers.delete(left);
-        if (o.kind === 'killed') this.#host.log.warn("worker's leftovers got SIGKILL after graceful_timeout", { ...fields, graceful_timeout: c.graceful_timeout });
-        else if (o.kind === 'stuck') this.#host.log.warn("worker's leftovers are still there after SIGKILL", fields);
-        else this.#host.log.info("worker's leftovers are gone", fields);
+        if (o.kind === 'killed') log.warn("worker's leftovers got SIGKILL after graceful_timeout", { ...fields, graceful_timeout: c.graceful_timeout });
+        else if (o.kind === 'stuck') log.warn("worker's leftovers are still there after SIGKILL", fields);
+        else log.info("worker's leftovers are gone", fields);
       });
     }
     return left.done;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
