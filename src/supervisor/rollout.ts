@@ -14,6 +14,8 @@
  * after a failure is the watcher's (Watcher.reconfigure).
  */
 import type { EventInput, RolloutResult } from './events.js';
+import { assertNever } from './process.js';
+import type { WatcherStatus } from './watcher-status.js';
 import type { Worker } from './worker.js';
 
 /** What a rollout needs from its watcher. */
@@ -76,4 +78,29 @@ export async function rollout(pool: RolloutPool, maxSurge: number, signal: Abort
     pool.emit({ type: 'rollout.step', watcher: pool.name, replaced, total: old.length });
   }
   return finish({ kind: 'done', replaced });
+}
+
+/** How a watcher's status shows a rollout's end. */
+export function rolloutStatus(result: RolloutResult, at: number): NonNullable<WatcherStatus['rollout']> {
+  switch (result.kind) {
+    case 'done':
+      return { state: 'done', message: `replaced ${result.replaced} workers`, at };
+    case 'failed':
+    case 'aborted':
+      return { state: 'failed', message: result.message, at };
+    default:
+      return assertNever(result);
+  }
+}
+
+/**
+ * A "rolling" restart of a watcher that serves nothing (stopped, FATAL): its workers are
+ * started (by the caller); from FATAL, the result says whether they all got ready.
+ */
+export async function readiness(workers: readonly Worker[], wait: boolean, check: string): Promise<RolloutResult> {
+  const ok = wait ? await Promise.all(workers.map((w) => w.whenReady())) : [];
+  const bad = workers[ok.indexOf(false)];
+  if (!bad) return { kind: 'done', replaced: 0 };
+  const message = `worker ${bad.wid} (pid ${bad.pid}) did not become ready (${check})`;
+  return { kind: 'failed', wid: bad.wid, pid: bad.pid, message, replaced: 0, kept: 0 };
 }
