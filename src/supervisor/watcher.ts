@@ -4,9 +4,9 @@
  *
  *   stopped --start()--> running --stop()/destroy()--> stopping --workers gone--> stopped
  *                         |   ^                            ^
- *                         |   +--start()/rollingRestart()--+-----------+
- *                         |                                            |
- *                         +-- more than max_retry quick failures --> fatal --stop()--> stopping
+ *     more than max_retry |   | start(), rollingRestart()  | stop()/destroy()
+ *     quick failures      v   |                            |
+ *                         fatal ---------------------------+
  *
  * A worker that exits while the watcher is running is respawned: at once after a
  * healthy run (uptime >= backoff_reset) or a first quick failure, then with exponential
@@ -18,9 +18,9 @@
  *
  * Each worker is a state machine (worker.ts), its readiness a probe (readiness.ts), a
  * rolling restart its own module (rollout.ts), the respawn policy respawn.ts, the set of
- * workers and what follows any exit pool.ts. What
- * happens is emitted as events (events.ts); the phase changes in #setPhase only. Every
- * timer hangs off one AbortController per run (start() to stop()/destroy()).
+ * workers and what follows any exit pool.ts. What happens is emitted as events
+ * (events.ts); the phase changes in #setPhase only. Every timer hangs off one
+ * AbortController per run (start() to stop()/destroy()).
  */
 import type { WatcherConfig } from '../config/types.js';
 import { childController, realTimers, sleep, type Timers } from './edges.js';

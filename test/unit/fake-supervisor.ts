@@ -150,7 +150,7 @@ export class FakeNotify implements NotifyEndpoint {
   }
 }
 
-const quiet: Logger = { verbosity: 0, format: 'text', enabled: () => false, error() {}, warn() {}, info() {}, debug() {}, trace() {} };
+export const quietLog: Logger = { verbosity: 0, format: 'text', enabled: () => false, error() {}, warn() {}, info() {}, debug() {}, trace() {} };
 
 export function watcherConfig(o: Partial<WatcherConfig> = {}): WatcherConfig {
   return { ...WATCHER_DEFAULTS, name: 'web', argv: ['app'], cmd: 'app', sockets: [], env: {}, rlimits: {}, backoff_jitter: 0, ...o };
@@ -184,7 +184,7 @@ export function fakeWatcher(config: Partial<WatcherConfig> = {}, host: Partial<W
   };
   const noSockets = { get: () => undefined, fdForWorker: () => ({ fd: -1, own: false }) };
   const watcher = new Watcher(watcherConfig(config), {
-    log: quiet,
+    log: quietLog,
     events: bus,
     sockets: noSockets,
     own() {},
@@ -205,5 +205,5 @@ export function fakeWatcher(config: Partial<WatcherConfig> = {}, host: Partial<W
     if (!p) throw new Error(`no running worker ${wid}`);
     return p;
   };
-  return { watcher, clock, procs, notifies, events, of, live, spawning };
+  return { watcher, clock, procs, notifies, events, of, live, spawning, spawner, sys };
 }

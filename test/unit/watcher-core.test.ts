@@ -2,7 +2,8 @@
 // no timer of the real clock; each test runs in milliseconds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fakeWatcher, settle } from './fake-supervisor.js';
+import { EventBus } from '../../src/supervisor/events.js';
+import { fakeWatcher, quietLog, settle, watcherConfig } from './fake-supervisor.js';
 
 test('start spawns the desired number of workers, wids 1..N, ready at once with ready = none', async () => {
   const f = fakeWatcher({ numprocesses: 3 });
@@ -189,4 +190,41 @@ test('the watchdog restarts a worker that stops sending WATCHDOG=1; the restart 
   assert.deepEqual(first.stops, ['SIGTERM']);
   assert.equal(f.of('worker.exited')[0]?.cause, 'unexpected');
   assert.notEqual(f.live(1), first);
+});
+
+test("Arbiter.stop() during the warm-up sleep between two watchers: the second never starts", async () => {
+  const { Arbiter } = await import('../../src/supervisor/arbiter.js');
+  const { GLOBAL_DEFAULTS } = await import('../../src/config/defaults.js');
+  const f = fakeWatcher();
+  const clock = f.clock;
+  const config = {
+    ringmaster: { ...GLOBAL_DEFAULTS, warmup_delay: 30 },
+    watchers: [watcherConfig({ name: 'a', priority: 2 }), watcherConfig({ name: 'b', priority: 1 })],
+  } as unknown as ConstructorParameters<typeof Arbiter>[0];
+  const spawned: string[] = [];
+  const sockets = { get: () => undefined, fdForWorker: () => ({ fd: -1, own: false }), list: () => [] } as unknown as ConstructorParameters<typeof Arbiter>[1];
+  const bus = new EventBus(clock.now);
+  bus.subscribe((e) => e.type === 'worker.spawned' && spawned.push(e.watcher));
+  const arbiter = new Arbiter(config, sockets, {
+    log: quietLog,
+    events: bus,
+    own() {},
+    disown() {},
+    now: clock.now,
+    baseEnv: {},
+    cwd: '/',
+    requestExit() {},
+    timers: clock,
+    spawner: f.spawner,
+    sys: f.sys,
+  });
+  const starting = arbiter.start();
+  await settle();
+  assert.deepEqual(spawned, ['a']);
+  assert.equal(clock.pending, 1, 'the warm-up sleep');
+  await arbiter.stop();
+  await starting;
+  await clock.advance(60_000);
+  assert.deepEqual(spawned, ['a']);
+  assert.equal(clock.pending, 0);
 });
