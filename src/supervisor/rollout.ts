@@ -97,7 +97,7 @@ export function rolloutStatus(result: RolloutResult, at: number): NonNullable<Wa
  * A "rolling" restart of a watcher that serves nothing (stopped, FATAL): its workers are
  * started (by the caller); from FATAL, the result says whether they all got ready.
  */
-export async function readiness(workers: readonly Worker[], wait: boolean, check: string): Promise<RolloutResult> {
+export async function readyAfterStart(workers: readonly Worker[], wait: boolean, check: string): Promise<RolloutResult> {
   const ok = wait ? await Promise.all(workers.map((w) => w.whenReady())) : [];
   const bad = workers[ok.indexOf(false)];
   if (!bad) return { kind: 'done', replaced: 0 };

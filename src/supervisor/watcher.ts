@@ -28,7 +28,7 @@ import type { EventInput, ExitCause, RolloutResult } from './events.js';
 import { WorkerPool } from './pool.js';
 import type { ExitOutcome } from './process.js';
 import { Respawner, type RespawnHost } from './respawn.js';
-import { readiness, rollout, rolloutStatus } from './rollout.js';
+import { readyAfterStart, rollout, rolloutStatus } from './rollout.js';
 import { resolveIds, statusOf, type WatcherHost, type WatcherPhase, type WatcherStatus, type WorkerIds } from './watcher-status.js';
 import type { Worker, WorkerHost, WorkerRole } from './worker.js';
 
@@ -211,7 +211,7 @@ export class Watcher {
       // Nothing serves: start the new ones. From FATAL, say whether they got ready.
       const wasFatal = this.#phase === 'fatal';
       await this.start();
-      return readiness(this.#pool.list(), wasFatal, this.#config.ready.kind);
+      return readyAfterStart(this.#pool.list(), wasFatal, this.#config.ready.kind);
     }
     const { controller, dispose } = childController(this.#run.signal);
     const serving = this.#pool.list().filter((w) => w.holdsWid);
