@@ -26,6 +26,12 @@
  *
  *   node bench/respawn/run.mjs [--starts 15] [--rounds 4] [--kills 5] [--gap-ms 1500]
  *                              [--loops 2] [--pace-ms 5] [--probe-ms 3] [--only startup,kill]
+ *                              [--base DIR]
+ *
+ * --base DIR adds `ringmaster-base` to both parts: ringmaster run exactly the same way but
+ * from DIR/bin/ringmaster (another build, e.g. the code before a change; see bench/base.mjs),
+ * interleaved in the same rounds, and a table of ratios ringmaster / ringmaster-base paired
+ * by round.
  *
  * Needs `npx tsc -p .`. Writes bench/out/respawn-<time>.json. Every process it starts is
  * stopped by pid; the workers it SIGKILLs are children of managers it started.
@@ -33,12 +39,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BASE, isRingmaster, pairedRatios, ratioCell, resolveBase } from '../base.mjs';
 import {
   OUT_DIR,
   checkPrereqs,
   childrenOf,
   freePort,
   httpGet,
+  median,
   now,
   sleep,
   stamp,
@@ -47,16 +55,18 @@ import {
   table,
   tcpConnect,
   waitWorkers,
+  within,
 } from '../throughput/lib.mjs';
 
 function parseArgs(argv) {
-  const o = { starts: 15, rounds: 4, kills: 5, gapMs: 1500, loops: 2, paceMs: 5, probeMs: 3, only: ['startup', 'kill'] };
+  const o = { starts: 15, rounds: 4, kills: 5, gapMs: 1500, loops: 2, paceMs: 5, probeMs: 3, only: ['startup', 'kill'], base: undefined };
   const keys = { '--starts': 'starts', '--rounds': 'rounds', '--kills': 'kills', '--gap-ms': 'gapMs', '--loops': 'loops', '--pace-ms': 'paceMs', '--probe-ms': 'probeMs' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[++i];
     if (v === undefined) throw new Error(`${k} needs a value`);
     if (k === '--only') o.only = v.split(',');
+    else if (k === '--base') o.base = v;
     else if (keys[k]) {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`${k} takes an integer 1..1000`);
@@ -71,9 +81,9 @@ let current;
 
 // ---- A. start-up ------------------------------------------------------------------------
 
-async function startupOnce(kind) {
+async function startupOnce(kind, base) {
   const port = await freePort();
-  const s = startServer(kind, { workers: 1, port });
+  const s = startServer(kind, { workers: 1, port, base });
   current = s;
   let spawnLogAt;
   s.onLine((t, line) => {
@@ -145,12 +155,12 @@ function hammer(port, o) {
   };
 }
 
-async function killBlock(kind, o, round) {
+async function killBlock(kind, o, round, base) {
   const port = await freePort();
-  const opts = { workers: 1, port };
-  if (kind === 'ringmaster') opts.ringmasterExtra = ['backoff_reset: 1'];
+  const opts = { workers: 1, port, base };
+  if (isRingmaster(kind)) opts.ringmasterExtra = ['backoff_reset: 1'];
   else opts.refork = true;
-  const s = startServer(kind === 'ringmaster' ? 'ringmaster' : kind, opts);
+  const s = startServer(kind, opts);
   current = s;
   const spawnLines = []; // [time, pid]
   s.onLine((t, line) => {
@@ -177,7 +187,7 @@ async function killBlock(kind, o, round) {
       };
       h.onResponse(listener);
       process.kill(victim, 'SIGKILL');
-      const rec = await Promise.race([served, sleep(15000).then(() => undefined)]);
+      const rec = await within(served, 15000);
       h.offResponse(listener);
       if (!rec) {
         kills.push({ round, kind, victim, t0, failed: true });
@@ -228,6 +238,8 @@ async function killBlock(kind, o, round) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   checkPrereqs();
+  const base = o.base ? resolveBase(o.base) : undefined;
+  const withBase = (kinds) => (base ? [kinds[0], BASE, ...kinds.slice(1)] : kinds);
   mkdirSync(OUT_DIR, { recursive: true });
   const started = new Date();
   const deadline = Date.now() + 20 * 60 * 1000;
@@ -237,19 +249,20 @@ async function main() {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const out = { benchmark: 'respawn', started: started.toISOString(), options: o, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, kernel: os.release(), node: process.version } };
+  const out = { benchmark: 'respawn', started: started.toISOString(), options: o, base, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, kernel: os.release(), node: process.version } };
   const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
   const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
   const tables = [];
+  const ratios = []; // [figure, summary of ringmaster / ringmaster-base], with --base
 
   if (o.only.includes('startup')) {
-    const kinds = ['ringmaster', 'cluster-rr', 'node'];
+    const kinds = withBase(['ringmaster', 'cluster-rr', 'node']);
     const samples = [];
     for (let r = 0; r < o.starts; r++) {
       for (let i = 0; i < kinds.length; i++) {
         if (Date.now() > deadline) throw new Error('time bound reached');
         const kind = kinds[(i + r) % kinds.length];
-        samples.push({ round: r, ...(await startupOnce(kind)) });
+        samples.push({ round: r, ...(await startupOnce(kind, base)) });
       }
       log(`start-up round ${r + 1}/${o.starts}: ${samples.slice(-kinds.length).map((x) => `${x.kind} ${f0(x.serveMs)} ms`).join(', ')}`);
     }
@@ -259,7 +272,16 @@ async function main() {
       sum[k] = { connectMs: summary(xs.map((x) => x.connectMs)), serveMs: summary(xs.map((x) => x.serveMs)), workerSpawnLogMs: summary(xs.map((x) => x.workerSpawnLogMs)) };
     }
     out.startup = { summary: sum, samples };
-    const label = { ringmaster: 'ringmaster -c (1 worker, shared fd)', 'cluster-rr': 'Node cluster primary + 1 worker', node: 'plain `node app.cjs`' };
+    if (base) {
+      const [rm, rb] = ['ringmaster', BASE].map((k) => samples.filter((x) => x.kind === k));
+      for (const [figure, f] of [
+        ['start-up: spawn -> first HTTP response', 'serveMs'],
+        ['start-up: spawn -> first TCP connect', 'connectMs'],
+        ['start-up: spawn -> worker forked', 'workerSpawnLogMs'],
+      ])
+        ratios.push([figure, pairedRatios(rm, rb, (x) => x.round, (x) => x[f])]);
+    }
+    const label = { ringmaster: 'ringmaster -c (1 worker, shared fd)', [BASE]: `ringmaster-base -c (${base?.git ?? 'DIR'})`, 'cluster-rr': 'Node cluster primary + 1 worker', node: 'plain `node app.cjs`' };
     tables.push(
       table(
         ['server', 'spawn -> first TCP connect, median ms', 'spawn -> worker forked (log line), median ms', 'spawn -> first HTTP response, median ms', 'p10-p90 (serve)', 'n'],
@@ -276,14 +298,14 @@ async function main() {
   }
 
   if (o.only.includes('kill')) {
-    const kinds = ['ringmaster', 'cluster-rr', 'cluster-none'];
+    const kinds = withBase(['ringmaster', 'cluster-rr', 'cluster-none']);
     const kills = [];
     const totals = {};
     for (let r = 0; r < o.rounds; r++) {
       for (let i = 0; i < kinds.length; i++) {
         if (Date.now() > deadline) throw new Error('time bound reached');
         const kind = kinds[(i + r) % kinds.length];
-        const b = await killBlock(kind, o, r);
+        const b = await killBlock(kind, o, r, base);
         kills.push(...b.kills);
         totals[kind] ??= [];
         totals[kind].push(b.totals);
@@ -307,7 +329,16 @@ async function main() {
       };
     }
     out.kill = { summary: sum, kills, totals };
-    const label = { ringmaster: 'ringmaster (1 worker)', 'cluster-rr': 'Node cluster RR, re-fork on exit', 'cluster-none': 'Node cluster SCHED_NONE, re-fork on exit' };
+    if (base) {
+      // one pair per round: the medians of the two blocks of kills
+      const block = (k, f) => [...new Set(kills.map((x) => x.round))].map((round) => ({ round, v: median(kills.filter((x) => x.kind === k && x.round === round && !x.failed).map((x) => x[f])) }));
+      for (const [figure, f] of [
+        ['kill: SIGKILL -> replacement serving (block medians)', 'replaceMs'],
+        ['kill: SIGKILL -> new worker forked (block medians)', 'reactionMs'],
+      ])
+        ratios.push([figure, pairedRatios(block('ringmaster', f), block(BASE, f), (x) => x.round, (x) => x.v)]);
+    }
+    const label = { ringmaster: 'ringmaster (1 worker)', [BASE]: `ringmaster-base (${base?.git ?? 'DIR'}, 1 worker)`, 'cluster-rr': 'Node cluster RR, re-fork on exit', 'cluster-none': 'Node cluster SCHED_NONE, re-fork on exit' };
     tables.push(
       table(
         ['server', 'SIGKILL -> replacement serving, median ms', 'p10-p90', 'max', 'SIGKILL -> new worker forked, median ms', 'connects refused / attempted in the windows', 'HTTP refused / attempted', 'in-flight requests reset', 'kills'],
@@ -329,6 +360,10 @@ async function main() {
     );
   }
 
+  if (ratios.length) {
+    out.ratiosOfBase = Object.fromEntries(ratios);
+    tables.push(table(['ringmaster / ringmaster-base, paired by round', 'median (min-max)', 'pairs'], ratios.map(([figure, r]) => [figure, ratioCell(r), String(r.n)])));
+  }
   out.finished = new Date().toISOString();
   const file = path.join(OUT_DIR, `respawn-${stamp()}.json`);
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);

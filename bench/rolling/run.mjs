@@ -6,7 +6,7 @@
  *
  *   node bench/rolling/run.mjs [--runs 3] [--duration 10] [--connections 10]
  *        [--restart-at 2] [--gap 1] [--gen wrk,autocannon] [--modes keep-alive,close]
- *        [--managers ringmaster,pm2-default,pm2-graceful] [--max-minutes 20]
+ *        [--managers ringmaster,pm2-default,pm2-graceful] [--max-minutes 20] [--base DIR]
  *
  * Managers:
  *   ringmaster    sockets.web on 127.0.0.1:PORT, watcher `ringmaster serve app.cjs`,
@@ -17,6 +17,11 @@
  *                 with process.send('ready'), listen_timeout: 10000, kill_timeout: 3000, and a
  *                 SIGINT handler that calls server.close() and exits when it is done
  *   restart = `pm2 reload web` (PM2_HOME in a temp dir; `pm2 kill` at the end)
+ *   ringmaster-base  with --base DIR (added to the default managers): ringmaster exactly as
+ *                 above but from DIR/bin/ringmaster (init, `serve` and `ctl`), another build,
+ *                 e.g. the code before a change (see bench/base.mjs); the report adds the
+ *                 ratios ringmaster / ringmaster-base paired by run. pm2 is needed only when
+ *                 a pm2 manager is in --managers.
  *
  * Every trial (manager x generator x mode) starts its manager fresh, waits until both
  * workers answer, starts the load, triggers a restart at --restart-at s and another one
@@ -33,6 +38,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { BASE, baseArg, isRingmaster, pairedRatios, ratioCell, resolveBase } from '../base.mjs';
+import { within } from '../throughput/lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -57,13 +64,17 @@ const RESTART_AT = Number(opt('restart-at', 2)); // s
 const GAP = Number(opt('gap', 1)); // s after a restart returns before the next one
 const GENS = opt('gen', 'wrk,autocannon').split(',');
 const MODES = opt('modes', 'keep-alive,close').split(',');
-const MANAGERS = opt('managers', 'ringmaster,pm2-default,pm2-graceful').split(',');
+const BASE_DIR = baseArg(argv);
+const KNOWN_MANAGERS = ['ringmaster', 'pm2-default', 'pm2-graceful', ...(BASE_DIR ? [BASE] : [])];
+const MANAGERS = opt('managers', KNOWN_MANAGERS.join(',')).split(',');
+for (const m of MANAGERS) if (!KNOWN_MANAGERS.includes(m)) throw new Error(m === BASE ? `manager ${BASE} needs --base DIR` : `unknown manager ${m}`);
 const MAX_MS = Number(opt('max-minutes', 20)) * 60_000;
 
 const t0 = Date.now();
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const started = new Set(); // every pid we started or that belongs to a manager we started
+let base; // resolveBase(BASE_DIR), set in main()
 
 // ---- helpers ----------------------------------------------------------------------------
 function freePort() {
@@ -140,7 +151,8 @@ function run(cmd, args, env, timeoutMs = 60_000) {
 const loadavg = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 
 // ---- managers ---------------------------------------------------------------------------
-async function startRingmaster(port) {
+/** `name` is ringmaster or ringmaster-base; `bin` its bin/ringmaster (init, serve and ctl). */
+async function startRingmaster(port, name, bin) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rm-bench-rolling-'));
   const httpPort = await freePort();
   const cfg = path.join(dir, 'ringmaster.yaml');
@@ -153,14 +165,14 @@ sockets:
   web: {host: 127.0.0.1, port: ${port}}
 watchers:
   web:
-    cmd: ${NODE} ${RINGMASTER} serve ${APP}
+    cmd: ${NODE} ${bin} serve ${APP}
     use_sockets: true
     numprocesses: 2
     ready: notify
 `,
   );
   const env = { RINGMASTER_CONTROL_SOCKET: path.join(dir, 'ctl.sock') };
-  const child = spawn(NODE, [RINGMASTER, '-c', cfg], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(NODE, [bin, '-c', cfg], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   started.add(child.pid);
   let log = '';
   child.stderr.on('data', (d) => (log = (log + d).slice(-200_000)));
@@ -168,15 +180,15 @@ watchers:
   await until(async () => (await get(`http://127.0.0.1:${httpPort}/readyz`)) === 200, 30_000, 'ringmaster /readyz');
   await until(async () => children(child.pid).length === 2 && (await get(`http://127.0.0.1:${port}/`)) === 200, 10_000, 'ringmaster workers');
   return {
-    name: 'ringmaster',
+    name,
     workers: () => children(child.pid),
-    restart: () => run(NODE, [RINGMASTER, 'ctl', 'restart', 'web', '--rolling'], env, 120_000),
-    version: spawnSync(NODE, [RINGMASTER, '--version'], { encoding: 'utf8' }).stdout.trim(),
+    restart: () => run(NODE, [bin, 'ctl', 'restart', 'web', '--rolling'], env, 120_000),
+    version: spawnSync(NODE, [bin, '--version'], { encoding: 'utf8' }).stdout.trim(),
     async stop() {
       const pids = [child.pid, ...children(child.pid)];
       pids.forEach((p) => started.add(p));
       if (alive(child.pid)) process.kill(child.pid, 'SIGTERM');
-      const res = await Promise.race([exited, sleep(20_000).then(() => undefined)]);
+      const res = await within(exited, 20_000);
       for (const p of pids) if (alive(p)) process.kill(p, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
       return { exit: res, log: log.slice(-4000) };
@@ -288,8 +300,9 @@ function startAutocannon(url, mode) {
 async function trial(managerName, gen, mode) {
   const port = await freePort();
   const la0 = loadavg();
-  const m =
-    managerName === 'ringmaster' ? await startRingmaster(port) : await startPm2(port, managerName === 'pm2-graceful');
+  const m = isRingmaster(managerName)
+    ? await startRingmaster(port, managerName, managerName === BASE ? base.bin : RINGMASTER)
+    : await startPm2(port, managerName === 'pm2-graceful');
   const restarts = [];
   let stopInfo;
   let load;
@@ -391,12 +404,32 @@ function report(trials) {
       }
     }
   }
+  if (base && MANAGERS.includes('ringmaster') && MANAGERS.includes(BASE)) lines.push(baseReport(trials));
+  return lines.join('\n');
+}
+
+/** ringmaster / ringmaster-base, paired by run: each trial's median restart, and the failures. */
+function baseReport(trials) {
+  const lines = [`\nringmaster / ringmaster-base (${base.git ?? base.dir}), paired by run:\n`];
+  lines.push('| generator | mode | restart ms, ratio of the runs\' medians, median (min-max) | pairs | failed ringmaster | failed ringmaster-base |');
+  lines.push('|---|---|---:|---:|---:|---:|');
+  for (const gen of GENS) {
+    for (const mode of MODES) {
+      const [rm, rb] = ['ringmaster', BASE].map((mgr) => trials.filter((t) => t.gen === gen && t.mode === mode && t.manager === mgr && !t.error));
+      const restartMs = (t) => median(t.restarts.map((r) => r.ms));
+      const failed = (ts) => sum(ts.map((t) => (t.load.errors ?? 0) + (t.load.non2xx ?? 0)));
+      const r = pairedRatios(rm, rb, (t) => t.run, restartMs);
+      lines.push(`| ${gen} | ${mode} | ${ratioCell(r)} | ${r.n} | ${failed(rm)} | ${failed(rb)} |`);
+    }
+  }
   return lines.join('\n');
 }
 
 // ---- main -------------------------------------------------------------------------------
 async function main() {
-  if (!existsSync(PM2)) throw new Error(`pm2 is not installed: npm install --prefix bench/rolling pm2`);
+  const needPm2 = MANAGERS.some((m) => m.startsWith('pm2'));
+  if (needPm2 && !existsSync(PM2)) throw new Error(`pm2 is not installed: npm install --prefix bench/rolling pm2`);
+  base = BASE_DIR ? resolveBase(BASE_DIR) : undefined;
   const haveWrk = spawnSync('wrk', ['--version']).error === undefined;
   if (GENS.includes('wrk') && !haveWrk) throw new Error('wrk not found (apt-get install wrk) or pass --gen autocannon');
   mkdirSync(OUT_DIR, { recursive: true });
@@ -404,11 +437,12 @@ async function main() {
     date: new Date().toISOString(),
     host: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gib: Number((os.totalmem() / 2 ** 30).toFixed(1)), kernel: os.release() },
     node: process.version,
-    pm2: JSON.parse(readFileSync(path.join(HERE, 'node_modules', 'pm2', 'package.json'), 'utf8')).version,
+    pm2: needPm2 ? JSON.parse(readFileSync(path.join(HERE, 'node_modules', 'pm2', 'package.json'), 'utf8')).version : undefined,
     autocannon: JSON.parse(readFileSync(require.resolve('autocannon/package.json'), 'utf8')).version,
     wrk: haveWrk ? spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] : undefined,
     git: spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim(),
     options: { RUNS, DURATION, CONNECTIONS, RESTART_AT, GAP, GENS, MODES, MANAGERS },
+    base,
     loadavg_start: loadavg(),
   };
   console.error(`rolling: ${JSON.stringify(meta)}`);

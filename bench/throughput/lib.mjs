@@ -24,9 +24,22 @@ export const RINGMASTER = path.join(ROOT, 'bin', 'ringmaster');
 export const PM2_RUNTIME = path.join(HERE, 'node_modules', 'pm2', 'bin', 'pm2-runtime');
 export const NODE = process.execPath;
 export const CLK_TCK = 100; // Linux USER_HZ as seen in /proc (getconf CLK_TCK)
+/** The second ringmaster build (`--base DIR`, see bench/base.mjs), run like `ringmaster`. */
+export const BASE = 'ringmaster-base';
+/** True for the managers that are ringmaster, whichever build. */
+export const isRingmaster = (kind) => kind === 'ringmaster' || kind === BASE;
 
 export const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, monotonic
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * `promise`, or undefined after `ms`; the timer is cleared when the promise settles first,
+ * so a driver does not sit idle until a bound that was not needed runs out before it exits.
+ */
+export function within(promise, ms) {
+  let timer;
+  const bound = new Promise((r) => (timer = setTimeout(r, ms, undefined)));
+  return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
+}
 
 // ---- statistics ------------------------------------------------------------------------
 
@@ -208,16 +221,18 @@ export async function waitWorkers(port, n, timeoutMs = 20000) {
 
 /**
  * Start one server under test; returns {kind, pid, port, child, lines, tmp, stop()}.
- * kinds: ringmaster | cluster-rr | cluster-none | pm2 | node (plain node, 1 process).
- * opts: {workers, port, refork (cluster), ringmasterExtra (YAML lines for the watcher)}.
+ * kinds: ringmaster | ringmaster-base | cluster-rr | cluster-none | pm2 | node (plain node, 1 process).
+ * opts: {workers, port, refork (cluster), ringmasterExtra (YAML lines for the watcher),
+ * base (resolveBase() of bench/base.mjs: the build ringmaster-base runs; required for it)}.
  * `lines` collects [time, text] of the manager's stdout+stderr (times from now()).
  */
 export function startServer(kind, opts) {
   const { workers = 2, port } = opts;
+  if (kind === BASE && !opts.base) throw new Error(`${BASE} needs --base DIR`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), `rm-bench-${kind}-`));
   let argv;
   const env = { ...process.env };
-  if (kind === 'ringmaster') {
+  if (isRingmaster(kind)) {
     const cfg = path.join(tmp, 'ringmaster.yaml');
     writeFileSync(
       cfg,
@@ -235,7 +250,7 @@ export function startServer(kind, opts) {
         '',
       ].join('\n'),
     );
-    argv = [RINGMASTER, '-c', cfg];
+    argv = [kind === BASE ? opts.base.bin : RINGMASTER, '-c', cfg];
   } else if (kind === 'cluster-rr' || kind === 'cluster-none') {
     argv = [CLUSTER_PRIMARY, kind === 'cluster-rr' ? 'rr' : 'none', String(workers), String(port), '--log'];
     if (opts.refork) argv.push('--refork');

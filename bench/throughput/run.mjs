@@ -7,6 +7,9 @@
  *   cluster-rr     Node cluster, SCHED_RR: the primary accepts and hands connections over IPC
  *   cluster-none   Node cluster, SCHED_NONE: the primary binds, the workers accept themselves
  *   pm2            pm2-runtime cluster mode (-i N), i.e. Node cluster round-robin plus pm2
+ *   ringmaster-base  with --base DIR: ringmaster again, run from DIR/bin/ringmaster (another
+ *                  build, e.g. the code before a change; see bench/base.mjs), added to the
+ *                  default modes, so "ringmaster / ringmaster-base" is the change's ratio
  *
  * Load: wrk on loopback, keep-alive and `Connection: close`. Rounds are interleaved: every
  * round starts each server afresh (the order rotates by round), warms it up, then runs
@@ -14,7 +17,7 @@
  * within a round (paired), and the medians of rates and of ratios are reported.
  *
  *   node bench/throughput/run.mjs [--rounds 5] [--duration 10] [--warmup 2] [--threads 2]
- *                                 [--conns 50] [--workers 2] [--modes a,b,...]
+ *                                 [--conns 50] [--workers 2] [--modes a,b,...] [--base DIR]
  *
  * Needs: `npx tsc -p .` (ringmaster built), `wrk` on PATH, and pm2 installed locally with
  * `npm install --prefix bench/throughput pm2`. Writes bench/out/throughput-<time>.json.
@@ -24,7 +27,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { resolveBase } from '../base.mjs';
 import {
+  BASE,
   OUT_DIR,
   checkPrereqs,
   cpuSeconds,
@@ -43,19 +48,22 @@ import {
 const ALL_MODES = ['ringmaster', 'cluster-rr', 'cluster-none', 'pm2'];
 
 function parseArgs(argv) {
-  const o = { rounds: 5, duration: 10, warmup: 2, threads: 2, conns: 50, workers: 2, modes: ALL_MODES };
+  const o = { rounds: 5, duration: 10, warmup: 2, threads: 2, conns: 50, workers: 2, modes: undefined, base: undefined };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[++i];
     if (v === undefined) throw new Error(`${k} needs a value`);
     if (k === '--modes') o.modes = v.split(',');
+    else if (k === '--base') o.base = v;
     else if (['--rounds', '--duration', '--warmup', '--threads', '--conns', '--workers'].includes(k)) {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new Error(`${k} takes an integer >= 1`);
       o[k.slice(2)] = n;
     } else throw new Error(`unknown option ${k}`);
   }
-  for (const m of o.modes) if (!ALL_MODES.includes(m)) throw new Error(`unknown mode ${m}`);
+  const known = o.base ? [...ALL_MODES, BASE] : ALL_MODES;
+  o.modes ??= known;
+  for (const m of o.modes) if (!known.includes(m)) throw new Error(m === BASE ? `mode ${BASE} needs --base DIR` : `unknown mode ${m}`);
   if (o.rounds * o.modes.length * (2 * o.duration + o.warmup + 5) > 40 * 60) throw new Error('that would take more than 40 minutes; lower --rounds or --duration');
   return o;
 }
@@ -107,6 +115,7 @@ export function parseWrk(out) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   checkPrereqs({ pm2: o.modes.includes('pm2'), wrk: true });
+  const base = o.base ? resolveBase(o.base) : undefined;
   mkdirSync(OUT_DIR, { recursive: true });
   const started = new Date();
   const results = []; // {round, mode, conn, rps, ..., cpu}
@@ -127,7 +136,7 @@ async function main() {
     for (const mode of order) {
       if (Date.now() > deadline) throw new Error('time bound reached');
       const port = await freePort();
-      const s = startServer(mode, { workers: o.workers, port });
+      const s = startServer(mode, { workers: o.workers, port, base });
       current = s;
       try {
         await sample(s, port, mode, r, conns);
@@ -272,6 +281,7 @@ async function main() {
     started: started.toISOString(),
     finished: new Date().toISOString(),
     options: o,
+    base,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, kernel: os.release(), node: process.version },
     summary: sum,
     ratiosOfRingmaster,

@@ -142,10 +142,11 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
 }
 
 async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promise<number> {
-  const [{ ConfigInit }, { watchSpecsFor }, { findSource, loadConfigAsync, preloadParsers }] = await Promise.all([
+  const [{ ConfigInit }, { watchSpecsFor }, { findSource, loadConfigAsync, preloadParsers }, { configEndpoints }] = await Promise.all([
     import('../lifecycle/config-init.js'),
     import('../lifecycle/config-watch.js'),
     import('../config/index.js'),
+    import('./endpoints.js'),
   ]);
   for (const w of config.warnings) log.warn(w);
   const runtime = await runtimeFor(o, log, o.subreaper && config.ringmaster.subreaper);
@@ -159,7 +160,8 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
   const configDir = from.path !== undefined && statSync(from.path, { throwIfNoEntry: false })?.isDirectory() ? from.path : undefined;
   // RINGMASTER_CONFIG (the text itself) has no file to watch.
   const watch = (c: Config) => (source?.kind === 'path' ? watchSpecsFor(c.source.files.map((f) => resolve(cwd, f)), configDir) : []);
-  const init = new ConfigInit(runtime, config, { cwd, load, watch, version: version() });
+  const endpoints = await configEndpoints(config, { env: process.env, cwd, log });
+  const init = new ConfigInit(runtime, config, { cwd, load, watch, endpoints, version: version() });
   await closeInherited(log, INHERITED_AT_START);
   const done = init.run();
   leaveCwd();

@@ -74,3 +74,29 @@ export class ControlError extends Error {
     this.code = code;
   }
 }
+
+/** An endpoint that runs (as something that can be closed), undefined when it does not. */
+export interface EndpointHandle {
+  close(): Promise<void> | void;
+}
+
+/**
+ * An endpoint beside the watchers (the HTTP endpoint, the control socket), given to the
+ * init by cli/: the lifecycle imports none of them. Its module is loaded before the init
+ * runs, so nothing is read from the install directory after the privilege drop.
+ *
+ * Either hook may start it (resolving with its handle, closed when the init ends). One
+ * that throws is logged as a warning and the init runs on without it: the workers are what
+ * PID 1 is for.
+ */
+export interface InitEndpoint {
+  /** names it in the warning when a hook throws: "http", "control" */
+  readonly name: string;
+  /**
+   * Before the privilege drop, the sockets bound, nothing running yet: what needs the user
+   * ringmaster starts as (a port below 1024, a directory made for the user it drops to).
+   */
+  beforeDrop?(ctx: { snapshot(): InitSnapshot }): Promise<EndpointHandle | undefined> | undefined;
+  /** After the privilege drop, before the watchers start: what must belong to the user dropped to (a socket file). */
+  afterDrop?(ctx: { snapshot(): InitSnapshot; controller: Controller }): Promise<EndpointHandle | undefined> | undefined;
+}

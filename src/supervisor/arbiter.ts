@@ -1,13 +1,17 @@
 /**
  * The arbiter: every watcher of a config, over one set of bound sockets. Watchers start
  * by priority (higher first, warmup_delay apart) and stop in the reverse order. It never
- * exits the process itself: when a watcher's `exit_on` fires, it asks its host to.
+ * exits the process itself: when a watcher's `exit_on` fires, it asks its host to. A
+ * reload's plan is applied here too (apply()), and the arbiter holds the config in force.
  */
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
+import { applyPlan, type ApplyResult } from './apply.js';
 import { realTimers, sleep, type Spawner, type Timers, type WorkerSys } from './edges.js';
 import type { EventBus } from './events.js';
 import { exitCodeOf } from './process.js';
+import type { ReloadPlan } from './reload-plan.js';
+import { resolveIds } from './watcher-status.js';
 import type { CopySignals } from './worker-spec.js';
 import type { SocketSet } from './socket-set.js';
 import { Watcher, type WatcherStatus } from './watcher.js';
@@ -59,14 +63,6 @@ export class Arbiter {
     for (const wc of config.watchers) this.watchers.push(this.#make(wc));
   }
 
-  /** A new watcher (from a reload), placed by priority; not started. */
-  add(wc: Config['watchers'][number]): Watcher {
-    const w = this.#make(wc);
-    this.watchers.push(w);
-    this.watchers.sort((a, b) => b.config.priority - a.config.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return w;
-  }
-
   /** Stop a watcher and forget it. */
   async remove(name: string): Promise<void> {
     const w = this.get(name);
@@ -75,9 +71,43 @@ export class Arbiter {
     this.watchers.splice(this.watchers.indexOf(w), 1);
   }
 
-  /** The global options now in force (after a reload). */
-  setConfig(config: Config): void {
-    this.#config = config;
+  /** The config in force: the one it was made with, then each reload's (see apply()). */
+  get config(): Config {
+    return this.#config;
+  }
+
+  /**
+   * Apply a reload's plan, from the config in force to `next` (see apply.ts). Resolves with
+   * what was added, removed, restarted (each rollout's result), scaled and kept on its old
+   * config; or with why the reload was refused, and then nothing changed.
+   */
+  apply(plan: ReloadPlan, next: Config): Promise<ApplyResult> {
+    const self = this;
+    return applyPlan<Watcher>(
+      {
+        log: this.#host.log,
+        sockets: this.sockets,
+        get config() {
+          return self.#config;
+        },
+        set config(c: Config) {
+          self.#config = c;
+        },
+        get: (name) => this.get(name),
+        check: (wc) => void resolveIds(wc),
+        make: (wc) => this.#make(wc),
+        insert: (w) => this.#insert(w),
+        remove: (name) => this.remove(name),
+      },
+      plan,
+      next,
+    );
+  }
+
+  /** A new watcher (from a reload) in the pool, placed by priority; not started. */
+  #insert(w: Watcher): void {
+    this.watchers.push(w);
+    this.watchers.sort((a, b) => b.config.priority - a.config.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   #make(wc: Config['watchers'][number]): Watcher {

@@ -14,6 +14,7 @@ import { isIP } from 'node:net';
 import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
 import { endpointsClash, type Endpoint } from '../config/socket-clash.js';
 import type { SocketConfig } from '../config/types.js';
+import type { ReloadPlan } from './reload-plan.js';
 import { RingmasterError } from '../errors/codes.js';
 import { bindAndListen, closeSocket, closeSockets, localPort, relisten, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, type SockAddr } from '../sys/socket.js';
 import { lookupGroup, lookupUser } from '../sys/users.js';
@@ -142,6 +143,23 @@ function bindOne(s: SocketConfig, addr: SockAddr, listen: boolean): number {
   }
 }
 
+/** The socket part of a reload's plan (ReloadPlan, reload-plan.ts). */
+export type SocketPlan = Pick<ReloadPlan, 'socketsAdded' | 'socketsChanged' | 'socketsUpdated' | 'socketsRemoved'>;
+
+/** A reload's socket changes, staged by SocketSet.prepare(). Each step is called at most once, in order. */
+export interface SocketChange {
+  /**
+   * Put the staged change in force: the in-place updates (backlog, unix file mode and
+   * owner), then the new sockets replace the old ones of the same name. Throws RM_SOCKET when
+   * an in-place update fails: then nothing changed and the new sockets are closed.
+   */
+  commit(): void;
+  /** Before commit(): close the new sockets; nothing changed. */
+  abort(): void;
+  /** After commit(), once the watchers moved: close the removed sockets and the old copies of the changed ones. */
+  closeOld(): void;
+}
+
 export class SocketSet {
   readonly #sockets = new Map<string, BoundSocket>();
   #closed = false;
@@ -238,14 +256,61 @@ export class SocketSet {
     }
   }
 
-  /** Move every socket of `other` into this set (a reload's new sockets); `other` is left empty. */
-  adopt(other: SocketSet): void {
-    for (const [name, b] of other.#sockets) this.#sockets.set(name, b);
-    other.#sockets.clear();
+  /**
+   * Stage a reload's socket changes: the new sockets (added, or at another address) are
+   * bound now, and nothing the workers see changes until `commit()`. Throws RingmasterError
+   * RM_SOCKET, having changed nothing, when one cannot be bound.
+   *
+   *   staged --commit()--> committed --closeOld()--> done
+   *     |                     (the workers spawned from now on get the new sockets)
+   *     +--abort(), or a commit() that throws--> aborted (the new sockets closed)
+   */
+  async prepare(plan: SocketPlan): Promise<SocketChange> {
+    const fresh = await SocketSet.bind([...plan.socketsAdded, ...plan.socketsChanged]);
+    /** the old copies of the changed sockets, out of the set but open until their watchers moved */
+    const retired: BoundSocket[] = [];
+    let state: 'staged' | 'committed' | 'aborted' | 'done' = 'staged';
+    const expect = (want: typeof state, step: string): void => {
+      if (state !== want) throw new Error(`SocketChange.${step}() when ${state}`);
+    };
+    return {
+      commit: () => {
+        expect('staged', 'commit');
+        try {
+          // The last step that can fail (a listen() or a chmod/chown), and it undoes itself.
+          this.update(plan.socketsUpdated);
+        } catch (err) {
+          state = 'aborted';
+          fresh.close();
+          throw err;
+        }
+        for (const s of plan.socketsChanged) {
+          const old = this.#take(s.name);
+          if (old) retired.push(old);
+        }
+        for (const [name, b] of fresh.#sockets) this.#sockets.set(name, b);
+        fresh.#sockets.clear();
+        state = 'committed';
+      },
+      abort: () => {
+        expect('staged', 'abort');
+        state = 'aborted';
+        fresh.close();
+      },
+      closeOld: () => {
+        expect('committed', 'closeOld');
+        state = 'done';
+        for (const name of plan.socketsRemoved) {
+          const b = this.#take(name);
+          if (b) closeBound(b);
+        }
+        // A changed socket's file is not removed: its name may be in use again by then.
+        for (const b of retired) closeBound(b, false);
+      },
+    };
   }
 
-  /** Take a socket out of the set without closing it; the caller closes it with closeBound(). */
-  take(name: string): BoundSocket | undefined {
+  #take(name: string): BoundSocket | undefined {
     const b = this.#sockets.get(name.toLowerCase());
     this.#sockets.delete(name.toLowerCase());
     return b;
@@ -280,7 +345,7 @@ export class SocketSet {
 }
 
 /** Close one bound socket and remove its unix socket file. */
-export function closeBound(b: BoundSocket, unlink = true): void {
+function closeBound(b: BoundSocket, unlink = true): void {
   closeSockets([b.fd]);
   if (unlink && b.addr.family === 'unix' && !b.addr.path.startsWith('@')) {
     try {

@@ -7,7 +7,7 @@ import { startRingmaster, FIXTURES, sleep, type Started } from '../helpers/run.j
 import { tempDir } from '../helpers/config.js';
 import { ctl, statusJson, workerPids } from '../helpers/ctl.js';
 import { get } from '../helpers/http.js';
-import { planReload } from '../../src/lifecycle/reload.js';
+import { planReload } from '../../src/supervisor/reload-plan.js';
 import { parseConfigText } from '../../src/config/index.js';
 import { webYaml, type WebConfig } from './web-config.js';
 

@@ -24,10 +24,17 @@ async function startPool(n: number, extra = '') {
   const t = tempDir();
   const path = t.write('ringmaster.yaml', yaml(n, extra));
   const rm = startRingmaster(['-c', path]);
-  await rm.waitStdout((s) => (s.match(/listening \d+/g) ?? []).length >= n);
-  const port = portFromLog(rm.stderr(), 'web');
-  assert.ok(port, rm.stderr());
-  return { rm, port, t, url: `http://127.0.0.1:${port}` };
+  try {
+    await rm.waitStdout((s) => (s.match(/listening \d+/g) ?? []).length >= n);
+    const port = portFromLog(rm.stderr(), 'web');
+    assert.ok(port, rm.stderr());
+    return { rm, port, t, url: `http://127.0.0.1:${port}` };
+  } catch (err) {
+    // the caller's try/finally starts after this returns: a pool that never came up is stopped here
+    await rm.close();
+    t.cleanup();
+    throw err;
+  }
 }
 
 test('several Node workers serve one shared socket', async () => {
