@@ -43,11 +43,9 @@ export function createController(host: ControllerHost): Controller {
     restart: async (name, options: { rolling?: boolean } & RollingOptions = {}) => {
       const w = find(name);
       if (options.rolling) {
-        const ok = await w.rollingRestart(options.maxSurge ?? w.config.max_surge);
-        if (!ok) {
-          w.fillMissing();
-          throw new ControlError('RM_CTL_ROLLOUT_FAILED', w.status().rollout?.message ?? 'rolling restart failed');
-        }
+        // on a failure the watcher has refilled any wid left without a worker
+        const result = await w.rollingRestart(options.maxSurge ?? w.config.max_surge);
+        if (result.kind !== 'done') throw new ControlError('RM_CTL_ROLLOUT_FAILED', result.message);
         return;
       }
       await w.stop();

@@ -7,17 +7,18 @@
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { applyPlan, type ApplyResult } from './apply.js';
+import { realTimers, sleep, type Spawner, type Timers, type WorkerSys } from './edges.js';
+import type { EventBus } from './events.js';
 import { exitCodeOf } from './process.js';
 import type { ReloadPlan } from './reload-plan.js';
 import { resolveIds } from './watcher-status.js';
 import type { CopySignals } from './worker-spec.js';
-import type { EventBus } from './events.js';
 import type { SocketSet } from './socket-set.js';
 import { Watcher, type WatcherStatus } from './watcher.js';
 
 export interface ArbiterHost {
   log: Logger;
-  /** the init's event bus, handed to every watcher */
+  /** passed to the watchers: where they say what happens */
   events: EventBus;
   own(pid: number): void;
   disown(pid: number): void;
@@ -27,6 +28,11 @@ export interface ArbiterHost {
   copySignals?: CopySignals;
   /** a watcher's exit_on fired: the init should shut down and exit with `code` */
   requestExit(code: number, reason: string): void;
+  /** @default realTimers */
+  timers?: Timers;
+  /** for the watchers (see WatcherHost) */
+  spawner?: Spawner;
+  sys?: WorkerSys;
 }
 
 export interface SocketStatus {
@@ -47,6 +53,8 @@ export class Arbiter {
   readonly sockets: SocketSet;
   #config: Config;
   readonly #host: ArbiterHost;
+  /** aborted by stop() and destroy(): the warm-up sleep between two watchers' starts */
+  #run = new AbortController();
 
   constructor(config: Config, sockets: SocketSet, host: ArbiterHost) {
     this.#config = config;
@@ -108,6 +116,9 @@ export class Arbiter {
     return new Watcher(wc, {
       log: host.log,
       events: host.events,
+      timers: host.timers,
+      spawner: host.spawner,
+      sys: host.sys,
       sockets,
       own: host.own,
       disown: host.disown,
@@ -136,12 +147,16 @@ export class Arbiter {
     return this.watchers.find((w) => w.name.toLowerCase() === n);
   }
 
+  /** Start the autostart watchers in order, warmup_delay apart; a stop() meanwhile ends it. */
   async start(): Promise<void> {
+    if (this.#run.signal.aborted) this.#run = new AbortController();
+    const signal = this.#run.signal;
     const delay = this.#config.ringmaster.warmup_delay;
     let first = true;
     for (const w of this.watchers) {
       if (!w.config.autostart) continue;
-      if (!first && delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
+      if (!first && delay > 0 && !(await sleep(this.#host.timers ?? realTimers, delay * 1000, signal))) return;
+      if (signal.aborted) return;
       first = false;
       await w.start();
     }
@@ -149,11 +164,13 @@ export class Arbiter {
 
   /** Stop the watchers in the reverse of their start order. */
   async stop(): Promise<void> {
+    this.#run.abort();
     for (const w of [...this.watchers].reverse()) await w.stop();
   }
 
   /** SIGKILL every worker now. */
   destroy(): void {
+    this.#run.abort();
     for (const w of this.watchers) w.destroy();
   }
 

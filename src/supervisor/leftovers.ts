@@ -20,6 +20,8 @@
  * a live process has that pid the old group is gone: it is checked before every signal.
  */
 
+import type { Logger } from '../log/logger.js';
+
 export type LeftoversOutcome =
   /** nothing was left in the group */
   | { kind: 'none' }
@@ -106,4 +108,51 @@ export function stopLeftovers(pgid: number, o: LeftoversOptions): Leftovers {
   }
   timer = setTimeout(kill, Math.max(0, o.timeoutMs));
   return { present: true, done, kill };
+}
+
+/**
+ * The groups of a watcher's exited workers that still have members being stopped: each
+ * cleanup started once per group, logged when it starts and when it ends.
+ */
+export class LeftoverGroups {
+  readonly #groups = new Set<Leftovers>();
+  /** every group ever swept: a second sweep of one already gone starts nothing again */
+  readonly #seen = new WeakSet<Leftovers>();
+  readonly #log: Logger;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  get size(): number {
+    return this.#groups.size;
+  }
+
+  /** what is being stopped now */
+  get pending(): Array<Promise<LeftoversOutcome>> {
+    return [...this.#groups].map((g) => g.done);
+  }
+
+  /** `left`: a worker's leftovers (undefined before its exit). Resolves when they are gone. */
+  sweep(left: Leftovers | undefined, fields: { watcher: string; wid: number; pgid: number | undefined; signal: string }, gracefulTimeout: number): Promise<unknown> {
+    if (!left?.present) return Promise.resolve();
+    if (!this.#seen.has(left)) {
+      this.#seen.add(left);
+      this.#groups.add(left);
+      const log = this.#log;
+      log.warn("worker's process group outlived it: stopping what is left", fields);
+      void left.done.then((o) => {
+        this.#groups.delete(left);
+        if (o.kind === 'killed') log.warn("worker's leftovers got SIGKILL after graceful_timeout", { ...fields, graceful_timeout: gracefulTimeout });
+        else if (o.kind === 'stuck') log.warn("worker's leftovers are still there after SIGKILL", fields);
+        else log.info("worker's leftovers are gone", fields);
+      });
+    }
+    return left.done;
+  }
+
+  /** SIGKILL what is left of every group now. */
+  kill(): void {
+    for (const g of this.#groups) g.kill();
+  }
 }

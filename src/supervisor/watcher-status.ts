@@ -7,10 +7,12 @@ import { RingmasterError } from '../errors/codes.js';
 import type { Logger } from '../log/logger.js';
 import { lookupIds } from '../sys/users.js';
 import { assertNever, type ExitOutcome } from './process.js';
+import type { Spawner, Timers, WorkerSys } from './edges.js';
+import type { EventBus } from './events.js';
 import type { ShortageStatus } from './shortage.js';
 import type { SocketSet } from './socket-set.js';
-import type { EventBus } from './events.js';
 import type { Watcher } from './watcher.js';
+import type { Worker } from './worker.js';
 import type { CopySignals } from './worker-spec.js';
 
 export type WatcherPhase = 'stopped' | 'running' | 'stopping' | 'fatal';
@@ -57,9 +59,9 @@ export interface WatcherStatus {
 
 export interface WatcherHost {
   log: Logger;
-  /** where the watcher says what happened to its workers and rollouts (events.ts) */
+  /** where the watcher says what happens (worker spawned, ready, exited, rollouts...) */
   events: EventBus;
-  sockets: SocketSet;
+  sockets: Pick<SocketSet, 'get' | 'fdForWorker'>;
   own(pid: number): void;
   disown(pid: number): void;
   now(): number;
@@ -75,6 +77,43 @@ export interface WatcherHost {
   /** a worker passed its readiness check */
   onReady?(watcher: Watcher, wid: number): void;
   random?: () => number;
+  /** @default realTimers */
+  timers?: Timers;
+  /** makes the workers' processes. @default realSpawner (ManagedProcess) */
+  spawner?: Spawner;
+  /** the libc calls around a spawn. @default realWorkerSys */
+  sys?: WorkerSys;
+}
+
+/** The status of a watcher from its pool and its counters. */
+export function statusOf(
+  name: string,
+  phase: WatcherPhase,
+  desired: number,
+  pool: readonly Worker[],
+  counters: Omit<WatcherStatus, 'name' | 'phase' | 'desired' | 'running' | 'ready' | 'workers'>,
+): WatcherStatus {
+  const running = pool.filter((w) => w.proc.state.kind === 'running');
+  return {
+    name,
+    phase,
+    desired,
+    running: running.length,
+    ready: running.filter((w) => w.ready).length,
+    ...counters,
+    workers: [...pool]
+      .sort((a, b) => a.wid - b.wid)
+      .map((w) => ({
+        wid: w.wid,
+        pid: w.pid,
+        startedAt: w.startedAt,
+        state: w.proc.state.kind,
+        ready: w.ready,
+        readyFailed: w.readyFailed,
+        statusText: w.statusText,
+        mainPid: w.mainPid,
+      })),
+  };
 }
 
 

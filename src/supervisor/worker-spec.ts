@@ -1,15 +1,15 @@
 /**
  * What one worker of a watcher is spawned with: its argv after substitution, its
  * environment (LISTEN_FDS, RINGMASTER_WID, NOTIFY_SOCKET...), its stdio with the sockets
- * at fds 3, 4, ..., its directory and ids.
+ * at fds 3, 4, ..., its directory and ids. The libc calls it needs (our hard rlimits, a
+ * notify socket, closing what a failed build took) come in through SpecContext.sys.
  */
 import type { StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RLIMITS, hardRlimit } from '../sys/libc.js';
-import { closeSockets } from '../sys/socket.js';
+import { RLIMITS } from '../sys/libc.js';
 import type { WatcherConfig } from '../config/types.js';
-import { NotifyChannel } from './notify.js';
+import { realWorkerSys, type NotifyEndpoint, type WorkerSys } from './edges.js';
 import { withListenPid, type SpawnSpec } from './process.js';
 import type { WorkerIds } from './watcher-status.js';
 import type { SocketSet } from './socket-set.js';
@@ -20,7 +20,7 @@ export interface WorkerSpec {
   /** per-worker SO_REUSEPORT fds: the init closes its copies once the worker is spawned */
   ownedFds: number[];
   /** the worker's NOTIFY_SOCKET */
-  notify: NotifyChannel | undefined;
+  notify: NotifyEndpoint | undefined;
   /** rlimits the init sets on the worker once spawned (prlimit), those the exec shim could not */
   rlimitsAfter: Array<[name: string, resource: number, value: number | null]>;
 }
@@ -50,7 +50,10 @@ export function userSwitch({ uid, gid, user }: WorkerIds): { setpriv?: string[];
  * A limit above our own hard limit is left to the init, which tries it right after the
  * spawn (and says so if it cannot): prlimit failing would keep the command from running.
  */
-export function rlimitPlan(rlimits: WatcherConfig['rlimits']): { shim: string[]; after: WorkerSpec['rlimitsAfter'] } {
+export function rlimitPlan(
+  rlimits: WatcherConfig['rlimits'],
+  hardRlimit: WorkerSys['hardRlimit'] = realWorkerSys.hardRlimit,
+): { shim: string[]; after: WorkerSpec['rlimitsAfter'] } {
   const shim: string[] = [];
   const after: WorkerSpec['rlimitsAfter'] = [];
   for (const [name, value] of Object.entries(rlimits)) {
@@ -59,7 +62,7 @@ export function rlimitPlan(rlimits: WatcherConfig['rlimits']): { shim: string[];
     // Up to our own hard limit anyone may go, root or not; above it only a process with
     // CAP_SYS_RESOURCE (which containers usually drop, root or not) and never past fs.nr_open
     // for NOFILE. prlimit would fail there and the command would never run: the init tries.
-    const hard = PRLIMIT ? hardRlimit(0, resource) : null;
+    const hard = PRLIMIT ? hardRlimit(resource) : null;
     const inReach = hard === null || (value !== null && BigInt(value) <= hard);
     if (PRLIMIT && inReach) shim.push(`--${name.toLowerCase()}=${value === null ? 'unlimited' : `${value}:${value}`}`);
     else after.push([name, resource, value]);
@@ -74,13 +77,15 @@ export function rlimitPlan(rlimits: WatcherConfig['rlimits']): { shim: string[];
 export type CopySignals = (command: { file: string; args: string[] }, fds: readonly number[]) => { file: string; args: string[] };
 
 export interface SpecContext {
-  sockets: SocketSet;
+  sockets: Pick<SocketSet, 'fdForWorker'>;
   baseEnv: NodeJS.ProcessEnv;
   /** where ringmaster was started: the default, and the base of a relative, working_dir */
   cwd: string;
   /** the watcher's uid/gid, resolved once by the watcher */
   ids: WorkerIds;
   copySignals?: CopySignals;
+  /** @default realWorkerSys */
+  sys?: Pick<WorkerSys, 'hardRlimit' | 'closeSockets' | 'openNotify'>;
 }
 
 export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): WorkerSpec {
@@ -90,7 +95,7 @@ export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): 
   } catch (err) {
     // Give back what was taken before the failure: a per-worker SO_REUSEPORT socket left
     // open would stay in the group and be handed connections that nobody accepts.
-    closeSockets(taken.fds);
+    (x.sys ?? realWorkerSys).closeSockets(taken.fds);
     taken.notify?.close();
     throw err;
   }
@@ -98,7 +103,7 @@ export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): 
 
 interface Taken {
   fds: number[];
-  notify: NotifyChannel | undefined;
+  notify: NotifyEndpoint | undefined;
 }
 
 function build(c: WatcherConfig, wid: number, x: SpecContext, taken: Taken): WorkerSpec {
@@ -121,7 +126,8 @@ function build(c: WatcherConfig, wid: number, x: SpecContext, taken: Taken): Wor
     env.LISTEN_FDNAMES = c.sockets.join(':');
   }
   // Every worker gets one, whatever its readiness check: STATUS= and STOPPING=1 count too.
-  const notify = NotifyChannel.create(`${c.name}.${wid}`);
+  const sys = x.sys ?? realWorkerSys;
+  const notify = sys.openNotify(`${c.name}.${wid}`);
   taken.notify = notify;
   env.NOTIFY_SOCKET = notify.path;
   if (c.watchdog_sec > 0) env.WATCHDOG_USEC = String(Math.round(c.watchdog_sec * 1e6));
@@ -141,7 +147,7 @@ function build(c: WatcherConfig, wid: number, x: SpecContext, taken: Taken): Wor
     file = SETPRIV as string;
   }
   // prlimit outside setpriv: it still runs as root, so it may raise what the user could not.
-  const limits = rlimitPlan(c.rlimits);
+  const limits = rlimitPlan(c.rlimits, sys.hardRlimit);
   if (limits.shim.length > 0 && PRLIMIT) {
     args = [...limits.shim, '--', file, ...args];
     file = PRLIMIT;

@@ -145,7 +145,8 @@ test('ctl start during a slow ctl stop: the start waits for the stop, the stoppe
   try {
     const old = watcher(await status(rm), 'web').workers.map((w) => w.pid);
     const stopping = ctl(rm, ['stop', 'web']);
-    await sleep(300);
+    // the stop must reach the init first (each ctl is a process of its own)
+    await rm.waitStderr((s) => s.includes('control request cmd=stop '));
     const start = await ctl(rm, ['start', 'web']);
     assert.equal(start.code, 0, start.stderr);
     assert.equal((await stopping).code, 0);
@@ -168,10 +169,13 @@ test('ctl start during a slow ctl stop: the start waits for the stop, the stoppe
 test('stop, start, stop while the first stop is slow: the last word is stop', async () => {
   const { t, rm } = await slowToStop();
   try {
+    // Each ctl is a process of its own: under load, one started later can connect first.
+    // The init's log of each request orders them.
+    const requests = (cmd: string) => (rm.stderr().match(new RegExp(`control request cmd=${cmd} `, 'g')) ?? []).length;
     const first = ctl(rm, ['stop', 'web']);
-    await sleep(200);
+    await rm.waitStderr(() => requests('stop') === 1);
     const start = ctl(rm, ['start', 'web']);
-    await sleep(200);
+    await rm.waitStderr(() => requests('start') === 1);
     const second = await ctl(rm, ['stop', 'web']);
     assert.equal(second.code, 0, second.stderr);
     assert.equal((await first).code, 0);
