@@ -50,6 +50,8 @@ function fieldsOf(e: RingmasterEvent): [subject: string, fields: Fields] {
       return [e.watcher, { wid: e.wid, pid: e.pid, cause: e.cause, reason: e.reason, ...describe(e.outcome), message: e.message }];
     case 'worker.respawn_scheduled':
       return [e.watcher, { wid: e.wid, delay: `${Math.round(e.delaySeconds * 1000) / 1000}s` }];
+    case 'worker.respawning':
+      return [e.watcher, { wid: e.wid }];
     case 'watcher.phase':
       return [e.watcher, { phase: e.phase, from: e.from }];
     case 'watcher.scaled':
@@ -76,22 +78,25 @@ function fieldsOf(e: RingmasterEvent): [subject: string, fields: Fields] {
   }
 }
 
-const KNOWN = new Set<string>([
-  'worker.spawned',
-  'worker.ready',
-  'worker.unready',
-  'worker.exited',
-  'worker.respawn_scheduled',
-  'watcher.phase',
-  'watcher.scaled',
-  'watcher.fatal',
-  'rollout.started',
-  'rollout.step',
-  'rollout.result',
-  'reload.result',
-  'signal.forwarded',
-  'orphan.reaped',
-] satisfies Array<RingmasterEvent['type']>);
+// A Record, so that an event type added to events.ts and not here fails to compile.
+const KNOWN_TYPES: Record<RingmasterEvent['type'], true> = {
+  'worker.spawned': true,
+  'worker.ready': true,
+  'worker.unready': true,
+  'worker.exited': true,
+  'worker.respawn_scheduled': true,
+  'worker.respawning': true,
+  'watcher.phase': true,
+  'watcher.scaled': true,
+  'watcher.fatal': true,
+  'rollout.started': true,
+  'rollout.step': true,
+  'rollout.result': true,
+  'reload.result': true,
+  'signal.forwarded': true,
+  'orphan.reaped': true,
+};
+const KNOWN = new Set<string>(Object.keys(KNOWN_TYPES));
 
 /**
  * One line (with its newline) for a line of an events stream: an event of the init, the

@@ -42,6 +42,9 @@ export function renderEvent(log: Logger, e: RingmasterEvent): void {
     case 'worker.respawn_scheduled':
       if (e.delaySeconds > 0) log.info('respawning after backoff', { watcher: e.watcher, wid: e.wid, delay_seconds: Math.round(e.delaySeconds * 1000) / 1000 });
       return;
+    case 'worker.respawning':
+      log.debug('respawning', { watcher: e.watcher, wid: e.wid });
+      return;
     case 'watcher.phase':
       log.debug('watcher phase', { watcher: e.watcher, phase: e.phase, from: e.from });
       return;

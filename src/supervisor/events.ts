@@ -52,6 +52,8 @@ export type EventInput =
       command?: string;
     }
   | { type: 'worker.respawn_scheduled'; watcher: string; wid: number; delaySeconds: number }
+  /** a scheduled respawn is due and the watcher still wants the wid: it is spawned now (counted as a restart) */
+  | { type: 'worker.respawning'; watcher: string; wid: number }
   | { type: 'watcher.phase'; watcher: string; phase: WatcherPhase; from: WatcherPhase }
   | { type: 'watcher.scaled'; watcher: string; numprocesses: number }
   | { type: 'watcher.fatal'; watcher: string; reason: string }

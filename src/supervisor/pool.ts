@@ -37,8 +37,6 @@ export class WorkerPool {
   /** by Worker.id */
   readonly #workers = new Map<number, Worker>();
   #serial = 0;
-  readonly exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
-  lastExit: WatcherStatus['lastExit'];
   /** notify datagrams dropped because their sender was not a worker or one of its descendants */
   notifyRejected = 0;
   /** process groups whose leader exited and that still have members being stopped */
@@ -129,28 +127,23 @@ export class WorkerPool {
     const x = this.#host;
     const c = x.core.config;
     const { wid, pid } = w;
-    this.lastExit = { wid, outcome, at: x.core.now() };
     const exited = { type: 'worker.exited', watcher: c.name, wid, pid, outcome } as const;
     const cause = causeOf(before, w.role, x.running());
     if (cause === 'stopped') {
-      this.exits.stopped++;
       x.core.emit({ ...exited, reason: 'stopped', cause });
     } else if (cause === 'rollout') {
       // the rollout sees it (not ready) and keeps the old worker of this wid
-      this.exits[reasonOf(outcome)]++;
       x.core.emit({ ...exited, reason: reasonOf(outcome), cause });
     } else if (outcome.kind === 'spawn-failed' && isResourceError(outcome.code) && c.respawn) {
       x.core.emit({ ...exited, reason: reasonOf(outcome), cause: 'shortage' });
       return x.exited(w, outcome, 'shortage');
     } else if (outcome.kind === 'spawn-failed') {
-      this.exits[reasonOf(outcome)]++;
       // libuv reports a missing working directory as the command's ENOENT: tell them apart.
       const cwd = x.host.cwd;
       const dir = c.working_dir === undefined ? cwd : resolve(cwd, c.working_dir);
       const message = outcome.code === 'ENOENT' && !existsSync(dir) ? `working_dir ${dir} does not exist` : outcome.message;
       x.core.emit({ ...exited, reason: reasonOf(outcome), cause, message, command: c.cmd });
     } else {
-      this.exits[reasonOf(outcome)]++;
       x.core.emit({ ...exited, reason: reasonOf(outcome), cause });
     }
     x.exited(w, outcome, cause);

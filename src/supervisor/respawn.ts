@@ -38,7 +38,6 @@ export class Respawner {
   /** wids being retried after resource errors */
   readonly shortage = new Shortage();
   failures = 0;
-  restarts = 0;
 
   constructor(host: RespawnHost) {
     this.#host = host;
@@ -104,7 +103,7 @@ export class Respawner {
     const respawn = (): void => {
       this.#pending.delete(wid);
       if (!this.#host.wants(wid)) return this.started(wid);
-      if (restart) this.restarts++;
+      if (restart) this.#host.emit({ type: 'worker.respawning', watcher: this.#host.config.name, wid });
       this.#host.spawn(wid);
     };
     if (delay === 0) respawn();

@@ -28,6 +28,7 @@ import type { EventInput, ExitCause, RolloutResult } from './events.js';
 import { WorkerPool } from './pool.js';
 import type { ExitOutcome } from './process.js';
 import { Respawner, type RespawnHost } from './respawn.js';
+import { WatcherTally } from './tally.js';
 import { readyAfterStart, rollout, rolloutStatus } from './rollout.js';
 import { resolveIds, statusOf, type WatcherHost, type WatcherPhase, type WatcherStatus, type WorkerIds } from './watcher-status.js';
 import type { Worker, WorkerHost, WorkerRole } from './worker.js';
@@ -47,6 +48,8 @@ export class Watcher {
   #run = new AbortController();
   readonly #pool: WorkerPool;
   readonly #respawns: Respawner;
+  /** exits, restarts and the last exit, counted from this watcher's own events */
+  readonly #tally = new WatcherTally();
   #desired: number;
   #fatalReason: string | undefined;
   #rollout: WatcherStatus['rollout'];
@@ -243,13 +246,13 @@ export class Watcher {
     const r = this.#respawns;
     const pool = this.#pool;
     return statusOf(this.name, this.#phase, this.#desired, pool.list(), {
-      restarts: r.restarts,
-      exits: { ...pool.exits },
+      restarts: this.#tally.restarts,
+      exits: { ...this.#tally.exits },
       failuresInARow: r.failures,
       resourceRetries: r.shortage.total,
       shortage: r.shortage.status,
       notifyRejected: pool.notifyRejected,
-      lastExit: pool.lastExit,
+      lastExit: this.#tally.lastExit,
       fatalReason: this.#fatalReason,
       rollout: this.#rollout,
     });
@@ -280,6 +283,7 @@ export class Watcher {
   }
 
   #emit(e: EventInput): void {
+    this.#tally.record(e, this.#host.now());
     this.#host.events.emit(e);
   }
 
