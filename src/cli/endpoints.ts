@@ -3,8 +3,9 @@
  * lifecycle imports neither: the HTTP endpoint (/livez, /readyz, /metrics; when http_port
  * is set) and the control socket (`ringmaster ctl`).
  *
- * Their modules are imported now, before the init drops its privileges: an install
- * directory that the user dropped to cannot read must not matter after the drop.
+ * Their modules are imported in the step before the privilege drop (an install directory
+ * that the user dropped to cannot read must not matter after it), and only then: after
+ * the sockets are bound, so that connections queue on them while these modules load.
  */
 import type { Config } from '../config/types.js';
 import type { InitEndpoint } from '../lifecycle/api.js';
@@ -18,17 +19,17 @@ export interface EndpointOptions {
 }
 
 /** The endpoints for `config`, in the order they start (see InitEndpoint). */
-export async function configEndpoints(config: Config, o: EndpointOptions): Promise<InitEndpoint[]> {
+export function configEndpoints(config: Config, o: EndpointOptions): InitEndpoint[] {
   const g = config.ringmaster;
   const { log } = o;
-  const [{ prepareControl }, http] = await Promise.all([import('../control/endpoint.js'), g.http_port === undefined ? undefined : import('../http/server.js')]);
   const endpoints: InitEndpoint[] = [];
   const port = g.http_port;
-  if (http && port !== undefined) {
+  if (port !== undefined) {
     endpoints.push({
       name: 'http',
       // Before the privilege drop, like the sockets: the port may be below 1024.
       async beforeDrop({ snapshot }) {
+        const http = await import('../http/server.js');
         try {
           return await http.startHttpEndpoint({ host: g.http_host, port, snapshot, log });
         } catch (err) {
@@ -42,10 +43,11 @@ export async function configEndpoints(config: Config, o: EndpointOptions): Promi
   // The control socket's default directory is made for the user dropped to, before the drop;
   // the socket is bound after it, so that its file belongs to the user who will run ctl.
   // Neither step throws (control/endpoint.ts says why when it cannot be had).
-  let control: ReturnType<typeof prepareControl> | undefined;
+  let control: ReturnType<typeof import('../control/endpoint.js').prepareControl> | undefined;
   endpoints.push({
     name: 'control',
-    beforeDrop() {
+    async beforeDrop() {
+      const { prepareControl } = await import('../control/endpoint.js');
       control = prepareControl({ env: o.env, configured: g.control_socket, user: g.user, group: g.group, cwd: o.cwd, log });
       return undefined;
     },

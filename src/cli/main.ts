@@ -160,7 +160,7 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
   const configDir = from.path !== undefined && statSync(from.path, { throwIfNoEntry: false })?.isDirectory() ? from.path : undefined;
   // RINGMASTER_CONFIG (the text itself) has no file to watch.
   const watch = (c: Config) => (source?.kind === 'path' ? watchSpecsFor(c.source.files.map((f) => resolve(cwd, f)), configDir) : []);
-  const endpoints = await configEndpoints(config, { env: process.env, cwd, log });
+  const endpoints = configEndpoints(config, { env: process.env, cwd, log });
   const init = new ConfigInit(runtime, config, { cwd, load, watch, endpoints, version: version() });
   await closeInherited(log, INHERITED_AT_START);
   const done = init.run();
