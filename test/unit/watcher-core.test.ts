@@ -228,3 +228,14 @@ test("Arbiter.stop() during the warm-up sleep between two watchers: the second n
   assert.deepEqual(spawned, ['a']);
   assert.equal(clock.pending, 0);
 });
+
+test('exit_on: exit: the exit is reported to the host (which shuts the init down) and not respawned', async () => {
+  const reported: number[] = [];
+  const f = fakeWatcher({ exit_on: 'exit', backoff_reset: 60, max_retry: -1 }, { onUnexpectedExit: (_w, wid) => reported.push(wid) });
+  await f.watcher.start();
+  f.live(1).exit({ kind: 'exited', code: 5 });
+  await f.clock.advance(10_000);
+  assert.deepEqual(reported, [1]);
+  assert.equal(f.procs.length, 1, 'respawned while the init was asked to exit');
+  assert.equal(f.of('worker.respawn_scheduled').length, 0);
+});
