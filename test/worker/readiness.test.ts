@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startRingmaster, FIXTURES, sleep } from '../helpers/run.js';
 import { tempDir } from '../helpers/config.js';
 import { ctl } from '../helpers/ctl.js';
+import { collectEvents } from '../helpers/events.js';
 import { parseNotify } from '../../src/supervisor/notify.js';
 import { sockets, socketFd, watchdogInterval, notify } from '../../src/worker/index.js';
 
@@ -107,6 +108,7 @@ test('watchdog_sec: a worker that stops pinging is restarted; one that pings is 
     ready: notify
     watchdog_sec: 0.5
     graceful_timeout: 1
+    autostart: false
     env:
       NOTIFY_DELAY_MS: "50"
       WATCHDOG_STOP_MS: "700"
@@ -114,19 +116,31 @@ test('watchdog_sec: a worker that stops pinging is restarted; one that pings is 
     cmd: node ${FIXTURES}notify-worker.mjs
     ready: notify
     watchdog_sec: 0.5
+    autostart: false
     env:
       NOTIFY_DELAY_MS: "50"
 `;
   const rm = startRingmaster(['-c', t.write('w.yaml', yaml)]);
+  // Both start once the event stream is up (autostart: false), so it has their whole lives.
+  await rm.waitStderr((s) => s.includes('all watchers started'));
+  const events = await collectEvents(rm);
   try {
-    await rm.waitStderr((s) => /watchdog: no WATCHDOG=1 in time.*watcher=hung/.test(s));
-    await rm.waitStderr((s) => (s.match(/worker started watcher=hung/g) ?? []).length >= 2);
-    await sleep(500);
+    assert.equal((await ctl(rm, ['start', 'fine'])).code, 0);
+    assert.equal((await ctl(rm, ['start', 'hung'])).code, 0);
+    const first = await events.waitFor('worker.spawned', (e) => e.watcher === 'hung');
+    // hung stops pinging 700 ms in and is restarted; by its replacement's own restart, fine
+    // has lived through several of its 0.5 s watchdog windows.
+    const replaced = await events.waitFor('worker.spawned', (e) => e.watcher === 'hung', { after: first.seq });
+    await events.waitFor('worker.spawned', (e) => e.watcher === 'hung', { after: replaced.seq });
+    assert.match(rm.stderr(), /watchdog: no WATCHDOG=1 in time.*watcher=hung/);
+    assert.ok(events.all('worker.exited', (e) => e.watcher === 'hung').length >= 2);
     assert.doesNotMatch(rm.stderr(), /watchdog: .*watcher=fine/);
-    assert.equal((rm.stderr().match(/worker started watcher=fine/g) ?? []).length, 1);
+    assert.deepEqual(events.all('worker.exited', (e) => e.watcher === 'fine'), []);
+    assert.equal(events.all('worker.spawned', (e) => e.watcher === 'fine').length, 1);
     process.kill(await rm.initPidNow(), 'SIGTERM');
     assert.equal((await rm.exit()).code, 0);
   } finally {
+    await events.close();
     await rm.close();
     t.cleanup();
   }
