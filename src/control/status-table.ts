@@ -41,7 +41,7 @@ function lastExit(w: WatcherStatus, now: number): string {
       what = `exited ${o.code}`;
       break;
     case 'signaled':
-      what = `killed by ${o.signal}`;
+      what = e.reason === 'oom' ? `killed by the OOM killer (${o.signal})` : `killed by ${o.signal}`;
       break;
     case 'spawn-failed':
       what = `did not start (${o.code})`;
@@ -90,6 +90,7 @@ export function formatStatus(s: InitSnapshot, now: number): string {
     s.watchers.forEach((w, i) => {
       out.push(lines[i + 1] as string);
       if (w.fatalReason !== undefined) out.push(`  fatal: ${clean(w.fatalReason)}`);
+      if (w.exits.oom > 0) out.push(`  OOM kills: ${w.exits.oom} (the kernel's OOM killer, at the cgroup's memory limit)`);
       if (w.rollout && w.rollout.state !== 'done') {
         out.push(`  rollout ${w.rollout.state}: ${clean(w.rollout.message)} (${formatDuration(now - w.rollout.at)} ago)`);
       }

@@ -25,6 +25,7 @@ import { rawWaitStatus, type WaitStatus } from '../sys/libc.js';
 import { waitFields } from './reaper.js';
 import { assertNever } from '../supervisor/process.js';
 import { socketInode } from '../sys/proc.js';
+import { oomKillCounter } from '../sys/oom.js';
 import type { InitEndpoint, InitPhase, InitSnapshot } from './api.js';
 import { createController } from './controller.js';
 import type { InitRuntime } from './runtime.js';
@@ -162,6 +163,9 @@ export class ConfigInit {
       const ids = dropPrivileges(g.user, g.group);
       if (ids) log.info('dropped privileges', { uid: ids.uid, gid: ids.gid });
       if (g.umask !== undefined) process.umask(g.umask);
+      // the OOM kills of the cgroup the workers run in so far: a worker's SIGKILL is `oom` when the count rises
+      const oom = oomKillCounter();
+      if (oom) log.debug('counting OOM kills', { file: oom.file.path, cgroup: `v${oom.file.version}` });
       const arbiter = new Arbiter(this.#config, this.#sockets, {
         log,
         events: this.#events,
@@ -171,6 +175,7 @@ export class ConfigInit {
         baseEnv: process.env,
         cwd: this.#cwd,
         copySignals: copyInheritedSignals(log.format),
+        oom: oom && { killedByOom: () => oom.counter.claim() },
         requestExit: (code, reason) => {
           log.warn(`shutting down: ${reason}`, { exit_code: code });
           if (this.#exitCode === undefined) this.#exitCode = code;

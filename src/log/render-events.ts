@@ -20,7 +20,8 @@ export function renderEvent(log: Logger, e: RingmasterEvent): void {
       else log.warn('worker did not become ready in time', { watcher: e.watcher, wid: e.wid, pid: e.pid, check: e.check });
       return;
     case 'worker.exited': {
-      const fields = { watcher: e.watcher, wid: e.wid, pid: e.pid, ...describe(e.outcome) };
+      // reason=oom only: the other reasons say no more than the code or signal already does
+      const fields = { watcher: e.watcher, wid: e.wid, pid: e.pid, ...describe(e.outcome), ...(e.reason === 'oom' ? { reason: e.reason } : {}) };
       switch (e.cause) {
         case 'stopped':
           log.info('worker stopped', fields);
@@ -33,6 +34,7 @@ export function renderEvent(log: Logger, e: RingmasterEvent): void {
           return;
         case 'unexpected':
           if (e.outcome.kind === 'spawn-failed') log.error(`worker could not be started: ${e.message ?? e.outcome.message}`, { watcher: e.watcher, wid: e.wid, command: e.command });
+          else if (e.reason === 'oom') log.warn("worker exited: killed by the kernel's OOM killer (its cgroup reached its memory limit)", fields);
           else log.warn('worker exited', fields);
           return;
         default:

@@ -52,7 +52,7 @@ export function watcherMetrics(registry: Registry, scrape: () => Scrape): void {
   });
   counter(registry, {
     name: 'ringmaster_process_exits_total',
-    help: 'Worker process exits, by reason (exited: code 0, failed: code > 0, signaled, spawn_failed, stopped: asked to stop).',
+    help: 'Worker process exits, by reason (exited: code 0, failed: code > 0, signaled, oom: SIGKILL by the kernel OOM killer, spawn_failed, stopped: asked to stop).',
     labelNames: ['watcher', 'reason'] as const,
     *samples() {
       for (const w of scrape().snap.watchers)

@@ -7,7 +7,7 @@
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { applyPlan, type ApplyResult } from './apply.js';
-import { realTimers, sleep, type Spawner, type Timers, type WorkerSys } from './edges.js';
+import { realTimers, sleep, type OomCheck, type Spawner, type Timers, type WorkerSys } from './edges.js';
 import type { EventBus } from './events.js';
 import { exitCodeOf } from './process.js';
 import type { ReloadPlan } from './reload-plan.js';
@@ -33,6 +33,7 @@ export interface ArbiterHost {
   /** for the watchers (see WatcherHost) */
   spawner?: Spawner;
   sys?: WorkerSys;
+  oom?: OomCheck;
 }
 
 export interface SocketStatus {
@@ -119,6 +120,7 @@ export class Arbiter {
       timers: host.timers,
       spawner: host.spawner,
       sys: host.sys,
+      oom: host.oom,
       sockets,
       own: host.own,
       disown: host.disown,

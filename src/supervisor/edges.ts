@@ -105,6 +105,18 @@ export interface NotifyEndpoint {
   close(): void;
 }
 
+/**
+ * Tells a worker's exit on SIGKILL by the kernel's OOM killer from any other SIGKILL (the
+ * real one reads the OOM kill count of ringmaster's memory cgroup: sys/oom.ts).
+ */
+export interface OomCheck {
+  /** a worker just exited on SIGKILL: was it the OOM killer? Asked once per such exit. */
+  killedByOom(): boolean;
+}
+
+/** No cgroup to read: a SIGKILL is `signaled`. */
+export const noOomCheck: OomCheck = { killedByOom: () => false };
+
 /** The libc calls around a worker's spawn. */
 export interface WorkerSys {
   /** our own hard limit of `resource` (getrlimit), null for infinity */

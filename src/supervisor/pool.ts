@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { WatcherConfig } from '../config/types.js';
 import { isResourceError } from './backoff.js';
-import { realSpawner, realWorkerSys } from './edges.js';
+import { noOomCheck, realSpawner, realWorkerSys } from './edges.js';
 import type { ExitCause } from './events.js';
 import { LeftoverGroups } from './leftovers.js';
 import type { ExitOutcome } from './process.js';
@@ -129,22 +129,23 @@ export class WorkerPool {
     const { wid, pid } = w;
     const exited = { type: 'worker.exited', watcher: c.name, wid, pid, outcome } as const;
     const cause = causeOf(before, w.role, x.running());
+    const reason = cause === 'stopped' ? 'stopped' : reasonOf(outcome, x.host.oom ?? noOomCheck);
     if (cause === 'stopped') {
-      x.core.emit({ ...exited, reason: 'stopped', cause });
+      x.core.emit({ ...exited, reason, cause });
     } else if (cause === 'rollout') {
       // the rollout sees it (not ready) and keeps the old worker of this wid
-      x.core.emit({ ...exited, reason: reasonOf(outcome), cause });
+      x.core.emit({ ...exited, reason, cause });
     } else if (outcome.kind === 'spawn-failed' && isResourceError(outcome.code) && c.respawn) {
-      x.core.emit({ ...exited, reason: reasonOf(outcome), cause: 'shortage' });
+      x.core.emit({ ...exited, reason, cause: 'shortage' });
       return x.exited(w, outcome, 'shortage');
     } else if (outcome.kind === 'spawn-failed') {
       // libuv reports a missing working directory as the command's ENOENT: tell them apart.
       const cwd = x.host.cwd;
       const dir = c.working_dir === undefined ? cwd : resolve(cwd, c.working_dir);
       const message = outcome.code === 'ENOENT' && !existsSync(dir) ? `working_dir ${dir} does not exist` : outcome.message;
-      x.core.emit({ ...exited, reason: reasonOf(outcome), cause, message, command: c.cmd });
+      x.core.emit({ ...exited, reason, cause, message, command: c.cmd });
     } else {
-      x.core.emit({ ...exited, reason: reasonOf(outcome), cause });
+      x.core.emit({ ...exited, reason, cause });
     }
     x.exited(w, outcome, cause);
   }

@@ -7,7 +7,7 @@ import type { EventInput } from './events.js';
 import type { ExitReason, WatcherStatus } from './watcher-status.js';
 
 export class WatcherTally {
-  readonly exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 };
+  readonly exits: Record<ExitReason, number> = { exited: 0, failed: 0, signaled: 0, oom: 0, spawn_failed: 0, stopped: 0 };
   /** respawns after unexpected exits (not resource retries, not rollouts) */
   restarts = 0;
   lastExit: WatcherStatus['lastExit'];
@@ -16,7 +16,7 @@ export class WatcherTally {
   record(e: EventInput, at: number): void {
     switch (e.type) {
       case 'worker.exited':
-        this.lastExit = { wid: e.wid, outcome: e.outcome, at };
+        this.lastExit = { wid: e.wid, outcome: e.outcome, at, reason: e.reason };
         // a spawn retried for want of a resource is the system's shortage, counted apart
         if (e.cause !== 'shortage') this.exits[e.reason]++;
         return;

@@ -7,7 +7,7 @@ import { RingmasterError } from '../errors/codes.js';
 import type { Logger } from '../log/logger.js';
 import { lookupIds } from '../sys/users.js';
 import { assertNever, type ExitOutcome } from './process.js';
-import type { Spawner, Timers, WorkerSys } from './edges.js';
+import type { OomCheck, Spawner, Timers, WorkerSys } from './edges.js';
 import type { EventBus } from './events.js';
 import type { ShortageStatus } from './shortage.js';
 import type { SocketSet } from './socket-set.js';
@@ -17,8 +17,8 @@ import type { CopySignals } from './worker-spec.js';
 
 export type WatcherPhase = 'stopped' | 'running' | 'stopping' | 'fatal';
 
-/** Why a worker exited, as counted in status and metrics. */
-export type ExitReason = 'exited' | 'failed' | 'signaled' | 'spawn_failed' | 'stopped';
+/** Why a worker exited, as counted in status and metrics. `oom`: SIGKILL by the kernel's OOM killer (instead of `signaled`). */
+export type ExitReason = 'exited' | 'failed' | 'signaled' | 'oom' | 'spawn_failed' | 'stopped';
 
 export interface WorkerStatus {
   wid: number;
@@ -50,7 +50,7 @@ export interface WatcherStatus {
   shortage?: ShortageStatus | undefined;
   /** notify datagrams dropped: the sender was not one of the workers or their descendants */
   notifyRejected: number;
-  lastExit: { wid: number; outcome: ExitOutcome; at: number } | undefined;
+  lastExit: { wid: number; outcome: ExitOutcome; at: number; reason: ExitReason } | undefined;
   fatalReason: string | undefined;
   /** the last rolling restart: in progress, done, or failed (and why) */
   rollout: { state: 'rolling' | 'done' | 'failed'; message: string; at: number } | undefined;
@@ -83,6 +83,8 @@ export interface WatcherHost {
   spawner?: Spawner;
   /** the libc calls around a spawn. @default realWorkerSys */
   sys?: WorkerSys;
+  /** names an exit on SIGKILL `oom` when the kernel's OOM killer did it. @default noOomCheck (never) */
+  oom?: OomCheck;
 }
 
 /** The status of a watcher from its pool and its counters. */
@@ -117,12 +119,13 @@ export function statusOf(
 }
 
 
-export function reasonOf(outcome: ExitOutcome): Exclude<ExitReason, 'stopped'> {
+/** Why a worker that was not asked to stop exited; `oom` is asked only of an exit on SIGKILL. */
+export function reasonOf(outcome: ExitOutcome, oom: OomCheck): Exclude<ExitReason, 'stopped'> {
   switch (outcome.kind) {
     case 'exited':
       return outcome.code === 0 ? 'exited' : 'failed';
     case 'signaled':
-      return 'signaled';
+      return outcome.signal === 'SIGKILL' && oom.killedByOom() ? 'oom' : 'signaled';
     case 'spawn-failed':
       return 'spawn_failed';
     default:

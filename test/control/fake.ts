@@ -16,7 +16,7 @@ export const NOW = Date.parse('2025-01-01T12:00:00Z');
 
 /** The canned snapshot the ctl tests print: a watcher with a failed rollout and one FATAL. */
 export function snapshot(): InitSnapshot {
-  const exits = { exited: 0, failed: 1, signaled: 0, spawn_failed: 0, stopped: 0 };
+  const exits = { exited: 0, failed: 1, signaled: 0, oom: 0, spawn_failed: 0, stopped: 0 };
   return baseSnapshot({
     pid: 4242,
     version: '0.1.0',
@@ -26,7 +26,7 @@ export function snapshot(): InitSnapshot {
         ready: 1,
         restarts: 3,
         exits,
-        lastExit: { wid: 2, outcome: { kind: 'exited', code: 1 }, at: NOW - 65_000 },
+        lastExit: { wid: 2, outcome: { kind: 'exited', code: 1 }, at: NOW - 65_000, reason: 'failed' },
         rollout: { state: 'failed', message: 'wid 3 not ready after 30s; old workers kept', at: NOW - 5_000 },
         workers: [
           { ...worker(1, 1001), startedAt: NOW - 3_600_000, statusText: 'serving on :8080' },
@@ -41,7 +41,7 @@ export function snapshot(): InitSnapshot {
         restarts: 6,
         exits,
         failuresInARow: 6,
-        lastExit: { wid: 1, outcome: { kind: 'signaled', signal: 'SIGKILL', number: 9 }, at: NOW - 10_000 },
+        lastExit: { wid: 1, outcome: { kind: 'signaled', signal: 'SIGKILL', number: 9 }, at: NOW - 10_000, reason: 'signaled' },
         fatalReason: 'exited 6 times in a row within backoff_reset',
       }),
     ],

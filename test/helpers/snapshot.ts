@@ -14,7 +14,7 @@ export function watcher(name: string, over: Partial<WatcherStatus> = {}): Watche
     running: 2,
     ready: 2,
     restarts: 0,
-    exits: { exited: 0, failed: 0, signaled: 0, spawn_failed: 0, stopped: 0 },
+    exits: { exited: 0, failed: 0, signaled: 0, oom: 0, spawn_failed: 0, stopped: 0 },
     failuresInARow: 0,
     notifyRejected: 0,
     lastExit: undefined,

@@ -65,7 +65,7 @@ test('promtool check metrics: a realistic init (2 watchers, sockets with waiting
           running: 2,
           ready: 2,
           restarts: 3,
-          exits: { exited: 1, failed: 2, signaled: 1, spawn_failed: 0, stopped: 4 },
+          exits: { exited: 1, failed: 2, signaled: 1, oom: 1, spawn_failed: 0, stopped: 4 },
           workers: [worker(1, a), worker(2, b)],
           rollout: { state: 'done', message: '2 workers replaced', at: Date.now() },
         }),

@@ -25,7 +25,7 @@ test('a watcher counts exits by reason, restarts and the last exit from its even
     exited(1, 'stopped', 'stopped'),
   ];
   events.forEach((e, i) => t.record(e, 1000 + i));
-  assert.deepEqual(t.exits, { exited: 0, failed: 1, signaled: 1, spawn_failed: 0, stopped: 1 });
+  assert.deepEqual(t.exits, { exited: 0, failed: 1, signaled: 1, oom: 0, spawn_failed: 0, stopped: 1 });
   assert.equal(t.restarts, 1);
-  assert.deepEqual(t.lastExit, { wid: 1, outcome: { kind: 'exited', code: 1 }, at: 1006 });
+  assert.deepEqual(t.lastExit, { wid: 1, outcome: { kind: 'exited', code: 1 }, at: 1006, reason: 'stopped' });
 });
