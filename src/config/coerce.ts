@@ -11,7 +11,7 @@
  */
 import { readyFromString } from './ready.js';
 import { normalizeSignal } from './signals.js';
-import { MAX_AUTO_FACTOR, MAX_ID, MIN_AUTO_FACTOR, type OptionSpec } from './options.js';
+import { AUTO_EXPECT, MAX_AUTO_FACTOR, MAX_ID, MIN_AUTO_FACTOR, type OptionSpec } from './options.js';
 import { isMap } from './tree.js';
 
 /** A failure says why (after the value), or replaces the option's "must be ..." text (`expect`). */
@@ -99,12 +99,14 @@ function processes(value: unknown, text: string | undefined): Coerced {
  * reason when it starts with `auto*`). Also what `ringmaster ctl scale NAME auto` sends.
  */
 export function parseAuto(text: string): Coerced {
-  const m = /^auto(?:\s*\*\s*(.*))?$/i.exec(text.trim());
-  if (!m) return fail();
+  const t = text.trim();
+  const m = /^auto(?:\s*\*\s*(.*))?$/i.exec(t);
+  const bad = (reason?: string): Coerced => ({ ok: false, expect: AUTO_EXPECT, ...(reason === undefined ? {} : { reason }) });
+  if (!m) return /^auto/i.test(t) ? bad() : fail();
   if (m[1] === undefined) return ok({ auto: 1 });
   const f = /^\d+(?:\.\d+)?$|^\.\d+$/.test(m[1]) ? Number(m[1]) : NaN;
-  if (Number.isNaN(f)) return fail(`the factor after auto* must be a number such as 2 or 0.5`);
-  if (f < MIN_AUTO_FACTOR || f > MAX_AUTO_FACTOR) return fail(`the factor after auto* must be between ${MIN_AUTO_FACTOR} and ${MAX_AUTO_FACTOR}; auto*0 would start no worker, write 0 for that`);
+  if (Number.isNaN(f)) return bad('the factor after auto* must be a number such as 2 or 0.5');
+  if (f < MIN_AUTO_FACTOR || f > MAX_AUTO_FACTOR) return bad(`the factor after auto* must be between ${MIN_AUTO_FACTOR} and ${MAX_AUTO_FACTOR}; auto*0 would start no worker, write 0 for that`);
   return ok({ auto: f });
 }
 

@@ -99,6 +99,8 @@ export const MAX_PROCESSES = 10_000;
 /** `auto*F`: the smallest and largest F (workers per CPU). */
 export const MIN_AUTO_FACTOR = 0.01;
 export const MAX_AUTO_FACTOR = 64;
+/** The "must be ..." text of a numprocesses that starts with `auto` but is not a valid form. */
+export const AUTO_EXPECT = `an integer between 0 and ${MAX_PROCESSES}, or auto, or auto*F with F a number between ${MIN_AUTO_FACTOR} and ${MAX_AUTO_FACTOR} (auto*2, auto*0.5)`;
 /** uid_t and gid_t are 32 bits, and (uid_t)-1 means "unchanged" to setuid(2) and chown(2). */
 export const MAX_ID = 2 ** 32 - 2;
 /** rlim_t is 64 bits, but a JS number is exact only up to 2^53-1. */
@@ -346,7 +348,8 @@ export function expectOf(spec: OptionSpec): string {
     case 'rlimit':
       return `${range('an integer')}, or empty/"infinity"/"unlimited" for no limit`;
     case 'processes':
-      return `${range('an integer')}, or auto, or auto*F with F a number between ${MIN_AUTO_FACTOR} and ${MAX_AUTO_FACTOR} (auto*2, auto*0.5)`;
+      // the auto forms are named when the value tried one (AUTO_EXPECT): "two" reads as before
+      return range('an integer');
     case 'enum':
       return `one of ${(spec.values ?? []).join(', ')}`;
     case 'ignored':
