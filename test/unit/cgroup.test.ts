@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { autoProcesses, cgroupDirs, countCpuList, cpuLimit, memoryLimit, quotaV1, quotaV2, type CgroupOptions } from '../../src/sys/cgroup.js';
 import { resolveProcessCounts } from '../../src/lifecycle/process-count.js';
 import { yaml } from '../config/helpers.js';
+import { isEmpty, planReload } from '../../src/supervisor/reload-plan.js';
 
 const V2_MOUNT = '35 25 0:30 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate';
 
@@ -163,4 +164,14 @@ test('resolveProcessCounts: auto watchers get their number and its source, the o
   assert.ok(Object.isFrozen(by('web')));
   const plain = yaml('watchers:\n  jobs:\n    cmd: node jobs.js\n');
   assert.equal(resolveProcessCounts(plain, () => assert.fail('no auto: nothing read')), plain);
+});
+
+test('reload: a CPU limit that changed scales an auto watcher, it does not restart it', () => {
+  const config = yaml('watchers:\n  web:\n    cmd: node app.js\n    numprocesses: auto\n');
+  const before = resolveProcessCounts(config, () => ({ cores: 1.5, version: 2, cpus: 8 }));
+  const after = resolveProcessCounts(config, () => ({ cores: 4, version: 2, cpus: 8 }));
+  const plan = planReload(before, after);
+  assert.deepEqual(plan.watchersRestarted, []);
+  assert.deepEqual(plan.watchersScaled, [{ name: 'web', numprocesses: 4, source: 'auto: cgroup v2 cpu limit 4 CPUs' }]);
+  assert.ok(isEmpty(planReload(before, resolveProcessCounts(config, () => ({ cores: 1.5, version: 2, cpus: 8 })))));
 });
