@@ -116,7 +116,7 @@ export function planReload(old: Config, next: Config): ReloadPlan {
     const count = { numprocesses: 0, numprocesses_source: undefined };
     if (usesChangedSocket || !same({ ...before, ...count }, { ...w, ...count })) watchersRestarted.push(w);
     else if (before.numprocesses !== w.numprocesses || before.numprocesses_source !== w.numprocesses_source) {
-      watchersScaled.push({ name: w.name, numprocesses: w.numprocesses, source: w.numprocesses_source });
+      watchersScaled.push({ name: w.name, numprocesses: w.numprocesses, ...(w.numprocesses_source === undefined ? {} : { source: w.numprocesses_source }) });
     }
   }
   const needsRestart = START_ONLY.filter((k) => !same(old.ringmaster[k], next.ringmaster[k]));
