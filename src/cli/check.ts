@@ -87,7 +87,7 @@ export function formatPlan(config: Config, sockets: ReadonlyArray<{ name: string
   lines.push('watchers (in start order):');
   if (config.watchers.length === 0) lines.push('  (none)');
   for (const w of config.watchers) {
-    lines.push(`  ${w.name}: ${w.numprocesses} process${w.numprocesses === 1 ? '' : 'es'}, priority ${w.priority}${w.autostart ? '' : ', autostart off'}`);
+    lines.push(`  ${w.name}: ${w.numprocesses} process${w.numprocesses === 1 ? '' : 'es'}${w.numprocesses_source === undefined ? '' : ` (${w.numprocesses_source})`}, priority ${w.priority}${w.autostart ? '' : ', autostart off'}`);
     const map = new Map(w.sockets.map((n, i) => [n.toLowerCase(), 3 + i]));
     if (w.sockets.length > 0) lines.push(`    sockets: ${w.sockets.map((n, i) => `${n}=fd ${3 + i}`).join(', ')}`);
     const shown = Math.min(w.numprocesses, 3);
@@ -154,6 +154,8 @@ export async function check(argv: string[]): Promise<number> {
   let config: Config | null;
   try {
     config = loadConfig({ path, env: process.env, cwd: process.cwd() });
+    // what the init would run here: numprocesses: auto from this cgroup's CPU limit
+    if (config) config = (await import('../lifecycle/process-count.js')).resolveProcessCounts(config);
   } catch (err) {
     if (!(err instanceof RingmasterError)) throw err;
     report.fail(err.code, problemsOf(err), err.message);

@@ -31,7 +31,8 @@ Commands:
                               restart a watcher's workers; --rolling starts a new worker and waits
                               until it is ready before stopping an old one, N at a time (default 1;
                               --max-surge implies --rolling); answers when the last one is done
-  scale WATCHER N             run N workers
+  scale WATCHER N             run N workers; N = auto or auto*F: F per CPU of the init's cgroup
+                              CPU limit (numprocesses: auto), rounded up
   incr WATCHER [N]            N more workers (default 1)
   decr WATCHER [N]            N fewer workers (default 1)
   signal WATCHER SIG          send SIG (TERM, SIGTERM, 15) to the watcher's workers

@@ -142,13 +142,19 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
 }
 
 async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promise<number> {
-  const [{ ConfigInit }, { watchSpecsFor }, { findSource, loadConfigAsync, preloadParsers }, { configEndpoints }] = await Promise.all([
+  const [{ ConfigInit }, { watchSpecsFor }, { findSource, loadConfigAsync, preloadParsers }, { configEndpoints }, { resolveProcessCounts }] = await Promise.all([
     import('../lifecycle/config-init.js'),
     import('../lifecycle/config-watch.js'),
     import('../config/index.js'),
     import('./endpoints.js'),
+    import('../lifecycle/process-count.js'),
   ]);
   for (const w of config.warnings) log.warn(w);
+  // numprocesses: auto becomes a number here, at start and on each reload
+  config = resolveProcessCounts(config);
+  for (const w of config.watchers) {
+    if (w.numprocesses_source !== undefined) log.info('numprocesses', { watcher: w.name, numprocesses: w.numprocesses, source: w.numprocesses_source });
+  }
   const runtime = await runtimeFor(o, log, o.subreaper && config.ringmaster.subreaper);
   const cwd = process.cwd();
   // A reload reads the same source again (relative paths from the invocation's directory).
@@ -156,7 +162,7 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
   // ... maybe in another format, after the privilege drop: its parser is loaded now.
   const source = findSource(from);
   preloadParsers(source);
-  const load = (): Promise<Config | null> => loadConfigAsync(from);
+  const load = async (): Promise<Config | null> => ((c) => c && resolveProcessCounts(c))(await loadConfigAsync(from));
   const configDir = from.path !== undefined && statSync(from.path, { throwIfNoEntry: false })?.isDirectory() ? from.path : undefined;
   // RINGMASTER_CONFIG (the text itself) has no file to watch.
   const watch = (c: Config) => (source?.kind === 'path' ? watchSpecsFor(c.source.files.map((f) => resolve(cwd, f)), configDir) : []);

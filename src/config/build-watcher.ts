@@ -73,6 +73,11 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
   for (const key of Object.keys(WATCHER_DEFAULTS) as Array<keyof typeof WATCHER_DEFAULTS>) {
     if (o[key] !== undefined && key !== 'ready') (w as unknown as Record<string, unknown>)[key] = o[key];
   }
+  const auto = o['numprocesses'];
+  if (typeof auto === 'object' && auto !== null && 'auto' in auto) {
+    w.numprocesses_auto = (auto as { auto: number }).auto;
+    w.numprocesses = 1; // until the init resolves it (src/lifecycle/process-count.ts)
+  }
   w.forward_signals = [...w.forward_signals];
   w.ready = readyCheck(o['ready']);
   w.env = { ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };

@@ -11,7 +11,7 @@
  */
 import { readyFromString } from './ready.js';
 import { normalizeSignal } from './signals.js';
-import { MAX_ID, type OptionSpec } from './options.js';
+import { AUTO_EXPECT, MAX_AUTO_FACTOR, MAX_ID, MIN_AUTO_FACTOR, type OptionSpec } from './options.js';
 import { isMap } from './tree.js';
 
 /** A failure says why (after the value), or replaces the option's "must be ..." text (`expect`). */
@@ -79,9 +79,35 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
       if (t === '' || t === 'infinity' || t === 'unlimited') return ok(null);
       return /^\d+$/.test(t) && Number.isSafeInteger(Number(t)) ? ok(Number(t)) : fail();
     }
+    case 'processes':
+      return processes(value, text);
     case 'enum':
       return typeof value === 'string' ? ok(canonicalEnum(spec, value.trim())) : ok(value);
   }
+}
+
+/** `3`, `auto`, `auto*2`, `auto * 0.5` (YAML or INI alike) -> 3 or `{ auto: factor }`. */
+function processes(value: unknown, text: string | undefined): Coerced {
+  if (typeof value !== 'string') return ok(value);
+  const t = value.trim();
+  if (text !== undefined && /^[+-]?\d+$/.test(t)) return Number.isSafeInteger(Number(t)) ? ok(Number(t)) : fail();
+  return parseAuto(t);
+}
+
+/**
+ * `auto` -> `{ auto: 1 }`, `auto*0.5` -> `{ auto: 0.5 }`; anything else fails (with a
+ * reason when it starts with `auto*`). Also what `ringmaster ctl scale NAME auto` sends.
+ */
+export function parseAuto(text: string): Coerced {
+  const t = text.trim();
+  const m = /^auto(?:\s*\*\s*(.*))?$/i.exec(t);
+  const bad = (reason?: string): Coerced => ({ ok: false, expect: AUTO_EXPECT, ...(reason === undefined ? {} : { reason }) });
+  if (!m) return /^auto/i.test(t) ? bad() : fail();
+  if (m[1] === undefined) return ok({ auto: 1 });
+  const f = /^\d+(?:\.\d+)?$|^\.\d+$/.test(m[1]) ? Number(m[1]) : NaN;
+  if (Number.isNaN(f)) return bad('the factor after auto* must be a number such as 2 or 0.5');
+  if (f < MIN_AUTO_FACTOR || f > MAX_AUTO_FACTOR) return bad(`the factor after auto* must be between ${MIN_AUTO_FACTOR} and ${MAX_AUTO_FACTOR}; auto*0 would start no worker, write 0 for that`);
+  return ok({ auto: f });
 }
 
 /**

@@ -49,6 +49,8 @@ export const WATCHER_DEFAULTS: Readonly<Omit<WatcherConfig, 'name' | 'argv' | 'c
   uid: undefined,
   gid: undefined,
   numprocesses: 1,
+  numprocesses_auto: undefined,
+  numprocesses_source: undefined,
   warmup_delay: 0,
   priority: 0,
   singleton: false,

@@ -59,6 +59,8 @@ export type OptionType =
   | 'env'
   /** a resource limit: a number, or empty / `infinity` / `unlimited` for RLIM_INFINITY */
   | 'rlimit'
+  /** a worker count: an integer, or `auto` / `auto*F` (F workers per CPU of the cgroup's limit) */
+  | 'processes'
   | 'enum'
   | 'ignored';
 
@@ -94,6 +96,11 @@ export const SECONDS_UNIT = 'seconds (24.8 days, the longest timer Node.js can s
 export const INT32_MAX = 2 ** 31 - 1;
 /** Workers of one watcher, also the bound of `ringmaster ctl scale`: more is a slip, not a plan. */
 export const MAX_PROCESSES = 10_000;
+/** `auto*F`: the smallest and largest F (workers per CPU). */
+export const MIN_AUTO_FACTOR = 0.01;
+export const MAX_AUTO_FACTOR = 64;
+/** The "must be ..." text of a numprocesses that starts with `auto` but is not a valid form. */
+export const AUTO_EXPECT = `an integer between 0 and ${MAX_PROCESSES}, or auto, or auto*F with F a number between ${MIN_AUTO_FACTOR} and ${MAX_AUTO_FACTOR} (auto*2, auto*0.5)`;
 /** uid_t and gid_t are 32 bits, and (uid_t)-1 means "unchanged" to setuid(2) and chown(2). */
 export const MAX_ID = 2 ** 32 - 2;
 /** rlim_t is 64 bits, but a JS number is exact only up to 2^53-1. */
@@ -196,7 +203,12 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   working_dir: { type: 'string', description: 'Working directory of the workers.' },
   uid: { type: 'id', description: 'Run the workers as this user.' },
   gid: { type: 'id', description: 'Run the workers as this group.' },
-  numprocesses: { type: 'int', minimum: 0, maximum: MAX_PROCESSES, description: 'Number of workers. Default 1.' },
+  numprocesses: {
+    type: 'processes',
+    minimum: 0,
+    maximum: MAX_PROCESSES,
+    description: "Number of workers, or auto / auto*F: F per CPU of the cgroup's CPU limit (else of the CPUs ringmaster may run on), rounded up, at least 1. Default 1.",
+  },
   warmup_delay: seconds('Seconds between spawning two workers. Default 0.'),
   priority: { type: 'int', minimum: -INT32_MAX - 1, maximum: INT32_MAX, description: 'Higher starts first and stops last. Default 0.' },
   singleton: { type: 'bool', description: 'At most one worker.' },
@@ -335,6 +347,9 @@ export function expectOf(spec: OptionSpec): string {
       return 'a map of variable names to strings';
     case 'rlimit':
       return `${range('an integer')}, or empty/"infinity"/"unlimited" for no limit`;
+    case 'processes':
+      // the auto forms are named when the value tried one (AUTO_EXPECT): "two" reads as before
+      return range('an integer');
     case 'enum':
       return `one of ${(spec.values ?? []).join(', ')}`;
     case 'ignored':

@@ -7,7 +7,9 @@ import {
   ENV_SPEC,
   FREE_FORM,
   GLOBAL_OPTIONS,
+  MAX_AUTO_FACTOR,
   MAX_SECONDS,
+  MIN_AUTO_FACTOR,
   RLIMIT_SPEC,
   SOCKET_OPTIONS,
   WATCHER_OPTIONS,
@@ -62,6 +64,20 @@ function optionSchema(spec: OptionSpec): Schema {
       };
     case 'rlimit':
       return { type: ['integer', 'null'], ...range, ...d };
+    case 'processes':
+      return {
+        anyOf: [
+          { type: 'integer', ...range },
+          { type: 'string', pattern: '^\\s*[Aa][Uu][Tt][Oo](\\s*\\*\\s*(\\d+(\\.\\d+)?|\\.\\d+))?\\s*$' },
+          {
+            type: 'object',
+            properties: { auto: { type: 'number', minimum: MIN_AUTO_FACTOR, maximum: MAX_AUTO_FACTOR } },
+            required: ['auto'],
+            additionalProperties: false,
+          },
+        ],
+        ...d,
+      };
     case 'enum':
       return { enum: [...(spec.values ?? [])], ...d };
     case 'ready':

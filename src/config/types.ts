@@ -101,8 +101,16 @@ export interface WatcherConfig {
   working_dir: string | undefined;
   uid: string | undefined;
   gid: string | undefined;
-  /** @default 1 */
+  /**
+   * Workers to run. With `auto` / `auto*F` it is 1 in the config as loaded, and the init
+   * sets it from the cgroup's CPU limit before the watchers see the config
+   * (src/lifecycle/process-count.ts), at start and on each reload. @default 1
+   */
   numprocesses: number;
+  /** `auto*F` was written: F workers per CPU (1 for `auto`); undefined for a number. @default undefined */
+  numprocesses_auto: number | undefined;
+  /** where a resolved `auto` came from (`auto*2: cgroup v1 cpu limit 1.5 CPUs`); set with numprocesses. @default undefined */
+  numprocesses_source: string | undefined;
   /** seconds between spawning two workers of this watcher. @default 0 */
   warmup_delay: number;
   /** higher starts first, stops last. @default 0 */

@@ -23,6 +23,7 @@ import { ControlError } from '../lifecycle/api.js';
 import { parseSignal } from '../sys/signals.js';
 import { closest } from '../config/suggest.js';
 import { MAX_PROCESSES } from '../config/options.js';
+import { parseAuto } from '../config/coerce.js';
 import { CTL_CODES } from '../errors/codes.js';
 
 /** The codes the control socket itself gives, by short name (their registry: src/errors/codes.ts). */
@@ -40,7 +41,8 @@ export type ControlRequest =
   | { cmd: 'events' }
   | { cmd: 'start' | 'stop'; watcher: string }
   | { cmd: 'restart'; watcher: string; rolling: boolean; maxSurge: number | undefined }
-  | { cmd: 'scale'; watcher: string; n: number }
+  /** n: a number, or `{ auto: F }` from `"auto"` / `"auto*F"` (resolved by the init from its cgroup) */
+  | { cmd: 'scale'; watcher: string; n: number | { auto: number } }
   | { cmd: 'incr' | 'decr'; watcher: string; n: number }
   | { cmd: 'signal'; watcher: string; signal: string };
 
@@ -146,8 +148,15 @@ export function parseRequest(raw: unknown): ControlRequest {
       const maxSurge = surge === undefined ? undefined : integer(cmd, 'maxSurge', surge, 1, MAX_PROCESSES);
       return { cmd, watcher: w, rolling, maxSurge };
     }
-    case 'scale':
-      return { cmd, watcher: w, n: integer(cmd, 'the number of processes', r['n'], 0, MAX_PROCESSES) };
+    case 'scale': {
+      const n = r['n'];
+      if (typeof n === 'string' && /^\s*auto/i.test(n)) {
+        const a = parseAuto(n);
+        if (!a.ok) throw bad(`scale: ${shown(n)} is not auto or auto*F${a.reason === undefined ? '' : ` (${a.reason})`}`);
+        return { cmd, watcher: w, n: a.value as { auto: number } };
+      }
+      return { cmd, watcher: w, n: integer(cmd, 'the number of processes', n, 0, MAX_PROCESSES) };
+    }
     case 'incr':
     case 'decr':
       return { cmd, watcher: w, n: r['n'] === undefined ? 1 : integer(cmd, 'the step', r['n'], 1, MAX_PROCESSES) };

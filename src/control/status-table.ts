@@ -89,6 +89,7 @@ export function formatStatus(s: InitSnapshot, now: number): string {
     out.push(lines[0] as string);
     s.watchers.forEach((w, i) => {
       out.push(lines[i + 1] as string);
+      if (w.desiredSource !== undefined) out.push(`  numprocesses: ${w.desired} (${clean(w.desiredSource)})`);
       if (w.fatalReason !== undefined) out.push(`  fatal: ${clean(w.fatalReason)}`);
       if (w.exits.oom > 0) out.push(`  OOM kills: ${w.exits.oom} (the kernel's OOM killer, at the cgroup's memory limit)`);
       if (w.rollout && w.rollout.state !== 'done') {

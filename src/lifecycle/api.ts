@@ -58,7 +58,8 @@ export interface Controller {
   start(watcher: string): Promise<void>;
   stop(watcher: string): Promise<void>;
   restart(watcher: string, options?: { rolling?: boolean } & RollingOptions): Promise<void>;
-  scale(watcher: string, n: number): Promise<number>;
+  /** n: a number, or `{ auto: F }`: F per CPU of the init's cgroup CPU limit (src/sys/cgroup.ts) */
+  scale(watcher: string, n: number | { auto: number }): Promise<number>;
   /** +delta (negative to decrease); returns the new desired count */
   incr(watcher: string, delta: number): Promise<number>;
   signal(watcher: string, signal: string): Promise<number>;

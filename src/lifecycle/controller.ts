@@ -4,6 +4,7 @@
  */
 import { parseSignal } from '../sys/signals.js';
 import { RingmasterError } from '../errors/codes.js';
+import { autoProcesses, cpuLimit, type CpuLimit } from '../sys/cgroup.js';
 import type { Arbiter } from '../supervisor/arbiter.js';
 import type { EventBus } from '../supervisor/events.js';
 import type { Watcher } from '../supervisor/watcher.js';
@@ -16,6 +17,8 @@ export interface ControllerHost {
   snapshot(): InitSnapshot;
   reload(): Promise<string>;
   quit(): void;
+  /** the init's CPU limit, for `scale NAME auto`. @default cpuLimit (src/sys/cgroup.ts) */
+  cpuLimit?: () => CpuLimit;
 }
 
 export function createController(host: ControllerHost): Controller {
@@ -51,7 +54,12 @@ export function createController(host: ControllerHost): Controller {
       await w.stop();
       await w.start();
     },
-    scale: async (name, n) => find(name).scale(count(n, 'the number of processes')),
+    scale: async (name, n) => {
+      const w = find(name);
+      if (typeof n === 'number') return w.scale(count(n, 'the number of processes'));
+      const auto = autoProcesses(n.auto, (host.cpuLimit ?? cpuLimit)());
+      return w.scale(auto.n, auto.source);
+    },
     incr: async (name, delta) => {
       const w = find(name);
       return w.scale(count(w.desired + delta, 'the number of processes'));

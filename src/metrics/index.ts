@@ -10,6 +10,8 @@
  */
 import { Registry } from 'prom-client';
 import type { InitSnapshot } from '../lifecycle/api.js';
+import type { CgroupOptions } from '../sys/cgroup.js';
+import { cgroupMetrics } from './cgroup.js';
 import { endpointMetrics, type EndpointStats } from './endpoint.js';
 import { initMetrics } from './init.js';
 import { processMetrics } from './process.js';
@@ -25,13 +27,17 @@ export interface Metrics {
   render(): Promise<string>;
 }
 
-/** A private Registry whose collectors read `snapshot()` (once per scrape), the endpoint's counters and /proc at scrape time. */
-export function createMetrics(snapshot: () => InitSnapshot, endpoint?: () => EndpointStats): Metrics {
+/**
+ * A private Registry whose collectors read `snapshot()` (once per scrape), the endpoint's
+ * counters, /proc and the init's cgroup (`cgroup`: where to read it, for tests) at scrape time.
+ */
+export function createMetrics(snapshot: () => InitSnapshot, endpoint?: () => EndpointStats, cgroup?: CgroupOptions): Metrics {
   const registry = new Registry();
   const scrape = scrapeSource(snapshot);
   watcherMetrics(registry, scrape);
   socketMetrics(registry, scrape);
   initMetrics(registry, scrape);
+  cgroupMetrics(registry, cgroup);
   if (endpoint) endpointMetrics(registry, endpoint);
   processMetrics(registry);
   return { registry, contentType: registry.contentType, render: () => registry.metrics() };

@@ -25,8 +25,9 @@ export interface ApplyWatcher {
   readonly name: string;
   readonly config: WatcherConfig;
   readonly desired: number;
+  readonly desiredSource?: string | undefined;
   start(): Promise<void>;
-  scale(n: number): Promise<number>;
+  scale(n: number, source?: string): Promise<number>;
   /** roll onto `next`; on failure the watcher is back on its old config, every wid filled */
   reconfigure(next: WatcherConfig, opts?: { maxSurge?: number }): Promise<RolloutResult>;
 }
@@ -61,7 +62,7 @@ export interface Applied {
   watchersRemoved: string[];
   /** every restarted watcher with how its rollout ended */
   watchersRestarted: Array<{ name: string; result: RolloutResult }>;
-  watchersScaled: Array<{ name: string; numprocesses: number }>;
+  watchersScaled: Array<{ name: string; numprocesses: number; source?: string | undefined }>;
   /** restarted watchers whose new workers did not become ready: they run on `config`, their old one */
   watchersKept: Array<{ name: string; config: WatcherConfig; why: string }>;
   /** ringmaster options in force at once (graceful_timeout, drain_delay, ...) that changed */
@@ -104,13 +105,13 @@ export async function applyPlan<W extends ApplyWatcher>(target: ApplyTarget<W>, 
       target.log.error('reload: the new workers did not become ready; the watcher keeps its old configuration', { watcher: wc.name });
       continue;
     }
-    if (w.desired !== wc.numprocesses) await w.scale(wc.numprocesses);
+    if (w.desired !== wc.numprocesses || w.desiredSource !== wc.numprocesses_source) await w.scale(wc.numprocesses, wc.numprocesses_source);
   }
   const scaled: Applied['watchersScaled'] = [];
   for (const s of plan.watchersScaled) {
     const w = target.get(s.name);
     if (!w) continue;
-    await w.scale(s.numprocesses);
+    await w.scale(s.numprocesses, s.source);
     scaled.push(s);
   }
   // close

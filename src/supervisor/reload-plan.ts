@@ -27,7 +27,8 @@ export interface ReloadPlan {
   watchersAdded: WatcherConfig[];
   watchersRemoved: string[];
   watchersRestarted: WatcherConfig[];
-  watchersScaled: Array<{ name: string; numprocesses: number }>;
+  /** source: where an `auto` count came from (WatcherConfig.numprocesses_source) */
+  watchersScaled: Array<{ name: string; numprocesses: number; source?: string | undefined }>;
   /** global options that changed but apply only at start */
   needsRestart: string[];
   /** ringmaster options that apply at once (graceful_timeout, drain_delay, warmup_delay, loglevel) */
@@ -111,8 +112,12 @@ export function planReload(old: Config, next: Config): ReloadPlan {
     const before = oldWatchers.get(key(w.name));
     if (!before) continue;
     const usesChangedSocket = w.sockets.some((s) => changedNames.has(s.toLowerCase()));
-    if (usesChangedSocket || !same({ ...before, numprocesses: 0 }, { ...w, numprocesses: 0 })) watchersRestarted.push(w);
-    else if (before.numprocesses !== w.numprocesses) watchersScaled.push({ name: w.name, numprocesses: w.numprocesses });
+    // numprocesses and where an `auto` one came from: a change there scales, it does not restart
+    const count = { numprocesses: 0, numprocesses_source: undefined };
+    if (usesChangedSocket || !same({ ...before, ...count }, { ...w, ...count })) watchersRestarted.push(w);
+    else if (before.numprocesses !== w.numprocesses || before.numprocesses_source !== w.numprocesses_source) {
+      watchersScaled.push({ name: w.name, numprocesses: w.numprocesses, ...(w.numprocesses_source === undefined ? {} : { source: w.numprocesses_source }) });
+    }
   }
   const needsRestart = START_ONLY.filter((k) => !same(old.ringmaster[k], next.ringmaster[k]));
   const globalChanged = (Object.keys(next.ringmaster) as Array<keyof Config['ringmaster']>).filter(

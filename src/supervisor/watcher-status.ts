@@ -39,6 +39,8 @@ export interface WatcherStatus {
   name: string;
   phase: WatcherPhase;
   desired: number;
+  /** where `desired` came from when `numprocesses: auto` set it (`auto: cgroup v1 cpu limit 1.5 CPUs`) */
+  desiredSource?: string;
   running: number;
   ready: number;
   restarts: number;

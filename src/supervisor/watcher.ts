@@ -51,6 +51,8 @@ export class Watcher {
   /** exits, restarts and the last exit, counted from this watcher's own events */
   readonly #tally = new WatcherTally();
   #desired: number;
+  /** where #desired came from when it is a resolved `auto` (numprocesses_source), else undefined */
+  #desiredSource: string | undefined;
   #fatalReason: string | undefined;
   #rollout: WatcherStatus['rollout'];
   #ids: WorkerIds;
@@ -61,6 +63,7 @@ export class Watcher {
     this.#config = config;
     this.#host = host;
     this.#desired = config.singleton ? Math.min(1, config.numprocesses) : config.numprocesses;
+    this.#desiredSource = config.numprocesses_source;
     this.#ids = resolveIds(config);
     const timers = this.#timers;
     const self = this;
@@ -111,6 +114,11 @@ export class Watcher {
   /** The number of workers this watcher keeps running. */
   get desired(): number {
     return this.#desired;
+  }
+
+  /** where `desired` came from when it is a resolved `auto`, else undefined */
+  get desiredSource(): string | undefined {
+    return this.#desiredSource;
   }
 
   /** Spawn the workers (warmup_delay apart). Resolves once all are spawned, or at a stop meanwhile. */
@@ -164,11 +172,13 @@ export class Watcher {
 
   /**
    * Set the number of workers. Running: missing wids are spawned at once, workers above
-   * `n` are stopped gracefully (highest wids first). Returns the new number.
+   * `n` are stopped gracefully (highest wids first). Returns the new number. `source`: where
+   * an `auto` count came from (shown in status); undefined for a number asked for as such.
    */
-  async scale(n: number): Promise<number> {
+  async scale(n: number, source?: string): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`numprocesses must be an integer >= 0, got ${n}`);
     this.#desired = this.#config.singleton ? Math.min(1, n) : n;
+    this.#desiredSource = source;
     if (this.#phase !== 'running') return this.#desired;
     const extra = this.#pool.list().filter((w) => w.wid > this.#desired && w.holdsWid).reverse();
     for (let wid = 1; wid <= this.#desired; wid++) if (!this.#hasWid(wid)) this.#spawn(wid);
@@ -255,6 +265,7 @@ export class Watcher {
       lastExit: this.#tally.lastExit,
       fatalReason: this.#fatalReason,
       rollout: this.#rollout,
+      ...(this.#desiredSource === undefined ? {} : { desiredSource: this.#desiredSource }),
     });
   }
 

@@ -144,6 +144,8 @@ test('metrics: every family, with its type, labels and values, for a snapshot of
       ringmaster_signals_forwarded_total: 'counter',
       ringmaster_config_reloads_total: 'counter',
       ringmaster_config_last_reload_success_timestamp_seconds: 'gauge',
+      ringmaster_cgroup_cpu_limit_cores: 'gauge',
+      ringmaster_cgroup_memory_limit_bytes: 'gauge',
       process_cpu_seconds_total: 'counter',
       process_resident_memory_bytes: 'gauge',
       process_virtual_memory_bytes: 'gauge',
