@@ -6,24 +6,12 @@
  * reads that count once at start and again at each worker exit on SIGKILL (one small file
  * read, only then), and names the exit `oom` when the count rose.
  *
- * The cgroup is found as the kernel shows it to this process: its path in the hierarchy
- * from `/proc/self/cgroup` (`0::/path` for v2, `N:memory:/path` for v1), where the
- * hierarchy is mounted from `/proc/self/mountinfo` (a mount's root may be a sub-cgroup, as
- * in a container without a cgroup namespace: the path is taken relative to it). v2 is read
- * when its hierarchy has the memory controller, else v1 (a hybrid host: v2 without memory).
+ * The cgroup is found as cgroup.ts finds it for the limits (`/proc/self/cgroup` and
+ * `/proc/self/mountinfo`; v2 when its hierarchy has the memory controller, else v1).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** Where the kernel's files are: tests inject a fixture tree. */
-export interface CgroupPaths {
-  /** @default '/proc' */
-  proc: string;
-  /** prefixed to every mount point of mountinfo. @default '/' */
-  root: string;
-}
-
-const REAL: CgroupPaths = { proc: '/proc', root: '/' };
+import { cgroupDirs, type CgroupOptions } from './cgroup.js';
 
 /** The file that counts the OOM kills of a memory cgroup. */
 export interface OomKillFile {
@@ -31,71 +19,14 @@ export interface OomKillFile {
   path: string;
 }
 
-interface Mount {
-  root: string;
-  mountPoint: string;
-  fsType: string;
-  superOptions: string[];
-}
-
-/** mountinfo escapes space, tab, newline and backslash as octal (`\040`). */
-function unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-/** The mounts of /proc/PID/mountinfo (proc(5)): `id parent dev root mountpoint opts [optional...] - fstype source superopts`. */
-export function parseMountinfo(text: string): Mount[] {
-  const mounts: Mount[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    const dash = f.indexOf('-', 6);
-    if (dash < 0 || f.length < dash + 4) continue;
-    mounts.push({ root: unescape(f[3] as string), mountPoint: unescape(f[4] as string), fsType: f[dash + 1] as string, superOptions: (f[dash + 3] as string).split(',') });
-  }
-  return mounts;
-}
-
-/** The path of this process's cgroup in the v2 hierarchy (`0::`) or in the v1 hierarchy of `controller`. */
-export function cgroupPathOf(text: string, controller: string | undefined): string | undefined {
-  for (const line of text.split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
-    if (!m) continue;
-    const [, id, controllers, path] = m as unknown as [string, string, string, string];
-    if (controller === undefined ? id === '0' && controllers === '' : controllers.split(',').includes(controller)) return path;
-  }
-  return undefined;
-}
-
-/** The directory of cgroup `path` under a mount of its hierarchy (the path relative to the mount's root). */
-function dirUnder(mount: Mount, path: string, root: string): string {
-  const rel = mount.root === '/' ? path : path === mount.root || path.startsWith(`${mount.root}/`) ? path.slice(mount.root.length) : '/';
-  return join(root, mount.mountPoint, rel);
-}
-
-/** The file counting the OOM kills of the memory cgroup this process runs in; undefined when there is none to read (no memory controller, no cgroup fs mounted). */
-export function findOomKillFile(paths: CgroupPaths = REAL): OomKillFile | undefined {
-  let cgroups: string;
-  let mounts: Mount[];
-  try {
-    cgroups = readFileSync(join(paths.proc, 'self/cgroup'), 'utf8');
-    mounts = parseMountinfo(readFileSync(join(paths.proc, 'self/mountinfo'), 'utf8'));
-  } catch {
-    return undefined;
-  }
-  const v2Path = cgroupPathOf(cgroups, undefined);
-  const v2Mount = mounts.find((m) => m.fsType === 'cgroup2');
-  if (v2Path !== undefined && v2Mount) {
-    // memory.events exists only where the memory controller is enabled (and never in the root cgroup)
-    const file = join(dirUnder(v2Mount, v2Path, paths.root), 'memory.events');
-    if (existsSync(file)) return { version: 2, path: file };
-  }
-  const v1Path = cgroupPathOf(cgroups, 'memory');
-  const v1Mount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes('memory'));
-  if (v1Path !== undefined && v1Mount) {
-    const file = join(dirUnder(v1Mount, v1Path, paths.root), 'memory.oom_control');
-    if (existsSync(file)) return { version: 1, path: file };
-  }
-  return undefined;
+/** The file counting the OOM kills of the memory cgroup this process runs in (found as cgroup.ts finds it); undefined when there is none to read. */
+export function findOomKillFile(o: CgroupOptions = {}): OomKillFile | undefined {
+  const found = cgroupDirs('memory', o);
+  const own = found?.dirs[0];
+  if (!found || own === undefined) return undefined;
+  // memory.events exists only where the memory controller is enabled (and never in the v2 root cgroup)
+  const path = join(o.root ?? '/', own, found.version === 2 ? 'memory.events' : 'memory.oom_control');
+  return existsSync(path) ? { version: found.version, path } : undefined;
 }
 
 /** The `oom_kill N` count of a v2 `memory.events` or v1 `memory.oom_control` text; undefined without one (a v1 kernel before 4.13). */
@@ -155,8 +86,8 @@ export class OomKillCounter {
 }
 
 /** The counter of ringmaster's own memory cgroup, or undefined when it has none to read. */
-export function oomKillCounter(paths: CgroupPaths = REAL, now?: () => number): { counter: OomKillCounter; file: OomKillFile } | undefined {
-  const file = findOomKillFile(paths);
+export function oomKillCounter(o: CgroupOptions = {}, now?: () => number): { counter: OomKillCounter; file: OomKillFile } | undefined {
+  const file = findOomKillFile(o);
   if (!file || readOomKills(file.path) === undefined) return undefined;
   return { counter: new OomKillCounter(() => readOomKills(file.path), now), file };
 }

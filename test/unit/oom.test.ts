@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { cgroupPathOf, findOomKillFile, oomKillCounter, OomKillCounter, parseMountinfo, parseOomKill } from '../../src/sys/oom.js';
+import { findOomKillFile, oomKillCounter, OomKillCounter, parseOomKill } from '../../src/sys/oom.js';
 import { WatcherTally } from '../../src/supervisor/tally.js';
 import { fakeWatcher } from './fake-supervisor.js';
 
@@ -29,12 +29,13 @@ test('v2: a container with a cgroup namespace (0::/) reads memory.events of the 
   const t = tree({
     'proc/self/cgroup': '0::/\n',
     'proc/self/mountinfo': '24 30 0:22 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n',
+    'sys/fs/cgroup/cgroup.controllers': 'cpuset cpu io memory pids\n',
     'sys/fs/cgroup/memory.events': V2_EVENTS,
   });
   try {
-    const f = findOomKillFile({ proc: join(t.root, 'proc'), root: t.root });
+    const f = findOomKillFile({ root: t.root });
     assert.deepEqual(f, { version: 2, path: join(t.root, 'sys/fs/cgroup/memory.events') });
-    assert.equal(oomKillCounter({ proc: join(t.root, 'proc'), root: t.root })?.file.version, 2);
+    assert.equal(oomKillCounter({ root: t.root })?.file.version, 2);
   } finally {
     t.remove();
   }
@@ -44,10 +45,11 @@ test('v2 on a host: the cgroup path under the mount; a mount whose root is a sub
   const t = tree({
     'proc/self/cgroup': '0::/kubepods.slice/pod1/ctr\n',
     'proc/self/mountinfo': '24 30 0:22 /kubepods.slice/pod1 /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n',
+    'sys/fs/cgroup/cgroup.controllers': 'cpu memory\n',
     'sys/fs/cgroup/ctr/memory.events': V2_EVENTS,
   });
   try {
-    assert.equal(findOomKillFile({ proc: join(t.root, 'proc'), root: t.root })?.path, join(t.root, 'sys/fs/cgroup/ctr/memory.events'));
+    assert.equal(findOomKillFile({ root: t.root })?.path, join(t.root, 'sys/fs/cgroup/ctr/memory.events'));
   } finally {
     t.remove();
   }
@@ -67,7 +69,7 @@ test('hybrid: a v2 hierarchy without the memory controller falls back to v1 memo
     'sys/fs/cgroup/my memory/job/1/memory.oom_control': V1_CONTROL,
   });
   try {
-    const paths = { proc: join(t.root, 'proc'), root: t.root };
+    const paths = { root: t.root };
     assert.deepEqual(findOomKillFile(paths), { version: 1, path: join(t.root, 'sys/fs/cgroup/my memory/job/1/memory.oom_control') });
     const c = oomKillCounter(paths);
     assert.ok(c);
@@ -83,21 +85,17 @@ test('hybrid: a v2 hierarchy without the memory controller falls back to v1 memo
 test('no memory cgroup to read: no counter (a SIGKILL stays signaled)', () => {
   const t = tree({ 'proc/self/cgroup': '0::/\n', 'proc/self/mountinfo': '24 30 0:22 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n' });
   try {
-    assert.equal(findOomKillFile({ proc: join(t.root, 'proc'), root: t.root }), undefined);
-    assert.equal(oomKillCounter({ proc: join(t.root, 'nowhere'), root: t.root }), undefined);
+    assert.equal(findOomKillFile({ root: t.root }), undefined);
+    assert.equal(oomKillCounter({ root: join(t.root, 'nowhere') }), undefined);
   } finally {
     t.remove();
   }
 });
 
-test('parsing: oom_kill in either file, the cgroup lines, mountinfo with optional fields', () => {
+test('parsing: oom_kill in either file (the cgroup lines and mountinfo are cgroup.ts\'s, tested with it)', () => {
   assert.equal(parseOomKill(V2_EVENTS), 2);
   assert.equal(parseOomKill(V1_CONTROL), 5);
   assert.equal(parseOomKill('oom_kill_disable 0\nunder_oom 0\n'), undefined, 'a v1 kernel before 4.13 has no count');
-  assert.equal(cgroupPathOf('5:memory:/a\n0::/b\n', 'memory'), '/a');
-  assert.equal(cgroupPathOf('5:memory:/a\n0::/b\n', undefined), '/b');
-  assert.equal(cgroupPathOf('3:cpu,cpuacct:/c\n', 'memory'), undefined);
-  assert.deepEqual(parseMountinfo('31 30 0:28 / /x rw shared:9 master:2 - cgroup cgroup rw,memory\n'), [{ root: '/', mountPoint: '/x', fsType: 'cgroup', superOptions: ['rw', 'memory'] }]);
 });
 
 test('the counter: a rise of N names N SIGKILL exits reaped together; a rise left unclaimed is forgotten after a while', () => {
