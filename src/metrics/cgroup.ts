@@ -4,7 +4,7 @@
  * A series is absent when there is no limit; `cgroup_version` says which hierarchy it came from.
  */
 import type { Registry } from 'prom-client';
-import { cgroupDirs, cpuLimit, memoryLimit, type CgroupOptions } from '../sys/cgroup.js';
+import { cpuLimit, memoryLimit, type CgroupOptions } from '../sys/cgroup.js';
 import { gauge } from './define.js';
 
 export function cgroupMetrics(registry: Registry, o: CgroupOptions = {}): void {
@@ -22,8 +22,8 @@ export function cgroupMetrics(registry: Registry, o: CgroupOptions = {}): void {
     help: "Memory limit of the init's cgroup (the tightest on its path), in bytes; absent when there is none.",
     labelNames: ['cgroup_version'] as const,
     samples: () => {
-      const bytes = memoryLimit(o);
-      return bytes === undefined ? [] : [[{ cgroup_version: String(cgroupDirs('memory', o)?.version) }, bytes]];
+      const m = memoryLimit(o);
+      return m === undefined ? [] : [[{ cgroup_version: String(m.version) }, m.bytes]];
     },
   });
 }

@@ -131,8 +131,8 @@ export function cpuLimit(o: CgroupOptions = {}): CpuLimit {
   return { cores, version: cores === undefined ? undefined : found.version, cpus };
 }
 
-/** The tightest memory limit on the path in bytes, or undefined when there is none. */
-export function memoryLimit(o: CgroupOptions = {}): number | undefined {
+/** The tightest memory limit on the path in bytes, and the cgroup version it was read from; undefined when there is none. */
+export function memoryLimit(o: CgroupOptions = {}): { bytes: number; version: 1 | 2 } | undefined {
   const root = o.root ?? '/';
   const found = cgroupDirs('memory', o);
   if (!found) return undefined;
@@ -144,7 +144,7 @@ export function memoryLimit(o: CgroupOptions = {}): number | undefined {
     if (n >= V1_UNLIMITED) continue;
     if (limit === undefined || n < limit) limit = n;
   }
-  return limit;
+  return limit === undefined ? undefined : { bytes: limit, version: found.version };
 }
 
 /** v2 `cpu.max`: `QUOTA PERIOD` or `max PERIOD`. */

@@ -92,15 +92,15 @@ test('v2 in a cgroup namespace: the path is / and the mount is the container', (
     (o) => {
       assert.deepEqual(cgroupDirs('cpu', o)?.dirs, ['/sys/fs/cgroup']);
       assert.equal(cpuLimit(o).cores, 1.5);
-      assert.equal(memoryLimit(o), 536870912);
+      assert.equal(memoryLimit(o)?.bytes, 536870912);
     },
   );
 });
 
 test('v2 memory: the tightest memory.max on the path, none when all are max', () => {
   const P = '/sys/fs/cgroup/kubepods.slice/pod1';
-  withRoot(v2Pod('max 100000', 'max 100000', { [`${P}/memory.max`]: '1073741824', [`${P}/ctr1/memory.max`]: 'max' }), (o) => assert.equal(memoryLimit(o), 1073741824));
-  withRoot(v2Pod('max 100000', 'max 100000', { [`${P}/memory.max`]: 'max' }), (o) => assert.equal(memoryLimit(o), undefined));
+  withRoot(v2Pod('max 100000', 'max 100000', { [`${P}/memory.max`]: '1073741824', [`${P}/ctr1/memory.max`]: 'max' }), (o) => assert.equal(memoryLimit(o)?.bytes, 1073741824));
+  withRoot(v2Pod('max 100000', 'max 100000', { [`${P}/memory.max`]: 'max' }), (o) => assert.equal(memoryLimit(o)?.bytes, undefined));
 });
 
 test('hybrid host: v2 without the cpu controller, so v1 cpu,cpuacct is read (quota -1 = no limit)', () => {
@@ -124,7 +124,7 @@ test('hybrid host: v2 without the cpu controller, so v1 cpu,cpuacct is read (quo
   });
   withRoot(files('150000'), (o) => {
     assert.deepEqual(cpuLimit(o), { cores: 1.5, version: 1, cpus: 8 });
-    assert.equal(memoryLimit(o), 268435456);
+    assert.equal(memoryLimit(o)?.bytes, 268435456);
     assert.equal(cgroupDirs('memory', o)?.version, 1);
   });
   withRoot(files('-1'), (o) => assert.deepEqual(cpuLimit(o), { cores: undefined, version: undefined, cpus: 8 }));
@@ -149,7 +149,7 @@ test('v1 mount showing a sub-directory (a container without a cgroup namespace):
 test('nothing mounted: the CPUs available; at least 1 worker', () => {
   withRoot({ '/proc/self/cgroup': '0::/' }, (o) => {
     assert.deepEqual(cpuLimit(o), { cores: undefined, version: undefined, cpus: 8 });
-    assert.equal(memoryLimit(o), undefined);
+    assert.equal(memoryLimit(o)?.bytes, undefined);
   });
   assert.deepEqual(autoProcesses(0.01, { cores: 0.1, version: 2, cpus: 8 }), { n: 1, source: 'auto*0.01: cgroup v2 cpu limit 0.1 CPUs' });
   assert.equal(autoProcesses(1, { cores: undefined, version: undefined, cpus: 1 }).source, 'auto: 1 CPU available');
