@@ -4,6 +4,7 @@
  */
 import { RingmasterError } from '../errors/codes.js';
 import { lookupIds } from '../sys/users.js';
+import { libc } from '../sys/ffi.js';
 
 /** Drop to `user`/`group` (names or ids), supplementary groups included. Root only. */
 export function dropPrivileges(user: string | undefined, group: string | undefined): { uid: number; gid: number } | undefined {
@@ -14,6 +15,10 @@ export function dropPrivileges(user: string | undefined, group: string | undefin
       ? new RingmasterError('RM_PRIVILEGES', `ringmaster.user: unknown user "${user}" (no entry in /etc/passwd; use a numeric uid)`)
       : new RingmasterError('RM_PRIVILEGES', `ringmaster.group: unknown group "${group}" (no entry in /etc/group; use a numeric gid)`);
   }
+  // After the drop the install directory may be unreadable (a 0700 checkout, user: nobody):
+  // what loads on first use must be loaded now. The FFI is (every worker gets a notify
+  // socket made through libc); it used to load before only when an inherited fd was closed.
+  libc();
   const u = target.user;
   // one of user (whose entry has a gid) and group was given, and both resolved
   const gid = target.gid as number;
