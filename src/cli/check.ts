@@ -96,7 +96,7 @@ export function formatPlan(config: Config, sockets: ReadonlyArray<{ name: string
       lines.push(`    [${wid}] ${argv.map((a) => (/^[\w./:=@%+,-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`);
     }
     if (w.numprocesses > shown) lines.push(`    ... ${w.numprocesses - shown} more`);
-    lines.push(`    stop: ${w.stop_signal}, then SIGKILL after ${w.graceful_timeout} s; restart: ${w.respawn ? `backoff ${w.backoff_initial}-${w.backoff_max} s, FATAL after ${w.max_retry} quick failures` : 'off'}`);
+    lines.push(`    stop: ${w.stop_signal}, then SIGKILL after ${w.graceful_timeout} s; restart: ${w.respawn !== 'never' ? `backoff ${w.backoff_initial}-${w.backoff_max} s, FATAL after ${w.max_retry} quick failures` : 'off'}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -73,6 +73,8 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
   for (const key of Object.keys(WATCHER_DEFAULTS) as Array<keyof typeof WATCHER_DEFAULTS>) {
     if (o[key] !== undefined && key !== 'ready') (w as unknown as Record<string, unknown>)[key] = o[key];
   }
+  // the option is still a bool (issue #11 makes it always | on-failure | never)
+  if (typeof w.respawn === 'boolean') w.respawn = w.respawn ? 'always' : 'never';
   const auto = o['numprocesses'];
   if (typeof auto === 'object' && auto !== null && 'auto' in auto) {
     w.numprocesses_auto = (auto as { auto: number }).auto;

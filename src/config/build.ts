@@ -74,6 +74,7 @@ export function buildConfig(src: RawSource): Built {
     ringmaster,
     sockets,
     watchers,
+    tasks: [],
     env: { ...env },
     warnings: [],
   };

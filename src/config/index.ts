@@ -102,6 +102,7 @@ export function configFromArgv(sockets: SocketConfig[]): Config {
     ringmaster: { ...GLOBAL_DEFAULTS },
     sockets: sockets.map((s) => ({ ...s })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     watchers: [],
+    tasks: [],
     env: {},
     warnings: [],
   });

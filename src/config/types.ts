@@ -118,8 +118,23 @@ export interface WatcherConfig {
   singleton: boolean;
   /** @default true */
   autostart: boolean;
-  /** @default true */
-  respawn: boolean;
+  /**
+   * When an exited worker is started again. `true` is `always`, `false` is `never` (as in
+   * Circus). Under `on-failure` a worker that exits with one of `success_exit_codes` is not
+   * restarted: its slot is completed (not a failure, not FATAL). Death by a signal is a
+   * failure. @default 'always'
+   */
+  respawn: RespawnPolicy;
+  /** Exit codes that mean success, for `respawn: on-failure`. @default [0] */
+  success_exit_codes: number[];
+  /**
+   * Watchers and start tasks this watcher waits for (names as written, compared
+   * case-insensitively): a watcher until all its desired workers are ready, a task until it
+   * exited 0. @default []
+   */
+  depends_on: string[];
+  /** `env_file` paths, resolved (absolute), in the order read; their variables are in `env` already. @default [] */
+  env_file: string[];
   /** Circus: hand every socket to the workers. @default false */
   use_sockets: boolean;
   /** Names of the sockets this watcher's workers get (from use_sockets, or those its argv names). */
@@ -170,6 +185,53 @@ export interface WatcherConfig {
   max_surge: number;
 }
 
+export type RespawnPolicy = 'always' | 'on-failure' | 'never';
+
+/** A command that runs to completion: `[task:NAME]` / `tasks.NAME`. */
+export interface TaskConfig {
+  /** case kept; lookups are case-insensitive */
+  name: string;
+  /** as a watcher's: `cmd` and `args` shlex-split and concatenated */
+  argv: string[];
+  cmd: string;
+  /** Run through /bin/sh -c. @default false */
+  shell: boolean;
+  working_dir: string | undefined;
+  uid: string | undefined;
+  gid: string | undefined;
+  /** @default true */
+  copy_env: boolean;
+  /** [env] merged with [env:PATTERN] sections matching the task, env_file, then its own `env` */
+  env: Record<string, string>;
+  /** resolved paths, as WatcherConfig.env_file. @default [] */
+  env_file: string[];
+  /** @default 'prefix' (the task's lines are labelled with its name) */
+  output: OutputMode;
+  /** as WatcherConfig.rlimits */
+  rlimits: Record<string, number | null>;
+  /** `start`: runs at start, before what depends on it; `stop`: at shutdown, after every watcher stopped. @default 'start' */
+  when: 'start' | 'stop';
+  /** seconds; past it: TERM, then KILL after `graceful_timeout`, and the run failed. 0 = none. @default 0 */
+  timeout: number;
+  /** seconds between the TERM of a timeout and the KILL. @default 5 */
+  graceful_timeout: number;
+  /** runs after a failed one, with the backoff below. @default 0 */
+  retries: number;
+  /** as a watcher's backoff (seconds, multiplier, cap, jitter fraction) */
+  backoff_initial: number;
+  backoff_multiplier: number;
+  backoff_max: number;
+  backoff_jitter: number;
+  /** watchers and start tasks this task waits for, as WatcherConfig.depends_on. @default [] */
+  depends_on: string[];
+  /** higher starts first among tasks and watchers whose dependencies are met. @default 0 */
+  priority: number;
+  /** cron expression (5 fields, or 6 with seconds first): a scheduled task, run only on its schedule. @default undefined */
+  schedule: string | undefined;
+  /** IANA time zone for `schedule` (`Europe/Paris`); the init's local time when unset. @default undefined */
+  timezone: string | undefined;
+}
+
 export interface Config {
   source: { format: ConfigFormat; files: string[] };
   ringmaster: GlobalConfig;
@@ -177,6 +239,8 @@ export interface Config {
   sockets: SocketConfig[];
   /** in start order: priority descending, then name */
   watchers: WatcherConfig[];
+  /** priority descending, then name (start tasks, stop tasks and scheduled tasks together) */
+  tasks: TaskConfig[];
   /** the global [env] section (after interpolation) */
   env: Record<string, string>;
   /** one-line notices for options accepted but not applicable (ZMQ endpoints, statsd...) */

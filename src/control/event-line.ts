@@ -69,6 +69,16 @@ function fieldsOf(e: RingmasterEvent): [subject: string, fields: Fields] {
       return ['', { ok: true, changed: e.changed, summary: e.summary, kept_old: e.keptOld.length > 0 ? e.keptOld.join(',') : undefined }];
     case 'signal.forwarded':
       return ['', { signal: e.signal, workers: e.workers }];
+    case 'worker.completed':
+      return [e.watcher, { wid: e.wid, pid: e.pid, code: e.code }];
+    case 'deps.waiting':
+      return [e.name, { kind: e.kind, on: e.on.join(',') || undefined }];
+    case 'task.started':
+      return [e.task, { attempt: e.attempt, pid: e.pid, scheduled: e.scheduled || undefined }];
+    case 'task.finished':
+      return [e.task, { attempt: e.attempt, result: e.result.kind, status: e.result.status, signal: e.result.signal, duration: `${Math.round(e.result.durationMs) / 1000}s`, retry_in: e.retryIn }];
+    case 'task.skipped':
+      return [e.task, { reason: e.reason }];
     case 'orphan.reaped':
       return ['', { pid: e.pid, code: e.code, signal: e.signal, status: e.code === undefined && e.signal === undefined ? e.status : undefined }];
     default: {
@@ -94,6 +104,11 @@ const KNOWN_TYPES: Record<RingmasterEvent['type'], true> = {
   'rollout.result': true,
   'reload.result': true,
   'signal.forwarded': true,
+  'worker.completed': true,
+  'deps.waiting': true,
+  'task.started': true,
+  'task.finished': true,
+  'task.skipped': true,
   'orphan.reaped': true,
 };
 const KNOWN = new Set<string>(Object.keys(KNOWN_TYPES));

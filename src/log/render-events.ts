@@ -87,6 +87,31 @@ export function renderEvent(log: Logger, e: RingmasterEvent): void {
     case 'signal.forwarded':
       log.debug('forwarded signal', { signal: e.signal, workers: e.workers });
       return;
+    case 'worker.completed':
+      log.info('worker completed', { watcher: e.watcher, wid: e.wid, pid: e.pid, code: e.code });
+      return;
+    case 'deps.waiting':
+      if (e.on.length > 0) log.info(`${e.kind} waits for its dependencies`, { [e.kind]: e.name, waiting_for: e.on.join(', ') });
+      else log.debug(`${e.kind} dependencies met`, { [e.kind]: e.name });
+      return;
+    case 'task.started':
+      log.info('task started', { task: e.task, attempt: e.attempt, pid: e.pid, scheduled: e.scheduled || undefined });
+      return;
+    case 'task.finished': {
+      const r = e.result;
+      const fields = { task: e.task, attempt: e.attempt, status: r.status, signal: r.signal, duration_seconds: Math.round(r.durationMs) / 1000 };
+      if (r.kind === 'success') log.info('task succeeded', fields);
+      else {
+        const why = r.kind === 'timeout' || r.kind === 'spawn-failed' ? `: ${r.message ?? r.kind}` : '';
+        const tail = r.tail.length > 0 ? `; its last output:\n  ${r.tail.join('\n  ')}` : '';
+        const retry = e.retryIn !== undefined ? { retry_in_seconds: Math.round(e.retryIn * 1000) / 1000 } : {};
+        log.error(`task failed${why}${tail}`, { ...fields, ...retry });
+      }
+      return;
+    }
+    case 'task.skipped':
+      log.warn('scheduled task run skipped: the previous run is still going', { task: e.task });
+      return;
     case 'orphan.reaped':
       log.trace('orphan reaped', { pid: e.pid, status: e.status });
       return;

@@ -5,7 +5,7 @@ import { counter, gauge, type Sample } from './define.js';
 import type { Scrape } from './scrape.js';
 
 /** Every watcher phase, as the `state` label of ringmaster_watcher_state (a Record so a new phase fails to compile until listed). */
-const PHASES = Object.keys({ stopped: 0, running: 0, stopping: 0, fatal: 0 } satisfies Record<WatcherPhase, 0>) as WatcherPhase[];
+const PHASES = Object.keys({ stopped: 0, waiting: 0, running: 0, stopping: 0, completed: 0, fatal: 0 } satisfies Record<WatcherPhase, 0>) as WatcherPhase[];
 
 export function watcherMetrics(registry: Registry, scrape: () => Scrape): void {
   const each = (value: (w: WatcherStatus) => number) =>

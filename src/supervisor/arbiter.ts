@@ -48,6 +48,17 @@ export interface ArbiterStatus {
   sockets: SocketStatus[];
 }
 
+/**
+ * How Arbiter.start() ended. `started`: every start task succeeded and every autostart
+ * watcher was started (its workers are spawned; they may not be ready yet). `failed`: a
+ * start task failed after its retries (what had started is left to the caller to stop;
+ * ringmaster exits with `status`). `aborted`: stop() came first.
+ */
+export type StartOutcome =
+  | { kind: 'started' }
+  | { kind: 'failed'; task: string; status: number; message: string }
+  | { kind: 'aborted' };
+
 export class Arbiter {
   /** in start order: priority descending, then name */
   readonly watchers: Watcher[] = [];
@@ -150,18 +161,19 @@ export class Arbiter {
   }
 
   /** Start the autostart watchers in order, warmup_delay apart; a stop() meanwhile ends it. */
-  async start(): Promise<void> {
+  async start(): Promise<StartOutcome> {
     if (this.#run.signal.aborted) this.#run = new AbortController();
     const signal = this.#run.signal;
     const delay = this.#config.ringmaster.warmup_delay;
     let first = true;
     for (const w of this.watchers) {
       if (!w.config.autostart) continue;
-      if (!first && delay > 0 && !(await sleep(this.#host.timers ?? realTimers, delay * 1000, signal))) return;
-      if (signal.aborted) return;
+      if (!first && delay > 0 && !(await sleep(this.#host.timers ?? realTimers, delay * 1000, signal))) return { kind: 'aborted' };
+      if (signal.aborted) return { kind: 'aborted' };
       first = false;
       await w.start();
     }
+    return { kind: 'started' };
   }
 
   /** Stop the watchers in the reverse of their start order. */

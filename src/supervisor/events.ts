@@ -9,6 +9,7 @@
  */
 import type { ExitOutcome } from './process.js';
 import type { ExitReason, WatcherPhase } from './watcher-status.js';
+import type { TaskRunResult } from './task-run.js';
 
 /** Why a worker's exit happened, from the watcher's point of view. */
 export type ExitCause =
@@ -64,6 +65,16 @@ export type EventInput =
   | { type: 'reload.result'; ok: true; changed: boolean; summary: string; keptOld: string[] }
   | { type: 'reload.result'; ok: false; error: string; code: string | undefined }
   | { type: 'signal.forwarded'; signal: string; workers: number }
+  /** a worker exited with one of its watcher's success_exit_codes under `respawn: on-failure` (or `never`): its slot is completed, not refilled */
+  | { type: 'worker.completed'; watcher: string; wid: number; pid: number | undefined; code: number }
+  /** a watcher (or task) is held back by its depends_on: `on` lists what it still waits for, [] when it may go */
+  | { type: 'deps.waiting'; name: string; kind: 'watcher' | 'task'; on: string[] }
+  /** a run of a task began: `attempt` 1, 2... (retries), `scheduled` for a run of a schedule */
+  | { type: 'task.started'; task: string; attempt: number; pid: number | undefined; scheduled: boolean }
+  /** a run of a task ended; `retryIn` (seconds) when it failed and another attempt follows */
+  | { type: 'task.finished'; task: string; attempt: number; scheduled: boolean; result: TaskRunResult; retryIn?: number }
+  /** a scheduled run was due while the previous run still ran: skipped, counted */
+  | { type: 'task.skipped'; task: string; reason: 'overlap' }
   /** an orphan (not a worker ringmaster started) was reaped: `status` as wait(2) encodes it; `code` or `signal` decoded */
   | { type: 'orphan.reaped'; pid: number; status: number; code?: number; signal?: string };
 

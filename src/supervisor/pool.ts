@@ -135,7 +135,7 @@ export class WorkerPool {
     } else if (cause === 'rollout') {
       // the rollout sees it (not ready) and keeps the old worker of this wid
       x.core.emit({ ...exited, reason, cause });
-    } else if (outcome.kind === 'spawn-failed' && isResourceError(outcome.code) && c.respawn) {
+    } else if (outcome.kind === 'spawn-failed' && isResourceError(outcome.code) && c.respawn !== 'never') {
       x.core.emit({ ...exited, reason, cause: 'shortage' });
       return x.exited(w, outcome, 'shortage');
     } else if (outcome.kind === 'spawn-failed') {

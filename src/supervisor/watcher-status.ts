@@ -15,7 +15,8 @@ import type { Watcher } from './watcher.js';
 import type { Worker } from './worker.js';
 import type { CopySignals } from './worker-spec.js';
 
-export type WatcherPhase = 'stopped' | 'running' | 'stopping' | 'fatal';
+/** `waiting`: held back by its depends_on (not started yet); `completed`: every slot completed (respawn: on-failure or never, success exit codes). */
+export type WatcherPhase = 'stopped' | 'waiting' | 'running' | 'stopping' | 'completed' | 'fatal';
 
 /** Why a worker exited, as counted in status and metrics. `oom`: SIGKILL by the kernel's OOM killer (instead of `signaled`). */
 export type ExitReason = 'exited' | 'failed' | 'signaled' | 'oom' | 'spawn_failed' | 'stopped';

@@ -326,7 +326,7 @@ export class Watcher {
     this.#host.onUnexpectedExit?.(this, w.wid, outcome);
     // exit_on: exit has just asked the init to shut down: a respawn would only be stopped
     // again, or exit once more before the stop reaches it.
-    if (!this.#isRunning() || !c.respawn || c.exit_on === 'exit') return;
+    if (!this.#isRunning() || c.respawn === 'never' || c.exit_on === 'exit') return;
     const fatal = this.#respawns.failed(w.wid, (this.#host.now() - w.startedAt) / 1000, outcome);
     if (!fatal) return;
     this.#fatalReason = fatal.fatal;
