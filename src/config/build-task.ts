@@ -9,6 +9,7 @@
  */
 import { checkExecStrings, commandOf, complainer, rlimitsOf } from './build-command.js';
 import { TASK_DEFAULTS } from './defaults.js';
+import { MAX_SCHEDULE_LENGTH } from './options.js';
 import { checkSchedule } from './schedule-check.js';
 import { didYouMean } from './suggest.js';
 import type { RawSource } from './tree.js';
@@ -39,6 +40,13 @@ export function buildTask(name: string, o: Record<string, unknown>, ctx: TaskCon
     bad('backoff_initial', `must be <= backoff_max (${t.backoff_max}), got ${t.backoff_initial}`, 'RM_CONFIG_CONFLICT');
   }
 
+  for (const key of ['schedule', 'timezone'] as const) {
+    const v = t[key];
+    if (v !== undefined && v.length > MAX_SCHEDULE_LENGTH) {
+      bad(key, `must be at most ${MAX_SCHEDULE_LENGTH} characters, got ${v.length}; a cron expression or a time zone is a few dozen`);
+      t[key] = undefined;
+    }
+  }
   if (t.timezone !== undefined) {
     if (!isTimeZone(t.timezone)) {
       const hint = didYouMean(t.timezone, Intl.supportedValuesOf('timeZone')) || '; write an IANA time zone such as UTC or Europe/Paris';

@@ -43,7 +43,7 @@ function optionSchema(spec: OptionSpec): Schema {
     case 'bool':
       return { type: 'boolean', ...d };
     case 'string':
-      return { type: 'string', ...(spec.maximum === undefined ? {} : { maxLength: spec.maximum }), ...d };
+      return { type: 'string', ...d };
     case 'id':
       return { type: ['string', 'integer'], ...d };
     case 'octal':

@@ -59,7 +59,15 @@ test('check --json: one object a script can act on, each problem with its code, 
     const good = t.write('good.yaml', 'watchers:\n  web:\n    cmd: sleep 60\n');
     const g = spawnSync(process.execPath, [BIN, 'check', '--json', good], { encoding: 'utf8' });
     assert.equal(g.status, 0, g.stderr);
-    assert.deepEqual(JSON.parse(g.stdout), { ok: true, files: [good], warnings: [], sockets: [], watchers: ['web'] });
+    assert.deepEqual(JSON.parse(g.stdout), {
+      ok: true,
+      files: [good],
+      warnings: [],
+      sockets: [],
+      watchers: ['web'],
+      tasks: [],
+      plan: { watchers: [{ name: 'web', respawn: 'always', success_exit_codes: [0], depends_on: [] }], tasks: [] },
+    });
   } finally {
     t.cleanup();
   }
@@ -85,7 +93,7 @@ test('ringmaster schema prints the JSON Schema an editor can use: it accepts a g
   assert.equal(r.status, 0, r.stderr);
   const schema = JSON.parse(r.stdout) as { $schema?: string; properties?: Record<string, unknown> };
   assert.match(schema.$schema ?? '', /json-schema\.org/);
-  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['env', 'ringmaster', 'sockets', 'watchers']);
+  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['env', 'ringmaster', 'sockets', 'tasks', 'watchers']);
   const { default: Ajv } = (await import('ajv')) as unknown as { default: new (o: object) => { compile(s: object): (d: unknown) => boolean } };
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   assert.equal(validate({ sockets: { web: { port: 8080 } }, watchers: { web: { cmd: 'node app.js', numprocesses: 2, use_sockets: true } } }), true);
