@@ -11,6 +11,7 @@
  * chain of thousands of dependencies costs a few arrays, never the call stack.
  */
 import { issue } from './errors.js';
+import { MAX_LISTED_ISSUES, MAX_TASKS, MAX_WATCHERS } from './limits.js';
 import { didYouMean } from './suggest.js';
 import { dotted, posOf, type Path, type RawSource } from './tree.js';
 import type { ConfigIssue, TaskConfig, WatcherConfig } from './types.js';
@@ -18,6 +19,8 @@ import type { ConfigIssue, TaskConfig, WatcherConfig } from './types.js';
 /** A watcher or a task, as the dependency graph sees it. */
 export type Dependent = { kind: 'watcher'; config: WatcherConfig } | { kind: 'task'; config: TaskConfig };
 
+/** The longest depends_on: every watcher and task there can be, once each. */
+export const MAX_DEPENDS_ON = MAX_WATCHERS + MAX_TASKS;
 /** Cycles reported one by one; the rest are counted. */
 const MAX_CYCLES_LISTED = 10;
 /** Names of a cycle shown before the middle of it is elided. */
@@ -45,41 +48,54 @@ export function resolveDependencies(all: readonly Dependent[], src: RawSource): 
   for (const d of all) byLower.set(d.config.name.toLowerCase(), d);
   const names = all.map((d) => d.config.name);
   const edges = new Map<Dependent, Dependent[]>();
+  let reported = 0;
 
   for (const d of all) {
     const path = [...pathOf(d), 'depends_on'];
     const key = dotted(path);
     const written = d.config.depends_on;
-    const report = (i: number, text: string, code: ConfigIssue['code'] = 'RM_CONFIG_REFERENCE'): void => {
-      issues.push(issue(code, key, `${key} ${text}`, posOf(src, [...path, String(i)]), written[i]));
+    const report = (i: number, text: () => string, code: ConfigIssue['code'] = 'RM_CONFIG_REFERENCE'): void => {
+      // a hostile list of thousands of unknown names: the first ones said (each costs a "did you mean"), the rest counted
+      if (++reported <= MAX_LISTED_ISSUES) issues.push(issue(code, key, `${key} ${text()}`, posOf(src, [...path, String(i)]), written[i]));
     };
+    if (written.length > MAX_DEPENDS_ON) {
+      const text = `${key} lists ${written.length} names, more than there can be watchers and tasks (${MAX_DEPENDS_ON}); name each one once`;
+      issues.push(issue('RM_CONFIG_VALUE', key, text, posOf(src, path), written.length));
+      d.config.depends_on = [];
+      continue;
+    }
     if (written.length > 0 && d.kind === 'task' && notWaitable(d) !== undefined) {
       const what = d.config.schedule !== undefined ? 'a scheduled task runs on its schedule' : 'a when: stop task runs at shutdown, after every watcher stopped';
       issues.push(issue('RM_CONFIG_CONFLICT', key, `${key}: ${what}, so it waits for nothing; remove depends_on`, posOf(src, path), written));
       d.config.depends_on = [];
       continue;
     }
-    const resolved: Dependent[] = [];
+    const resolved = new Set<Dependent>(); // in the order written, each once
     for (const [i, name] of written.entries()) {
       const target = byLower.get(name.toLowerCase());
       if (target === d) {
-        report(i, `names "${name}", itself: a watcher or task cannot wait for itself; remove it`, 'RM_CONFIG_CONFLICT');
+        report(i, () => `names "${name}", itself: a watcher or task cannot wait for itself; remove it`, 'RM_CONFIG_CONFLICT');
         continue;
       }
       if (target === undefined) {
-        const hint = didYouMean(name, names) || (names.length <= 10 ? `; the watchers and tasks are ${names.join(', ')}` : '; define it under watchers or tasks');
-        report(i, `names "${name}", which is not a watcher or a task${hint}`);
+        report(i, () => {
+          const hint = didYouMean(name, names) || (names.length <= 10 ? `; the watchers and tasks are ${names.join(', ')}` : '; define it under watchers or tasks');
+          return `names "${name}", which is not a watcher or a task${hint}`;
+        });
         continue;
       }
       const why = notWaitable(target);
       if (why !== undefined) {
-        report(i, `names task "${target.config.name}", ${why}, so nothing can wait for it; remove it from depends_on`);
+        report(i, () => `names task "${target.config.name}", ${why}, so nothing can wait for it; remove it from depends_on`);
         continue;
       }
-      if (!resolved.includes(target)) resolved.push(target);
+      resolved.add(target);
     }
-    d.config.depends_on = resolved.map((t) => t.config.name);
-    edges.set(d, resolved);
+    d.config.depends_on = [...resolved].map((t) => t.config.name);
+    edges.set(d, [...resolved]);
+  }
+  if (reported > MAX_LISTED_ISSUES) {
+    issues.push(issue('RM_CONFIG_REFERENCE', '', `${reported - MAX_LISTED_ISSUES} more depends_on problems are not listed (the first ${MAX_LISTED_ISSUES} are)`, undefined));
   }
   issues.push(...cycleIssues(all, edges, src));
   return issues;
