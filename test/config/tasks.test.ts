@@ -192,9 +192,9 @@ describe('task errors', () => {
       'tasks.m has no cmd; add the command to run, e.g. cmd: node server.js (ringmaster.yaml:2:3)',
     ]);
     assert.deepEqual(messagesOf(() => yaml('tasks:\n  m: {cmd: ""}\n  n: {cmd: "a\\u0000b"}\n  o: {cmd: x, env: {K: "a\\u0000"}}\n  p: {cmd: x, rlimit_nofiles: 3}\n')), [
-      'tasks.m.cmd must name a program to run, got "" (ringmaster.yaml:2:11)',
-      'tasks.n.cmd contains a NUL byte (\\0), which no command line can carry; remove it (ringmaster.yaml:3:11)',
-      'tasks.o.env K contains a NUL byte (\\0), which no environment can carry; remove it (ringmaster.yaml:4:19)',
+      'tasks.m.cmd must name a program to run, got "" (ringmaster.yaml:2:12)',
+      'tasks.n.cmd contains a NUL byte (\\0), which no command line can carry; remove it (ringmaster.yaml:3:12)',
+      'tasks.o.env K contains a NUL byte (\\0), which no environment can carry; remove it (ringmaster.yaml:4:20)',
       'tasks.p.rlimit_nofiles is not a known resource limit; did you mean "rlimit_nofile"? (ringmaster.yaml:5:15)',
     ]);
     assert.deepEqual(messagesOf(() => yaml('tasks: [a, b]\n')), ['tasks must be a map of task names to their options, got ["a","b"] (ringmaster.yaml:1:8)']);
