@@ -121,7 +121,7 @@ function restartText(w: WatcherConfig): string {
       return 'never';
     case 'always':
     case 'on-failure': {
-      const success = w.respawn === 'on-failure' ? ` (exit ${w.success_exit_codes.join(', ') || 'none'} is success)` : '';
+      const success = w.respawn === 'on-failure' ? ` (success exit codes: ${w.success_exit_codes.join(', ') || 'none'})` : '';
       return `${w.respawn}${success}, backoff ${w.backoff_initial}-${w.backoff_max} s, FATAL after ${w.max_retry} quick failures`;
     }
     default: {

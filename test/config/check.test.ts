@@ -105,3 +105,51 @@ test('scale_watcher matches watcher names as the runtime does, ignoring case', (
   const c = yaml('ringmaster:\n  scale_watcher: web\nwatchers:\n  Web:\n    cmd: sleep 60\n');
   assert.equal(c.ringmaster.scale_watcher, 'web');
 });
+
+test('check lists the tasks and each watcher\'s restart policy and dependencies (text and --json); host checks cover tasks', () => {
+  const t = tempDir();
+  try {
+    const text = `watchers:
+  web: {cmd: sleep 60, respawn: on-failure, success_exit_codes: [0, 3], depends_on: [MIGRATE]}
+  worker: {cmd: sleep 60, respawn: false}
+tasks:
+  migrate: {cmd: "true", timeout: 30, retries: 2}
+  report: {cmd: "echo hi", schedule: "0 3 * * *", timezone: Europe/Paris}
+  flush: {cmd: "true", when: stop}
+`;
+    const path = t.write('r.yaml', text);
+    const r = spawnSync(process.execPath, [BIN, 'check', path], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}web: 1 process, priority 0\n {4}\[1\] sleep 60\n {4}depends on: migrate\n {4}stop: SIGTERM, then SIGKILL after 30 s; restart: on-failure \(success exit codes: 0, 3\), backoff 0\.1-15 s, FATAL after 5 quick failures$/m);
+    assert.match(r.stdout, /^ {4}stop: SIGTERM, then SIGKILL after 30 s; restart: never$/m);
+    assert.match(
+      r.stdout,
+      /^tasks \(in start order\):\n {2}flush: at stop, no timeout, priority 0\n {4}true\n {2}migrate: at start, timeout 30 s, 2 retries \(backoff 0\.1-15 s\), priority 0\n {4}true\n {2}report: on schedule "0 3 \* \* \*" \(Europe\/Paris\), no timeout, priority 0\n {4}echo hi\nok\n$/m,
+    );
+    const j = spawnSync(process.execPath, [BIN, 'check', '--json', path], { encoding: 'utf8' });
+    assert.equal(j.status, 0, j.stderr);
+    const out = JSON.parse(j.stdout) as Record<string, unknown>;
+    assert.deepEqual(out['tasks'], ['flush', 'migrate', 'report']);
+    assert.deepEqual(out['plan'], {
+      watchers: [
+        { name: 'web', respawn: 'on-failure', success_exit_codes: [0, 3], depends_on: ['migrate'] },
+        { name: 'worker', respawn: 'never', success_exit_codes: [0], depends_on: [] },
+      ],
+      tasks: [
+        { name: 'flush', when: 'stop', schedule: null, timezone: null, timeout: 0, retries: 0, depends_on: [] },
+        { name: 'migrate', when: 'start', schedule: null, timezone: null, timeout: 30, retries: 2, depends_on: [] },
+        { name: 'report', when: 'start', schedule: '0 3 * * *', timezone: 'Europe/Paris', timeout: 0, retries: 0, depends_on: [] },
+      ],
+    });
+  } finally {
+    t.cleanup();
+  }
+  const c = yaml('tasks:\n  m: {cmd: no-such-binary-xyz, uid: no-such-user-xyz, working_dir: /nonexistent/dir}\n');
+  assert.deepEqual(hostChecks(c, '/', { PATH: '/nonexistent' }), {
+    errors: [{ code: 'RM_PRIVILEGES', path: 'tasks.m', message: 'tasks.m.uid: unknown user "no-such-user-xyz" (no such entry in /etc/passwd; use a numeric uid or create the user)' }],
+    warnings: [
+      'tasks.m.working_dir: /nonexistent/dir does not exist here; the task cannot start until it does',
+      'tasks.m.cmd: "no-such-binary-xyz" is not an executable in PATH here',
+    ],
+  });
+});
