@@ -141,6 +141,15 @@ depends_on = db
     assert.deepEqual(ini('[task:report]\ncmd = x\nschedule = 0 3 * * *\ntimezone = UTC\n').tasks[0]?.schedule, '0 3 * * *');
   });
 
+  it('accepts env_file (a path or a list; the loader reads the files), and refuses a NUL byte in it', () => {
+    assert.deepEqual(yaml('tasks:\n  m: {cmd: x, env_file: .env}\n  n: {cmd: x, env_file: [a.env, b.env]}\n').tasks.map((t) => t.env_file), [[], []]);
+    assert.deepEqual(ini('[task:m]\ncmd = x\nenv_file = .env\n').tasks[0]?.env_file, []);
+    assert.deepEqual(messagesOf(() => yaml('tasks:\n  m: {cmd: x, env_file: [a, "b\\u0000"]}\n  n: {cmd: x, env_file: 3}\n')), [
+      'tasks.m.env_file must be a path or a list of paths without a NUL byte (\\0), which no path can carry, got ["a","b\\u0000"] (ringmaster.yaml:2:25)',
+      'tasks.n.env_file must be a path or a list of paths, got 3 (ringmaster.yaml:3:25)',
+    ]);
+  });
+
   it('keeps a time zone as written once Intl knows it', () => {
     for (const tz of ['UTC', 'Europe/Paris', 'America/Argentina/Buenos_Aires', 'Etc/GMT+1', 'europe/paris']) {
       assert.equal(yaml(`tasks:\n  r: {cmd: x, schedule: "* * * * *", timezone: ${tz}}\n`).tasks[0]?.timezone, tz);
