@@ -32,7 +32,8 @@ export function buildTask(name: string, o: Record<string, unknown>, ctx: TaskCon
     if (o[key] !== undefined && key !== 'env_file') (t as unknown as Record<string, unknown>)[key] = o[key];
   }
   t.env_file = [];
-  t.depends_on = [...t.depends_on]; // resolved to the targets' names by the build (depends.ts)
+  // resolved to the targets' names by the build (depends.ts); not a list only when the schema already said so
+  t.depends_on = Array.isArray(t.depends_on) ? [...t.depends_on] : [];
   t.env = { ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
   t.rlimits = rlimitsOf(path, o, src, issues);
   checkExecStrings(command, t.env, bad);

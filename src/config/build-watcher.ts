@@ -54,8 +54,9 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
   for (const key of Object.keys(WATCHER_DEFAULTS) as Array<keyof typeof WATCHER_DEFAULTS>) {
     if (o[key] !== undefined && key !== 'ready') (w as unknown as Record<string, unknown>)[key] = o[key];
   }
-  w.success_exit_codes = [...new Set(w.success_exit_codes)].sort((a, b) => a - b);
-  w.depends_on = [...w.depends_on]; // resolved to the targets' names by the build (depends.ts)
+  w.success_exit_codes = Array.isArray(w.success_exit_codes) ? [...new Set(w.success_exit_codes)].sort((a, b) => a - b) : [];
+  // resolved to the targets' names by the build (depends.ts); not a list only when the schema already said so
+  w.depends_on = Array.isArray(w.depends_on) ? [...w.depends_on] : [];
   const auto = o['numprocesses'];
   if (typeof auto === 'object' && auto !== null && 'auto' in auto) {
     w.numprocesses_auto = (auto as { auto: number }).auto;

@@ -86,6 +86,9 @@ tasks:
       'watchers.w.depends_on must be a list of names, got "db" (ringmaster.yaml:2:27)',
     ]);
     assert.equal(issuesOf(() => ini('[watcher:w]\ncmd = x\ndepends_on = a;b\n'))[0]?.path, 'watchers.w.depends_on');
+    // a value the schema refused does not hide what only the build sees
+    const paths = issuesOf(() => yaml('watchers:\n  w: {cmd: x, depends_on: db, success_exit_codes: 3}\n  v: {cmd: x, depends_on: [nope]}\n')).map((i) => i.path);
+    assert.deepEqual(paths, ['watchers.w.depends_on', 'watchers.w.success_exit_codes', 'watchers.v.depends_on']);
   });
 });
 
