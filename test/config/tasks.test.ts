@@ -9,7 +9,10 @@ import { TASK_OPTIONS, WATCHER_ONLY_HINTS, WATCHER_OPTIONS } from '../../src/con
 import { MAX_TASKS } from '../../src/config/limits.js';
 import type { TaskConfig } from '../../src/config/types.js';
 import { ConfigError } from '../../src/config/index.js';
-import { ini, issuesOf, messagesOf, yaml } from './helpers.js';
+import { loadConfig } from '../../src/config/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ini, issuesOf, messagesOf, withTempDir, yaml } from './helpers.js';
 
 const times = (n: number, f: (i: number) => string): string => Array.from({ length: n }, (_, i) => f(i)).join('');
 
@@ -252,6 +255,35 @@ describe('task errors', () => {
       'tasks.WEB: watcher "web" has this name (names are case-insensitive, and depends_on names either); rename one (circus.ini:3:1)',
       'tasks.M: task names are case-insensitive and "m" is already defined; rename one (circus.ini:7:1)',
     ]);
+  });
+
+  it('says the same of the same mistakes in YAML and INI', () => {
+    const unplaced = (ms: string[]): string[] => ms.map((m) => m.replace(/ \((ringmaster\.yaml|circus\.ini):\d+:\d+\)$/, '')).sort();
+    const pairs: Array<[string, string]> = [
+      ['tasks:\n  r: {cmd: x, timezone: UTC}\n', '[task:r]\ncmd = x\ntimezone = UTC\n'],
+      ['tasks:\n  r: {cmd: x, schedule: "* * * * *", when: stop, retries: 1}\n', '[task:r]\ncmd = x\nschedule = * * * * *\nwhen = stop\nretries = 1\n'],
+      ['tasks:\n  r: {cmd: x, schedule: "* * * * *", timezone: Nowhere}\n', '[task:r]\ncmd = x\nschedule = * * * * *\ntimezone = Nowhere\n'],
+      ['tasks:\n  r: {cmd: x, when: sometime, timeout: -1}\n', '[task:r]\ncmd = x\nwhen = sometime\ntimeout = -1\n'],
+      ['tasks:\n  r: {cmd: x, singleton: true}\n', '[task:r]\ncmd = x\nsingleton = true\n'],
+      ['watchers:\n  a: {cmd: x, depends_on: [a]}\n', '[watcher:a]\ncmd = x\ndepends_on = a\n'],
+      ['watchers:\n  a: {cmd: x, depends_on: [b, c]}\ntasks:\n  b: {cmd: x, depends_on: [a]}\n', '[watcher:a]\ncmd = x\ndepends_on = b c\n[task:b]\ncmd = x\ndepends_on = a\n'],
+      ['watchers:\n  a: {cmd: x, depends_on: [b]}\ntasks:\n  b: {cmd: x, when: stop}\n', '[watcher:a]\ncmd = x\ndepends_on = b\n[task:b]\ncmd = x\nwhen = stop\n'],
+    ];
+    for (const [y, i] of pairs) {
+      const fromYaml = unplaced(messagesOf(() => yaml(y)));
+      assert.ok(fromYaml.length > 0, y);
+      assert.deepEqual(unplaced(messagesOf(() => ini(i))), fromYaml, i);
+    }
+  });
+
+  it('merges a task defined in two fragments of a config directory, key by key', () => {
+    withTempDir((dir) => {
+      writeFileSync(join(dir, 'a.yaml'), 'tasks:\n  m: {cmd: x}\n');
+      writeFileSync(join(dir, 'b.yaml'), 'tasks:\n  m: {timeout: 5}\nwatchers:\n  w: {cmd: y, depends_on: [M]}\n');
+      const c = loadConfig({ path: dir, env: {}, cwd: '/' });
+      assert.deepEqual(c?.tasks.map((t) => [t.name, t.cmd, t.timeout]), [['m', 'x', 5]]);
+      assert.deepEqual(c?.watchers[0]?.depends_on, ['m']);
+    });
   });
 
   it('refuses more than MAX_TASKS tasks unread, and takes MAX_TASKS', () => {
