@@ -18,7 +18,8 @@
  * `[watcher:NAME]` / `watchers.NAME:`
  * - kept with Circus meaning: `cmd`, `args`, `executable`, `shell`, `shell_args`,
  *   `working_dir`, `uid`, `gid`, `numprocesses`, `warmup_delay`, `priority`, `singleton`,
- *   `autostart`, `respawn`, `use_sockets`, `close_child_*`, `stop_signal`, `stop_children`,
+ *   `autostart`, `respawn` (a boolean as in Circus, or `always`, `on-failure`, `never`),
+ *   `use_sockets`, `close_child_*`, `stop_signal`, `stop_children`,
  *   `graceful_timeout`, `max_age`, `max_age_variance`, `rlimit_*` (empty = infinity).
  * - changed: `copy_env` defaults to TRUE (a container user expects PATH and friends);
  *   `max_retry` counts quick failures in a row (Circus: spawn exceptions only).
@@ -26,7 +27,8 @@
  *   prefix`, `StdoutStream` is what `inherit` does anyway; file streams are warned about
  *   (ringmaster writes no log files) as are the other `*_stream.*` keys.
  * - ours: `sockets`, `env` (also `K=V, K2=V2` in INI), `backoff_*`, `output`,
- *   `forward_signals`, `exit_on`, `listen_pid`, `ready`, `watchdog_sec`, `max_surge`.
+ *   `forward_signals`, `exit_on`, `listen_pid`, `ready`, `watchdog_sec`, `max_surge`,
+ *   `success_exit_codes`, `depends_on`.
  * - warned and ignored: `on_demand`, `check_flapping`, `send_hup`, `copy_path`,
  *   `virtualenv`, `virtualenv_py_ver`, `stdin_socket`, and the free-form `hooks.*`,
  *   `flapping.*` keys.

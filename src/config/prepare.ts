@@ -2,10 +2,10 @@
  * The steps between parsing and schema validation, on the merged tree:
  *
  * 1. env maps are normalized to strings; `[env:PATTERNS]` sections are folded into the
- *    env of each watcher they match (in file order, later sections winning; the
- *    watcher's own `env` wins over all of them);
+ *    env of each watcher and task they match (in file order, later sections winning; the
+ *    section's own `env` wins over all of them);
  * 2. `$(circus.env.NAME)` is expanded in every option value, from the init's environment
- *    plus `[env]` (plus the watcher's env inside a watcher), as Circus does at load time;
+ *    plus `[env]` (plus the section's env inside a watcher or task), as Circus does at load time;
  * 3. every option is coerced to its type, unknown free-form Circus keys and ignored
  *    options are turned into warnings.
  */
