@@ -4,7 +4,7 @@
  * close everything. `ringmaster schema`: print the JSON Schema for editors.
  */
 import { EXIT, RingmasterError, type ErrorCode } from '../errors/codes.js';
-import type { Config, ConfigIssue } from '../config/types.js';
+import type { Config, ConfigIssue, TaskConfig, WatcherConfig } from '../config/types.js';
 import { ConfigError } from '../config/errors.js';
 import { substitute } from '../supervisor/substitute.js';
 import { resolveIds } from '../supervisor/watcher-status.js';
@@ -24,18 +24,22 @@ export interface CheckProblem {
 
 /**
  * What the config cannot say about itself but this machine can: users and groups that do
- * not exist (the watcher could not start: an error), a working_dir or a command that is not
- * here (a warning: the image or a volume may bring them at run time).
+ * not exist (the watcher or task could not start: an error), a working_dir or a command that
+ * is not here (a warning: the image or a volume may bring them at run time).
  */
 export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv): { errors: CheckProblem[]; warnings: string[] } {
   const errors: CheckProblem[] = [];
   const warnings: string[] = [];
-  for (const w of config.watchers) {
+  const runnable = [
+    ...config.watchers.map((w) => ({ section: `watchers.${w.name}`, w, who: 'workers' })),
+    ...config.tasks.map((t) => ({ section: `tasks.${t.name}`, w: { ...t, executable: undefined }, who: 'the task' })),
+  ];
+  for (const { section, w, who } of runnable) {
     try {
-      resolveIds(w);
+      resolveIds(w, section);
     } catch (err) {
       if (!(err instanceof RingmasterError)) throw err;
-      errors.push({ code: err.code, path: `watchers.${w.name}`, message: err.message });
+      errors.push({ code: err.code, path: section, message: err.message });
     }
     const dir = resolvePath(cwd, w.working_dir ?? '.');
     let st: Stats | undefined;
@@ -48,14 +52,14 @@ export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv):
       if (code !== 'ENOENT') why = code; // ENOTDIR: a file on the way; EACCES
     }
     if (why === 'ENOTDIR' || (st && !st.isDirectory())) {
-      const path = `watchers.${w.name}.working_dir`;
+      const path = `${section}.working_dir`;
       errors.push({ code: 'RM_CONFIG_VALUE', path, message: `${path}: ${dir} is not a directory` });
-    } else if (why !== undefined) warnings.push(`watchers.${w.name}.working_dir: ${dir} cannot be checked here (${why})`);
-    else if (!st) warnings.push(`watchers.${w.name}.working_dir: ${dir} does not exist here; workers cannot start until it does`);
+    } else if (why !== undefined) warnings.push(`${section}.working_dir: ${dir} cannot be checked here (${why})`);
+    else if (!st) warnings.push(`${section}.working_dir: ${dir} does not exist here; ${who} cannot start until it does`);
     const file = w.executable ?? w.argv[0];
     if (file !== undefined && !w.shell && !file.includes('$(') && !file.includes('((') && !found(file, dir, w.env.PATH ?? env.PATH)) {
       const key = w.executable === undefined ? 'cmd' : 'executable';
-      warnings.push(`watchers.${w.name}.${key}: "${file}" is not ${file.includes('/') ? 'an executable file' : 'an executable in PATH'} here`);
+      warnings.push(`${section}.${key}: "${file}" is not ${file.includes('/') ? 'an executable file' : 'an executable in PATH'} here`);
     }
   }
   return { errors, warnings };
@@ -93,17 +97,71 @@ export function formatPlan(config: Config, sockets: ReadonlyArray<{ name: string
     const shown = Math.min(w.numprocesses, 3);
     for (let wid = 1; wid <= shown; wid++) {
       const argv = w.argv.map((a) => substitute(a, { wid, sockets: map, env: { ...process.env, ...w.env } }));
-      lines.push(`    [${wid}] ${argv.map((a) => (/^[\w./:=@%+,-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`);
+      lines.push(`    [${wid}] ${argv.map(shownWord).join(' ')}`);
     }
     if (w.numprocesses > shown) lines.push(`    ... ${w.numprocesses - shown} more`);
-    lines.push(`    stop: ${w.stop_signal}, then SIGKILL after ${w.graceful_timeout} s; restart: ${w.respawn !== 'never' ? `backoff ${w.backoff_initial}-${w.backoff_max} s, FATAL after ${w.max_retry} quick failures` : 'off'}`);
+    if (w.depends_on.length > 0) lines.push(`    depends on: ${w.depends_on.join(', ')}`);
+    lines.push(`    stop: ${w.stop_signal}, then SIGKILL after ${w.graceful_timeout} s; restart: ${restartText(w)}`);
+  }
+  if (config.tasks.length > 0) {
+    lines.push('tasks (in start order):');
+    for (const t of config.tasks) lines.push(`  ${t.name}: ${taskText(t)}`, `    ${t.argv.map(shownWord).join(' ')}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
+function shownWord(a: string): string {
+  return /^[\w./:=@%+,-]+$/.test(a) ? a : JSON.stringify(a);
+}
+
+/** `always, backoff 0.1-15 s, FATAL after 5 quick failures`; `on-failure (success: 0, 3), ...`; `never`. */
+function restartText(w: WatcherConfig): string {
+  switch (w.respawn) {
+    case 'never':
+      return 'never';
+    case 'always':
+    case 'on-failure': {
+      const success = w.respawn === 'on-failure' ? ` (success exit codes: ${w.success_exit_codes.join(', ') || 'none'})` : '';
+      return `${w.respawn}${success}, backoff ${w.backoff_initial}-${w.backoff_max} s, FATAL after ${w.max_retry} quick failures`;
+    }
+    default: {
+      const never: never = w.respawn;
+      return never;
+    }
+  }
+}
+
+/** `at start, timeout 30 s, 2 retries, priority 0, depends on: db`; `on schedule "0 3 * * *" (Europe/Paris), ...`. */
+function taskText(t: TaskConfig): string {
+  const when = t.schedule !== undefined ? `on schedule ${JSON.stringify(t.schedule)}${t.timezone === undefined ? '' : ` (${t.timezone})`}` : `at ${t.when}`;
+  const parts = [when, t.timeout > 0 ? `timeout ${t.timeout} s` : 'no timeout'];
+  if (t.retries > 0) parts.push(`${t.retries} retr${t.retries === 1 ? 'y' : 'ies'} (backoff ${t.backoff_initial}-${t.backoff_max} s)`);
+  parts.push(`priority ${t.priority}`);
+  if (t.depends_on.length > 0) parts.push(`depends on: ${t.depends_on.join(', ')}`);
+  return parts.join(', ');
+}
+
+/** What `check --json` says of each watcher and task beyond its name. */
+function planJson(config: Config): Record<string, unknown> {
+  return {
+    watchers: config.watchers.map((w) => ({ name: w.name, respawn: w.respawn, success_exit_codes: w.success_exit_codes, depends_on: w.depends_on })),
+    tasks: config.tasks.map((t) => ({
+      name: t.name,
+      when: t.when,
+      schedule: t.schedule ?? null,
+      timezone: t.timezone ?? null,
+      timeout: t.timeout,
+      retries: t.retries,
+      depends_on: t.depends_on,
+    })),
+  };
+}
+
 const CHECK_USAGE = `Usage: ringmaster check [--json] [PATH]
   Validate the config (PATH, or the usual sources), bind its sockets, print the plan.
-  --json  print one JSON object instead: {"ok": true, "warnings", "sockets", "watchers"}, or
+  --json  print one JSON object instead: {"ok": true, "warnings", "sockets", "watchers", "tasks",
+          "plan": {"watchers": [{"name", "respawn", "success_exit_codes", "depends_on"}],
+          "tasks": [{"name", "when", "schedule", "timezone", "timeout", "retries", "depends_on"}]}}, or
           {"ok": false, "code", "problems": [{"code", "path", "message", "file", "line", "column", "value"}]}
 `;
 
@@ -132,7 +190,7 @@ function reporter(json: boolean): CheckReport {
       if (!json) for (const x of w) process.stderr.write(`warning: ${x}\n`);
     },
     ok: (config, sockets) => {
-      if (json) out(`${JSON.stringify({ ok: true, files: config.source.files, warnings: [...config.warnings, ...warnings], sockets, watchers: config.watchers.map((w) => w.name) })}\n`);
+      if (json) out(`${JSON.stringify({ ok: true, files: config.source.files, warnings: [...config.warnings, ...warnings], sockets, watchers: config.watchers.map((w) => w.name), tasks: config.tasks.map((t) => t.name), plan: planJson(config) })}\n`);
       else out(`${formatPlan(config, sockets)}ok\n`);
     },
   };

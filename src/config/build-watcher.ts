@@ -8,11 +8,10 @@
  * all of them with `use_sockets`. Naming a socket that does not exist is an error.
  */
 import { at, issue } from './errors.js';
-import type { ConfigIssueCode } from '../errors/codes.js';
+import { checkExecStrings, commandOf, complainer, rlimitsOf } from './build-command.js';
 import { WATCHER_DEFAULTS } from './defaults.js';
-import { MAX_SECONDS, RLIMIT_KEY, RLIMIT_NAMES, SECONDS_UNIT } from './options.js';
+import { MAX_SECONDS, SECONDS_UNIT } from './options.js';
 import { readyCheck } from './ready.js';
-import { shlexJoin, shlexSplit } from './shlex.js';
 import { whyNotForwarded } from './signals.js';
 import { didYouMean } from './suggest.js';
 import { dotted, keyPosOf, posOf, type Path, type RawSource } from './tree.js';
@@ -44,37 +43,20 @@ export interface WatcherContext {
 export function buildWatcher(name: string, o: Record<string, unknown>, ctx: WatcherContext): WatcherConfig {
   const { src, issues } = ctx;
   const p = (key: string): Path => ['watchers', name, key];
-  /** `watchers.NAME.KEY <text>`, at the value */
-  const bad = (key: string, text: string, code: ConfigIssueCode = 'RM_CONFIG_VALUE'): void => {
-    issues.push(issue(code, dotted(p(key)), `${dotted(p(key))} ${text}`, posOf(src, p(key)), o[key]));
-  };
+  const bad = complainer(src, ['watchers', name], o, issues);
   const notice = (key: string, text: string): void => {
     ctx.warnings.push(`${dotted(p(key))}: ${text}${at(keyPosOf(src, p(key)))}`);
   };
-  const words = (key: 'cmd' | 'args'): string[] => {
-    const v = o[key];
-    if (Array.isArray(v)) return v as string[];
-    if (typeof v !== 'string') return [];
-    try {
-      return shlexSplit(v);
-    } catch (e) {
-      bad(key, `${(e as Error).message}: ${JSON.stringify(v)}; close the quote or escape it with \\`);
-      return [];
-    }
-  };
-  const cmdWords = words('cmd');
-  const argv = [...cmdWords, ...words('args')];
-  const cmd = typeof o['cmd'] === 'string' ? o['cmd'] : shlexJoin(cmdWords);
-  if (cmdWords.length === 0 && !issues.some((i) => i.path === dotted(p('cmd')))) {
-    bad('cmd', `must name a program to run, got ${JSON.stringify(o['cmd'])}`);
-  }
+  const command = commandOf(o, bad, issues, ['watchers', name]);
+  const { argv, cmd } = command;
 
   const w = { name, argv, cmd, ...WATCHER_DEFAULTS } as WatcherConfig;
   for (const key of Object.keys(WATCHER_DEFAULTS) as Array<keyof typeof WATCHER_DEFAULTS>) {
     if (o[key] !== undefined && key !== 'ready') (w as unknown as Record<string, unknown>)[key] = o[key];
   }
-  // the option is still a bool (issue #11 makes it always | on-failure | never)
-  if (typeof w.respawn === 'boolean') w.respawn = w.respawn ? 'always' : 'never';
+  w.success_exit_codes = Array.isArray(w.success_exit_codes) ? [...new Set(w.success_exit_codes)].sort((a, b) => a - b) : [];
+  // resolved to the targets' names by the build (depends.ts); not a list only when the schema already said so
+  w.depends_on = Array.isArray(w.depends_on) ? [...w.depends_on] : [];
   const auto = o['numprocesses'];
   if (typeof auto === 'object' && auto !== null && 'auto' in auto) {
     w.numprocesses_auto = (auto as { auto: number }).auto;
@@ -84,7 +66,7 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
   w.ready = readyCheck(o['ready']);
   w.env = { ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
   w.output = (o['output'] as OutputMode | undefined) ?? outputFromStream(o);
-  w.rlimits = rlimits(name, o, ctx);
+  w.rlimits = rlimitsOf(['watchers', name], o, src, issues);
   w.sockets = sockets(name, o, argv, ctx);
 
   if (w.singleton && w.numprocesses > 1) {
@@ -103,12 +85,7 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
     const fix = `remove it (ringmaster ctl signal ${name} ${s.slice(3)} sends it to them)`;
     if (why !== undefined) bad('forward_signals', `cannot include ${s}: ${why}, so it never reaches the workers; ${fix}`);
   }
-  // execve() takes C strings: a NUL byte would cut a word short, so Node refuses to spawn.
-  if (argv.some((a) => a.includes('\0'))) bad(cmdWords.some((a) => a.includes('\0')) ? 'cmd' : 'args', 'contains a NUL byte (\\0), which no command line can carry; remove it');
-  for (const [k, v] of Object.entries(w.env)) {
-    if (k.includes('=') || k.includes('\0')) bad('env', `has a variable named ${JSON.stringify(k)}: a name cannot contain "=" or a NUL byte; rename it`);
-    else if (String(v).includes('\0')) bad('env', `${k} contains a NUL byte (\\0), which no environment can carry; remove it`);
-  }
+  checkExecStrings(command, w.env, bad);
   if (w.shell_args !== undefined && !w.shell) notice('shell_args', 'used only with shell = true; ignored');
   if (o['numprocesses'] === 0 && !w.singleton) notice('numprocesses', '0, so no worker starts until the watcher is scaled up');
   return w;
@@ -118,23 +95,6 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
 function outputFromStream(o: Record<string, unknown>): OutputMode {
   const cls = [o['stdout_stream.class'], o['stderr_stream.class']].map((c) => (typeof c === 'string' ? c.split('.').pop() : undefined));
   return cls.includes('FancyStdoutStream') ? 'prefix' : WATCHER_DEFAULTS.output;
-}
-
-function rlimits(name: string, o: Record<string, unknown>, ctx: WatcherContext): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const [key, v] of Object.entries(o)) {
-    const m = RLIMIT_KEY.exec(key);
-    if (!m) continue;
-    const r = (m[1] as string).toLowerCase();
-    if (!RLIMIT_NAMES.includes(r)) {
-      const path = ['watchers', name, key];
-      const hint = didYouMean(key, RLIMIT_NAMES.map((n) => `rlimit_${n}`));
-      ctx.issues.push(issue('RM_CONFIG_UNKNOWN_KEY', dotted(path), `${dotted(path)} is not a known resource limit${hint}`, keyPosOf(ctx.src, path), key));
-      continue;
-    }
-    out[r] = v as number | null;
-  }
-  return out;
 }
 
 function sockets(name: string, o: Record<string, unknown>, argv: readonly string[], ctx: WatcherContext): string[] {

@@ -1,16 +1,19 @@
 /**
- * Validated data to a Config: defaults filled in, sockets sorted by name, watchers in
- * start order (priority descending, then name), plus the checks that span sections
- * (names unique case-insensitively, sockets that watchers name).
+ * Validated data to a Config: defaults filled in, sockets sorted by name, watchers and
+ * tasks in start order (priority descending, then name), plus the checks that span
+ * sections (names unique case-insensitively, across watchers and tasks too; sockets that
+ * watchers name; depends_on, in depends.ts).
  */
 import { issue } from './errors.js';
 import { buildSocket } from './build-socket.js';
+import { buildTask } from './build-task.js';
 import { buildWatcher } from './build-watcher.js';
+import { resolveDependencies, type Dependent } from './depends.js';
 import { socketClashes } from './socket-clash.js';
 import { GLOBAL_DEFAULTS } from './defaults.js';
 import { didYouMean } from './suggest.js';
 import { isMap, keyPosOf, posOf, type RawSource } from './tree.js';
-import type { Config, ConfigIssue, GlobalConfig, SocketConfig, WatcherConfig } from './types.js';
+import type { Config, ConfigIssue, GlobalConfig, SocketConfig, TaskConfig, WatcherConfig } from './types.js';
 
 export interface Built {
   config: Config;
@@ -60,7 +63,31 @@ export function buildConfig(src: RawSource): Built {
     watchers.push(w);
     byLowerName.set(name.toLowerCase(), w);
   }
-  watchers.sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  watchers.sort(startOrder);
+
+  const tasks: TaskConfig[] = [];
+  const taskByLowerName = new Map<string, TaskConfig>();
+  for (const [name, o] of Object.entries(isMap(data['tasks']) ? data['tasks'] : {})) {
+    const lower = name.toLowerCase();
+    const twin = taskByLowerName.get(lower);
+    const watcher = byLowerName.get(lower);
+    if (twin || watcher) {
+      const text = twin
+        ? `tasks.${name}: task names are case-insensitive and "${twin.name}" is already defined; rename one`
+        : `tasks.${name}: watcher "${watcher?.name}" has this name (names are case-insensitive, and depends_on names either); rename one`;
+      issues.push(issue('RM_CONFIG_CONFLICT', `tasks.${name}`, text, keyPosOf(src, ['tasks', name]), name));
+      continue;
+    }
+    const t = buildTask(name, isMap(o) ? o : {}, { src, globalEnv: env, issues });
+    tasks.push(t);
+    taskByLowerName.set(lower, t);
+  }
+  tasks.sort(startOrder);
+  const dependents: Dependent[] = [
+    ...watchers.map((config): Dependent => ({ kind: 'watcher', config })),
+    ...tasks.map((config): Dependent => ({ kind: 'task', config })),
+  ];
+  issues.push(...resolveDependencies(dependents, src));
   const scaled = ringmaster.scale_watcher;
   if (scaled !== undefined && !watchers.some((w) => w.name.toLowerCase() === scaled.toLowerCase())) {
     const names = watchers.map((w) => w.name);
@@ -74,9 +101,14 @@ export function buildConfig(src: RawSource): Built {
     ringmaster,
     sockets,
     watchers,
-    tasks: [],
+    tasks,
     env: { ...env },
     warnings: [],
   };
   return { config, issues, warnings };
+}
+
+/** Priority descending, then name. */
+function startOrder(a: { priority: number; name: string }, b: { priority: number; name: string }): number {
+  return b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }

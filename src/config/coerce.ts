@@ -65,6 +65,12 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
     }
     case 'names':
       return ok(text !== undefined ? text.split(/[\s,]+/).filter(Boolean) : value);
+    case 'exit_codes':
+      return exitCodes(value, text);
+    case 'paths':
+      return (Array.isArray(value) ? value : [value]).some((v) => typeof v === 'string' && v.includes('\0'))
+        ? { ok: false, expect: 'a path or a list of paths without a NUL byte (\\0), which no path can carry' }
+        : ok(value);
     case 'argv':
       return ok(value);
     case 'ready':
@@ -82,8 +88,33 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
     case 'processes':
       return processes(value, text);
     case 'enum':
-      return typeof value === 'string' ? ok(canonicalEnum(spec, value.trim())) : ok(value);
+      return enumValue(spec, value);
   }
+}
+
+/**
+ * An enum's canonical spelling; for one that takes booleans too (`respawn`), a YAML
+ * boolean or a Circus boolean word (`yes`, `off`, `1`) becomes the value it stands for.
+ */
+function enumValue(spec: OptionSpec, value: unknown): Coerced {
+  const b = spec.boolValues;
+  if (b !== undefined && typeof value === 'boolean') return ok(value ? b[0] : b[1]);
+  if (typeof value !== 'string') return ok(value);
+  const t = value.trim();
+  if (b !== undefined && TRUE.has(t.toLowerCase())) return ok(b[0]);
+  if (b !== undefined && FALSE.has(t.toLowerCase())) return ok(b[1]);
+  return ok(canonicalEnum(spec, t));
+}
+
+/** `0, 3` or `0 3` (INI) -> [0, 3]; a YAML list is left to the schema. */
+function exitCodes(value: unknown, text: string | undefined): Coerced {
+  if (text === undefined) return ok(value);
+  const out: number[] = [];
+  for (const word of text.split(/[\s,]+/).filter(Boolean)) {
+    if (!/^\d+$/.test(word)) return fail(`${JSON.stringify(word)} is not an integer`);
+    out.push(Number(word));
+  }
+  return ok(out);
 }
 
 /** `3`, `auto`, `auto*2`, `auto * 0.5` (YAML or INI alike) -> 3 or `{ auto: factor }`. */
@@ -177,6 +208,8 @@ const ENUM_ALIASES: Record<string, string> = {
   stream: 'SOCK_STREAM',
   dgram: 'SOCK_DGRAM',
   seqpacket: 'SOCK_SEQPACKET',
+  on_failure: 'on-failure',
+  onfailure: 'on-failure',
 };
 
 function canonicalEnum(spec: OptionSpec, s: string): string {

@@ -4,7 +4,7 @@
  * is 0.0.0.0 (kubelet probes come from outside the pod's loopback).
  */
 import { DEFAULT_FORWARD_SIGNALS } from './signals.js';
-import type { GlobalConfig, SocketConfig, WatcherConfig } from './types.js';
+import type { GlobalConfig, SocketConfig, TaskConfig, WatcherConfig } from './types.js';
 
 export const GLOBAL_DEFAULTS: Readonly<GlobalConfig> = {
   user: undefined,
@@ -83,4 +83,31 @@ export const WATCHER_DEFAULTS: Readonly<Omit<WatcherConfig, 'name' | 'argv' | 'c
   ready: { kind: 'none' },
   watchdog_sec: 0,
   max_surge: 1,
+};
+
+/**
+ * Task defaults, without what is computed (name, argv, cmd, env, rlimits). The backoff
+ * between retries is a watcher's; `graceful_timeout` is shorter (a task past its timeout
+ * is being given up on) and `output` is `prefix` (so that a task's lines say whose they are).
+ */
+export const TASK_DEFAULTS: Readonly<Omit<TaskConfig, 'name' | 'argv' | 'cmd' | 'env' | 'rlimits'>> = {
+  shell: false,
+  working_dir: undefined,
+  uid: undefined,
+  gid: undefined,
+  copy_env: true,
+  env_file: [],
+  output: 'prefix',
+  when: 'start',
+  timeout: 0,
+  graceful_timeout: 5,
+  retries: 0,
+  backoff_initial: WATCHER_DEFAULTS.backoff_initial,
+  backoff_multiplier: WATCHER_DEFAULTS.backoff_multiplier,
+  backoff_max: WATCHER_DEFAULTS.backoff_max,
+  backoff_jitter: WATCHER_DEFAULTS.backoff_jitter,
+  depends_on: [],
+  priority: 0,
+  schedule: undefined,
+  timezone: undefined,
 };

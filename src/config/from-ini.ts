@@ -1,8 +1,8 @@
 /**
  * INI sections to the common tree: `[circus]`/`[ringmaster]` -> `ringmaster`,
  * `[socket:NAME]` -> `sockets.name` (lower-cased, as Circus does), `[watcher:NAME]` ->
- * `watchers.NAME` (case kept), `[env]` -> `env`, `[env:PATTERNS]` kept aside until every
- * watcher is known. `[plugin:NAME]` is warned about. Sections with no keys are skipped.
+ * `watchers.NAME` and `[task:NAME]` -> `tasks.NAME` (case kept), `[env]` -> `env`,
+ * `[env:PATTERNS]` kept aside until every watcher and task is known. `[plugin:NAME]` is warned about. Sections with no keys are skipped.
  *
  * Every value gets `${VAR}` interpolation here; `[env]` values then get Circus's `$NAME`
  * expansion. Option values stay strings (marked textual) until coercion.
@@ -16,7 +16,7 @@ import type { Budget } from './limits.js';
 import { emptySource, newMap, pathKey, reservedName, setAt, type RawSource } from './tree.js';
 import type { SourcePos } from './types.js';
 
-const KINDS = ['ringmaster', 'circus', 'socket:NAME', 'watcher:NAME', 'env', 'env:PATTERNS'];
+const KINDS = ['ringmaster', 'circus', 'socket:NAME', 'watcher:NAME', 'task:NAME', 'env', 'env:PATTERNS'];
 
 /** Read Circus-style INI text (and its includes) into the common tree. */
 export function iniSource(text: string, file: string, env: NodeJS.ProcessEnv, cwd: string, budget: Budget): RawSource {
@@ -66,6 +66,7 @@ function mapSection(section: IniSection, src: RawSource): Where | undefined {
   }
   if (kind === 'socket' && arg !== '') return { kind: 'options', path: ['sockets', arg.toLowerCase()] };
   if (kind === 'watcher' && arg !== '') return { kind: 'options', path: ['watchers', arg] };
+  if (kind === 'task' && arg !== '') return { kind: 'options', path: ['tasks', arg] };
   if (kind === 'plugin') {
     const instead = 'ringmaster has built-in backoff and /metrics';
     src.warnings.push(`[${name}]: plugins are not supported (${instead}); section ignored${at(section.pos)}`);
@@ -75,7 +76,7 @@ function mapSection(section: IniSection, src: RawSource): Where | undefined {
     src.warnings.push(`[DEFAULT]: default values for every section are not supported; section ignored${at(section.pos)}`);
     return undefined;
   }
-  const guess = closest(kind, ['ringmaster', 'circus', 'socket', 'watcher', 'env', 'plugin']);
+  const guess = closest(kind, ['ringmaster', 'circus', 'socket', 'watcher', 'task', 'env', 'plugin']);
   const hint = guess === undefined ? '' : `; did you mean [${guess}${arg === '' ? '' : `:${arg}`}]?`;
   src.issues.push(
     issue('RM_CONFIG_UNKNOWN_KEY', name, `[${name}] is not a known section (${KINDS.map((k) => `[${k}]`).join(', ')})${hint}`, section.pos, name),

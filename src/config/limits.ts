@@ -18,6 +18,7 @@
  * - MAX_ALIASES: 906 aliases of a 9-item list 43-53
  * - MAX_NODES: aliases of a 100-item list 25; 9 998 unknown INI keys 126; an INI env of 9 997 keys 153
  * - MAX_WATCHERS: 500 YAML watchers of 4 options 219; 500 INI watchers and 64 env patterns 28
+ * - MAX_TASKS: 500 tasks in a depends_on chain, with 500 watchers (not measured on that machine)
  * - MAX_SOCKETS: 500 sockets 59
  * - MAX_ENV_PATTERNS: 64 patterns over 500 watchers 24-33
  * - MAX_NAME_LENGTH: 500 env keys of 255 characters 16
@@ -48,6 +49,8 @@ export const MAX_ALIASES = 1_000;
 export const MAX_NODES = 10_000;
 /** Watchers of one configuration. */
 export const MAX_WATCHERS = 500;
+/** Tasks of one configuration. */
+export const MAX_TASKS = 500;
 /** Sockets of one configuration. */
 export const MAX_SOCKETS = 500;
 /** Patterns of all `[env:PATTERNS]` sections of one configuration. */
@@ -67,6 +70,7 @@ const LIMITS = {
   aliases: { unit: 'alias expansions', fix: 'use fewer *aliases' },
   nodes: { unit: 'values, maps and lists (after aliases) or INI sections and keys', fix: 'remove values, or aliases that repeat large parts' },
   watchers: { unit: 'watchers', fix: 'run fewer watchers per init' },
+  tasks: { unit: 'tasks', fix: 'run fewer tasks per init (one task can run a script of many steps)' },
   sockets: { unit: 'sockets', fix: 'bind fewer sockets per init' },
   envPatterns: { unit: '[env:...] patterns', fix: 'use fewer [env:...] patterns' },
   nameLength: { unit: 'characters in a name', fix: 'use a shorter name' },
@@ -97,14 +101,14 @@ export function newBudget(): Budget {
 }
 
 /**
- * The limits on the merged tree (watchers, sockets, env patterns), and any limit a parser
+ * The limits on the merged tree (watchers, tasks, sockets, env patterns), and any limit a parser
  * hit: when there is one, these are the only issues reported (the rest of the data is
  * incomplete, and validating it would only cost time).
  */
 export function treeLimitIssues(src: RawSource): ConfigIssue[] {
   const found = src.issues.filter((i) => i.code === 'RM_CONFIG_LIMIT');
   const file = src.files.join(', ') || 'the configuration';
-  for (const [top, what, max] of [['watchers', 'watchers', MAX_WATCHERS], ['sockets', 'sockets', MAX_SOCKETS]] as const) {
+  for (const [top, what, max] of [['watchers', 'watchers', MAX_WATCHERS], ['tasks', 'tasks', MAX_TASKS], ['sockets', 'sockets', MAX_SOCKETS]] as const) {
     const section = src.data[top];
     const names = isMap(section) ? Object.keys(section) : [];
     if (names.length > max) found.push(limitIssue(file, what, names.length, max, keyPosOf(src, [top, names[max] as string])));

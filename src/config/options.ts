@@ -18,7 +18,8 @@
  * `[watcher:NAME]` / `watchers.NAME:`
  * - kept with Circus meaning: `cmd`, `args`, `executable`, `shell`, `shell_args`,
  *   `working_dir`, `uid`, `gid`, `numprocesses`, `warmup_delay`, `priority`, `singleton`,
- *   `autostart`, `respawn`, `use_sockets`, `close_child_*`, `stop_signal`, `stop_children`,
+ *   `autostart`, `respawn` (a boolean as in Circus, or `always`, `on-failure`, `never`),
+ *   `use_sockets`, `close_child_*`, `stop_signal`, `stop_children`,
  *   `graceful_timeout`, `max_age`, `max_age_variance`, `rlimit_*` (empty = infinity).
  * - changed: `copy_env` defaults to TRUE (a container user expects PATH and friends);
  *   `max_retry` counts quick failures in a row (Circus: spawn exceptions only).
@@ -26,10 +27,18 @@
  *   prefix`, `StdoutStream` is what `inherit` does anyway; file streams are warned about
  *   (ringmaster writes no log files) as are the other `*_stream.*` keys.
  * - ours: `sockets`, `env` (also `K=V, K2=V2` in INI), `backoff_*`, `output`,
- *   `forward_signals`, `exit_on`, `listen_pid`, `ready`, `watchdog_sec`, `max_surge`.
+ *   `forward_signals`, `exit_on`, `listen_pid`, `ready`, `watchdog_sec`, `max_surge`,
+ *   `success_exit_codes`, `depends_on`.
  * - warned and ignored: `on_demand`, `check_flapping`, `send_hup`, `copy_path`,
  *   `virtualenv`, `virtualenv_py_ver`, `stdin_socket`, and the free-form `hooks.*`,
  *   `flapping.*` keys.
+ *
+ * `[task:NAME]` / `tasks.NAME:` (ours): a command that runs to completion. A watcher's
+ * `cmd`, `args`, `shell`, `working_dir`, `uid`, `gid`, `copy_env`, `env`, `env_file`,
+ * `rlimit_*`, `priority`, `backoff_*`, `depends_on` and `graceful_timeout` (5 here), `output`
+ * (`prefix` here), plus `when`, `timeout`, `retries`, `schedule`, `timezone`. A watcher
+ * option that means nothing for one run (`numprocesses`, `ready`...) is an error saying so
+ * (TASK_ONLY_HINTS).
  *
  * `[socket:NAME]` / `sockets.NAME:`
  * - kept: `host`, `port`, `family`, `type` (no SOCK_RAW/SOCK_RDM), `backlog`, `path`
@@ -52,6 +61,10 @@ export type OptionType =
   | 'signals'
   /** a list of names; in INI, separated by commas or spaces */
   | 'names'
+  /** a list of exit statuses (integers 0-255); in INI, separated by commas or spaces */
+  | 'exit_codes'
+  /** a path or a list of paths (read by the loader) */
+  | 'paths'
   /** a command line (shlex-split later) or a list of words */
   | 'argv'
   | 'ready'
@@ -71,6 +84,8 @@ export interface OptionSpec {
   maximum?: number;
   /** enum values, canonical spelling */
   values?: readonly string[];
+  /** an enum that also takes a boolean (YAML, or INI's yes/no, on/off, 1/0): the values meaning true and false */
+  boolValues?: readonly [string, string];
   /** set for options accepted but not applied: what ringmaster does instead */
   ignored?: string;
   /** overrides the generated "must be ..." text */
@@ -79,7 +94,7 @@ export interface OptionSpec {
   unit?: string;
 }
 
-export type Scope = 'ringmaster' | 'socket' | 'watcher';
+export type Scope = 'ringmaster' | 'socket' | 'watcher' | 'task';
 
 /**
  * The longest duration, in seconds, of any option: 2^31-1 ms, the longest delay a Node.js
@@ -191,6 +206,11 @@ export const SOCKET_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   proto: ign('the protocol follows from type; ignored'),
 };
 
+const DEPENDS_ON: OptionSpec = {
+  type: 'names',
+  description: 'Watchers (all their workers ready) and start tasks (exited 0) to wait for before starting. Default none.',
+};
+
 const NOT_STREAMED = 'ringmaster writes no log files: worker output goes to the container log (see output); ignored';
 const FLAPPING = 'ringmaster backs off between restarts (backoff_*) and gives up after max_retry; ignored';
 
@@ -213,7 +233,19 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   priority: { type: 'int', minimum: -INT32_MAX - 1, maximum: INT32_MAX, description: 'Higher starts first and stops last. Default 0.' },
   singleton: { type: 'bool', description: 'At most one worker.' },
   autostart: { type: 'bool', description: 'Start with the init. Default true.' },
-  respawn: { type: 'bool', description: 'Restart workers that exit. Default true.' },
+  respawn: {
+    type: 'enum',
+    values: ['always', 'on-failure', 'never'],
+    boolValues: ['always', 'never'],
+    description: 'When a worker that exited is started again: always, on-failure (not after an exit with one of success_exit_codes), never; true = always, false = never. Default always.',
+  },
+  success_exit_codes: {
+    type: 'exit_codes',
+    minimum: 0,
+    maximum: 255,
+    description: 'Exit statuses that mean success, for respawn: on-failure. Default [0].',
+  },
+  depends_on: DEPENDS_ON,
   use_sockets: { type: 'bool', description: 'Hand every socket to the workers.' },
   sockets: { type: 'names', description: 'Sockets handed to the workers, besides those cmd names.' },
   close_child_stdin: { type: 'bool', description: 'stdin from /dev/null. Default true.' },
@@ -268,6 +300,86 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   stdin_socket: ign('hand sockets over with $(circus.sockets.NAME) or LISTEN_FDS; ignored'),
 };
 
+/** `env_file`: declared here, read by the loader. */
+export const ENV_FILE_SPEC: OptionSpec = {
+  type: 'paths',
+  description: 'dotenv files read into env (in list order, env winning); relative to the config file. Default none.',
+};
+
+/** The longest `schedule` or `timezone` text (checked by the build: ajv's maxLength needs its runtime): a cron expression is a few dozen characters. */
+export const MAX_SCHEDULE_LENGTH = 256;
+
+const W = WATCHER_OPTIONS as Record<string, OptionSpec>;
+const same = (key: string): OptionSpec => W[key] as OptionSpec;
+
+export const TASK_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  cmd: same('cmd'),
+  args: same('args'),
+  shell: same('shell'),
+  working_dir: { type: 'string', description: 'Working directory of the task.' },
+  uid: { type: 'id', description: 'Run the task as this user.' },
+  gid: { type: 'id', description: 'Run the task as this group.' },
+  copy_env: { type: 'bool', description: "Copy the init's environment into the task. Default true." },
+  env: { type: 'env', description: 'Environment variables of the task.' },
+  env_file: ENV_FILE_SPEC,
+  output: { type: 'enum', values: ['inherit', 'prefix', 'json'], description: 'Task output handling. Default prefix.' },
+  when: {
+    type: 'enum',
+    values: ['start', 'stop'],
+    description: 'start: runs at start, before what depends on it; stop: at shutdown, after every watcher stopped. Default start.',
+  },
+  timeout: seconds('Seconds a run may take: past it, SIGTERM, then SIGKILL after graceful_timeout, and the run failed; 0 = none. Default 0.'),
+  graceful_timeout: seconds('Seconds between the SIGTERM of a timeout and the SIGKILL. Default 5.'),
+  retries: { type: 'int', minimum: 0, maximum: INT32_MAX, description: 'Runs after a failed one, with the backoff_* delays. Default 0.' },
+  backoff_initial: seconds('Seconds before the first retry. Default 0.1.'),
+  backoff_multiplier: same('backoff_multiplier'),
+  backoff_max: seconds('Longest delay between two runs in seconds. Default 15.'),
+  backoff_jitter: same('backoff_jitter'),
+  depends_on: DEPENDS_ON,
+  priority: { type: 'int', minimum: -INT32_MAX - 1, maximum: INT32_MAX, description: 'Higher starts first among those whose dependencies are met. Default 0.' },
+  schedule: {
+    type: 'string',
+    description: 'Cron expression (5 fields, or 6 with seconds first): run on this schedule only, not at start. Default none.',
+  },
+  timezone: {
+    type: 'string',
+    description: "IANA time zone of schedule (Europe/Paris). Default the init's local time.",
+  },
+};
+
+/**
+ * Why a watcher option is not a task option, said when a task has it: a task runs one
+ * process once, to completion. Every watcher option missing from TASK_OPTIONS is here.
+ */
+export const WATCHER_ONLY_HINTS: Readonly<Record<string, string>> = {
+  numprocesses: 'a task runs one process',
+  singleton: 'a task runs one process',
+  warmup_delay: 'a task runs one process',
+  max_surge: 'a task runs one process',
+  respawn: 'a task is not restarted; use retries for a failed run',
+  success_exit_codes: 'a task succeeds when it exits 0',
+  max_retry: 'use retries',
+  backoff_reset: 'the backoff between retries starts over at each start',
+  max_age: 'use timeout',
+  max_age_variance: 'use timeout',
+  ready: 'a task is done when it exits 0',
+  watchdog_sec: 'use timeout',
+  stop_signal: 'past its timeout a task gets SIGTERM, then SIGKILL',
+  stop_children: 'a task is stopped with its process group',
+  autostart: 'use when, or schedule',
+  exit_on: 'a start task that fails ends ringmaster already',
+  sockets: 'tasks get no sockets',
+  use_sockets: 'tasks get no sockets',
+  listen_pid: 'tasks get no sockets',
+  forward_signals: 'signals go to the watchers',
+  copy_signals: 'a task starts with the default signal state',
+  executable: 'put the program first in cmd',
+  shell_args: 'put them in cmd with shell: true',
+  close_child_stdin: 'a task reads no stdin',
+  close_child_stdout: 'use output',
+  close_child_stderr: 'use output',
+};
+
 /** Free-form dotted keys Circus passes to plugins and hooks: warned about, not errors. */
 export const FREE_FORM: ReadonlyArray<{ prefix: string; ignored: string }> = [
   { prefix: 'hooks.', ignored: 'Python hooks are not supported; ignored' },
@@ -293,14 +405,23 @@ export const ENV_SPEC: OptionSpec = { type: 'env', description: 'Environment var
 
 /** The options of a scope. */
 export function optionsOf(scope: Scope): Readonly<Record<string, OptionSpec>> {
-  return scope === 'ringmaster' ? GLOBAL_OPTIONS : scope === 'socket' ? SOCKET_OPTIONS : WATCHER_OPTIONS;
+  switch (scope) {
+    case 'ringmaster':
+      return GLOBAL_OPTIONS;
+    case 'socket':
+      return SOCKET_OPTIONS;
+    case 'watcher':
+      return WATCHER_OPTIONS;
+    case 'task':
+      return TASK_OPTIONS;
+  }
 }
 
-/** The spec for a key of a scope, including rlimit_* keys of watchers; undefined if unknown. */
+/** The spec for a key of a scope, including rlimit_* keys of watchers and tasks; undefined if unknown. */
 export function specOf(scope: Scope, key: string): OptionSpec | undefined {
   const table = optionsOf(scope);
   if (Object.hasOwn(table, key)) return table[key];
-  if (scope === 'watcher' && RLIMIT_KEY.test(key)) return RLIMIT_SPEC;
+  if ((scope === 'watcher' || scope === 'task') && RLIMIT_KEY.test(key)) return RLIMIT_SPEC;
   return undefined;
 }
 
@@ -339,6 +460,10 @@ export function expectOf(spec: OptionSpec): string {
       return 'a list of signal names such as [SIGUSR1, SIGUSR2]';
     case 'names':
       return 'a list of names';
+    case 'exit_codes':
+      return `a list of exit statuses (integers between ${spec.minimum ?? 0} and ${spec.maximum ?? 255})`;
+    case 'paths':
+      return 'a path or a list of paths';
     case 'argv':
       return 'a command line or a list of words';
     case 'ready':
@@ -350,8 +475,10 @@ export function expectOf(spec: OptionSpec): string {
     case 'processes':
       // the auto forms are named when the value tried one (AUTO_EXPECT): "two" reads as before
       return range('an integer');
-    case 'enum':
-      return `one of ${(spec.values ?? []).join(', ')}`;
+    case 'enum': {
+      const b = spec.boolValues;
+      return `one of ${(spec.values ?? []).join(', ')}${b === undefined ? '' : ` (or true = ${b[0]}, false = ${b[1]})`}`;
+    }
     case 'ignored':
       return 'anything';
   }

@@ -7,7 +7,7 @@
  * Parsing, coercion and the schema report together; the cross-field checks of the build
  * run only on data that passed the schema. All problems of a stage are thrown at once
  * as one ConfigError, each reported once (a coercion failure does not show up again as
- * the schema error it would cause). A config that defines no watcher is an error too: an
+ * the schema error it would cause). A config that defines no watcher and no task is an error too: an
  * empty or truncated file must never be taken for "run nothing".
  *
  * The stages are steps of a generator (`Steps`): `finish` runs them in one go, a running
@@ -126,23 +126,27 @@ export function* finishSteps(fragments: readonly RawSource[], env: NodeJS.Proces
   }
   const built = buildConfig(src);
   if (built.issues.length > 0) fail(built.issues);
-  if (built.config.watchers.length === 0) fail([nothingToRun(src)]);
+  if (built.config.watchers.length === 0 && built.config.tasks.length === 0) fail([nothingToRun(src)]);
   built.config.warnings = [...src.warnings, ...prepared.warnings, ...built.warnings];
   yield;
   return deepFreeze(built.config);
 }
 
 /**
- * A config with no watcher runs nothing, and in practice is a file read empty or cut short
+ * A config with no watcher and no task runs nothing (one whose only tasks are scheduled
+ * runs them: a cron container), and in practice is a file read empty or cut short
  * (an editor truncating it, a ConfigMap key that went missing): an error, never a config
  * that stops everything. Reported once nothing else is wrong, so that a syntax error is not
  * drowned out by its consequence.
  */
 function nothingToRun(src: RawSource): ConfigIssue {
   const files = src.files.length > 0 ? src.files.join(', ') : 'the configuration';
-  const section = src.format === 'ini' ? 'a [watcher:NAME] section with a cmd' : 'a watchers: section (watchers: {web: {cmd: ...}})';
+  const section =
+    src.format === 'ini'
+      ? 'a [watcher:NAME] or [task:NAME] section with a cmd'
+      : 'a watchers: or tasks: section (watchers: {web: {cmd: ...}})';
   const message =
-    `the configuration defines nothing to run: ${files} has no watcher (an empty file, or only comments, options or sockets); ` +
+    `the configuration defines nothing to run: ${files} has no watcher and no task (an empty file, or only comments, options or sockets); ` +
     `add ${section}, or run a single command with ringmaster -- CMD`;
   return { code: 'RM_CONFIG_MISSING', path: 'watchers', message, pos: undefined };
 }

@@ -2,10 +2,10 @@
  * The steps between parsing and schema validation, on the merged tree:
  *
  * 1. env maps are normalized to strings; `[env:PATTERNS]` sections are folded into the
- *    env of each watcher they match (in file order, later sections winning; the
- *    watcher's own `env` wins over all of them);
+ *    env of each watcher and task they match (in file order, later sections winning; the
+ *    section's own `env` wins over all of them);
  * 2. `$(circus.env.NAME)` is expanded in every option value, from the init's environment
- *    plus `[env]` (plus the watcher's env inside a watcher), as Circus does at load time;
+ *    plus `[env]` (plus the section's env inside a watcher or task), as Circus does at load time;
  * 3. every option is coerced to its type, unknown free-form Circus keys and ignored
  *    options are turned into warnings.
  */
@@ -27,6 +27,7 @@ export interface Prepared {
 const SCOPES: Array<[string, Scope]> = [
   ['sockets', 'socket'],
   ['watchers', 'watcher'],
+  ['tasks', 'task'],
 ];
 
 /** Run steps 1-3 on `src` in place. */
@@ -63,18 +64,19 @@ export function prepare(src: RawSource, env: NodeJS.ProcessEnv): Prepared {
   // 1. env maps
   if (isMap(data['env'])) coerceAt(['env'], 'env', 'env');
   const globalEnv = stringsOf(data['env']);
-  const watchers = getMap(data, ['watchers']);
-  for (const [name, w] of Object.entries(watchers ?? {})) {
-    if (!isMap(w)) continue;
-    if (w['env'] !== undefined) coerceAt(['watchers', name, 'env'], 'watcher', 'env');
-    const fromPatterns: Record<string, string> = {};
-    for (const p of src.envPatterns) if (p.patterns.some((pat) => fnmatch(name, pat))) Object.assign(fromPatterns, p.env);
-    if (Object.keys(fromPatterns).length > 0) w['env'] = { ...fromPatterns, ...stringsOf(w['env']) };
+  for (const [top, scope] of RUNNABLE) {
+    for (const [name, w] of Object.entries(getMap(data, [top]) ?? {})) {
+      if (!isMap(w)) continue;
+      if (w['env'] !== undefined) coerceAt([top, name, 'env'], scope, 'env');
+      const fromPatterns: Record<string, string> = {};
+      for (const p of src.envPatterns) if (p.patterns.some((pat) => fnmatch(name, pat))) Object.assign(fromPatterns, p.env);
+      if (Object.keys(fromPatterns).length > 0) w['env'] = { ...fromPatterns, ...stringsOf(w['env']) };
+    }
   }
 
   // 2. $(circus.env.NAME)
   const baseLookup = envLookup(env, globalEnv);
-  for (const top of ['ringmaster', 'sockets', 'watchers']) {
+  for (const top of ['ringmaster', 'sockets', 'watchers', 'tasks']) {
     const section = getMap(data, [top]);
     if (!section) continue;
     const expandIn = (m: Record<string, unknown>, path: string[], lookup: ReadonlyMap<string, string>): void => {
@@ -87,8 +89,8 @@ export function prepare(src: RawSource, env: NodeJS.ProcessEnv): Prepared {
     else {
       for (const [name, opts] of Object.entries(section)) {
         if (!isMap(opts)) continue;
-        // the base lookup plus this watcher's env (not the whole process env again for each watcher)
-        const lookup = top === 'watchers' ? new Map([...baseLookup, ...envLookup(stringsOf(opts['env']))]) : baseLookup;
+        // the base lookup plus this watcher's (task's) env (not the whole process env again for each one)
+        const lookup = top === 'watchers' || top === 'tasks' ? new Map([...baseLookup, ...envLookup(stringsOf(opts['env']))]) : baseLookup;
         expandIn(opts, [top, name], lookup);
       }
     }
@@ -100,11 +102,17 @@ export function prepare(src: RawSource, env: NodeJS.ProcessEnv): Prepared {
   for (const [top, scope] of SCOPES) {
     for (const [name, opts] of Object.entries(getMap(data, [top]) ?? {})) {
       if (!isMap(opts)) continue;
-      for (const key of Object.keys(opts)) if (key !== 'env' || scope !== 'watcher') coerceAt([top, name, key], scope, key);
+      for (const key of Object.keys(opts)) if (key !== 'env' || scope === 'socket') coerceAt([top, name, key], scope, key);
     }
   }
   return out;
 }
+
+/** The sections whose env gets the [env:PATTERNS] sections their name matches. */
+const RUNNABLE: Array<[string, Scope]> = [
+  ['watchers', 'watcher'],
+  ['tasks', 'task'],
+];
 
 function getMap(data: Record<string, unknown>, path: string[]): Record<string, unknown> | undefined {
   let cur: unknown = data;

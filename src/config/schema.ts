@@ -12,6 +12,7 @@ import {
   MIN_AUTO_FACTOR,
   RLIMIT_SPEC,
   SOCKET_OPTIONS,
+  TASK_OPTIONS,
   WATCHER_OPTIONS,
   type OptionSpec,
 } from './options.js';
@@ -53,6 +54,10 @@ function optionSchema(spec: OptionSpec): Schema {
       return { type: 'array', items: SIGNAL, ...d };
     case 'names':
       return { type: 'array', items: { type: 'string', pattern: NAME_PATTERN }, ...d };
+    case 'exit_codes':
+      return { type: 'array', items: { type: 'integer', ...range }, ...d };
+    case 'paths':
+      return { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], ...d };
     case 'argv':
       return { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], ...d };
     case 'env':
@@ -79,7 +84,7 @@ function optionSchema(spec: OptionSpec): Schema {
         ...d,
       };
     case 'enum':
-      return { enum: [...(spec.values ?? [])], ...d };
+      return { enum: [...(spec.values ?? []), ...(spec.boolValues === undefined ? [] : [true, false])], ...d };
     case 'ready':
       return {
         anyOf: [
@@ -121,7 +126,8 @@ function section(options: Readonly<Record<string, OptionSpec>>, extra: Schema = 
 export function configSchema(): object {
   const freeForm: Schema = {};
   for (const f of FREE_FORM) freeForm[`^${f.prefix.replace('.', '\\.')}.+$`] = { description: `Circus: ${f.ignored}` };
-  freeForm['^rlimit_[A-Za-z]+$'] = optionSchema(RLIMIT_SPEC);
+  const rlimits: Schema = { '^rlimit_[A-Za-z]+$': optionSchema(RLIMIT_SPEC) };
+  Object.assign(freeForm, rlimits);
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://ringmaster.dev/schema/config.json',
@@ -142,11 +148,18 @@ export function configSchema(): object {
         propertyNames: { pattern: NAME_PATTERN },
         additionalProperties: { $ref: '#/definitions/watcher' },
       },
+      tasks: {
+        type: 'object',
+        description: 'Commands that run to completion (at start, at stop, or on a schedule), by name.',
+        propertyNames: { pattern: NAME_PATTERN },
+        additionalProperties: { $ref: '#/definitions/task' },
+      },
       env: optionSchema(ENV_SPEC),
     },
     definitions: {
       socket: section(SOCKET_OPTIONS),
       watcher: section(WATCHER_OPTIONS, { required: ['cmd'], patternProperties: freeForm }),
+      task: section(TASK_OPTIONS, { required: ['cmd'], patternProperties: rlimits }),
     },
   };
 }

@@ -138,9 +138,9 @@ function copySide(from: RawSource, to: RawSource, path: Path): void {
   for (const k of from.textual) if (under(k)) to.textual.add(k);
 }
 
-/** Where options live: depth 2 for ringmaster/env, 3 for sockets/watchers, 1 otherwise. */
+/** Where options live: depth 2 for ringmaster/env, 3 for sockets/watchers/tasks, 1 otherwise. */
 export function optionDepth(top: string): number {
-  return top === 'sockets' || top === 'watchers' ? 3 : top === 'ringmaster' || top === 'env' ? 2 : 1;
+  return top === 'sockets' || top === 'watchers' || top === 'tasks' ? 3 : top === 'ringmaster' || top === 'env' ? 2 : 1;
 }
 
 /**

@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { formatValue, issue } from './errors.js';
 import { MAX_LISTED_ISSUES } from './limits.js';
-import { expectOf, optionsOf, specOf, type Scope } from './options.js';
+import { expectOf, optionsOf, specOf, WATCHER_ONLY_HINTS, type Scope } from './options.js';
 import { configSchema, schemaHash } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { dotted, getAt, keyPosOf, optionDepth, pathKey, posOf, type RawSource } from './tree.js';
@@ -51,8 +51,8 @@ function getValidator(): ValidateFunction {
   return validator;
 }
 
-const TOP_KEYS = ['ringmaster', 'sockets', 'watchers', 'env'];
-const SCOPE_OF: Record<string, Scope> = { ringmaster: 'ringmaster', sockets: 'socket', watchers: 'watcher' };
+const TOP_KEYS = ['ringmaster', 'sockets', 'watchers', 'tasks', 'env'];
+const SCOPE_OF: Record<string, Scope> = { ringmaster: 'ringmaster', sockets: 'socket', watchers: 'watcher', tasks: 'task' };
 
 /**
  * Validate the (coerced) data. `reported` holds the option paths already reported by
@@ -108,12 +108,12 @@ function describe(src: RawSource, e: SchemaError, path: string[]): ConfigIssue |
     );
   }
   if (e.keyword === 'if') return undefined;
-  if (top === undefined) return issue('RM_CONFIG_VALUE', '', 'the configuration must be a map with keys ringmaster, sockets, watchers, env', undefined);
+  if (top === undefined) return issue('RM_CONFIG_VALUE', '', `the configuration must be a map with keys ${TOP_KEYS.join(', ')}`, undefined);
   const depth = optionDepth(top);
   if (path.length < depth && TOP_KEYS.includes(top)) {
     // a section that is not a map
     const what =
-      path.length === 1 && (top === 'sockets' || top === 'watchers')
+      path.length === 1 && (top === 'sockets' || top === 'watchers' || top === 'tasks')
         ? `a map of ${top.slice(0, -1)} names to their options`
         : top === 'env'
           ? 'a map of variable names to strings'
@@ -147,8 +147,13 @@ export function unknownKey(src: RawSource, path: string[]): ConfigIssue {
     text = `"${key}" is not a known top-level key (${TOP_KEYS.join(', ')})${didYouMean(key, TOP_KEYS)}`;
   } else if (scope !== undefined) {
     const kind = scope === 'ringmaster' ? 'global' : scope;
-    text = `${dotted(path)} is not a known ${kind} option${didYouMean(key, Object.keys(optionsOf(scope)))}`;
-    if (!text.includes('did you mean')) text += '; see `ringmaster schema` for the options';
+    const why = scope === 'task' ? WATCHER_ONLY_HINTS[key] : undefined;
+    if (why !== undefined) {
+      text = `${dotted(path)} is a watcher option, not a task option: a task runs once, to completion (${why}); use a watcher for a long-running command`;
+    } else {
+      text = `${dotted(path)} is not a known ${kind} option${didYouMean(key, Object.keys(optionsOf(scope)))}`;
+      if (!text.includes('did you mean')) text += '; see `ringmaster schema` for the options';
+    }
   } else text = `${dotted(path)} is not a known key`;
   return issue('RM_CONFIG_UNKNOWN_KEY', dotted(path), text, keyPosOf(src, path), key);
 }

@@ -156,13 +156,13 @@ export interface WorkerIds {
   user: string | undefined;
 }
 
-/** A watcher's uid and gid resolved (the uid's own group unless gid is given); throws RM_PRIVILEGES for a name that names nobody. */
-export function resolveIds(c: WatcherConfig): WorkerIds {
+/** A watcher's (or a task's) uid and gid resolved (the uid's own group unless gid is given); throws RM_PRIVILEGES for a name that names nobody, naming `section` (`tasks.migrate`). */
+export function resolveIds(c: Pick<WatcherConfig, 'name' | 'uid' | 'gid'>, section = `watchers.${c.name}`): WorkerIds {
   const r = lookupIds(c.uid, c.gid);
   if (!r.ok) {
     throw r.unknown === 'user'
-      ? new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.uid: unknown user "${c.uid}" (no such entry in /etc/passwd; use a numeric uid or create the user)`)
-      : new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.gid: unknown group "${c.gid}" (no such entry in /etc/group; use a numeric gid)`);
+      ? new RingmasterError('RM_PRIVILEGES', `${section}.uid: unknown user "${c.uid}" (no such entry in /etc/passwd; use a numeric uid or create the user)`)
+      : new RingmasterError('RM_PRIVILEGES', `${section}.gid: unknown group "${c.gid}" (no such entry in /etc/group; use a numeric gid)`);
   }
   return { uid: r.user?.uid, gid: r.gid, user: r.user?.name };
 }

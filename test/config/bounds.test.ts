@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GLOBAL_OPTIONS, MAX_SECONDS, RLIMIT_SPEC, SOCKET_OPTIONS, WATCHER_OPTIONS } from '../../src/config/options.js';
+import { GLOBAL_OPTIONS, MAX_SECONDS, RLIMIT_SPEC, SOCKET_OPTIONS, TASK_OPTIONS, WATCHER_OPTIONS } from '../../src/config/options.js';
 import { ini, messagesOf, yaml } from './helpers.js';
 
 const w = (lines: string): string => `watchers:\n  web:\n    cmd: node app.js\n${lines}`;
@@ -156,7 +156,7 @@ describe('config value bounds', () => {
   });
 
   it('bounds every numeric option, and no duration beyond the timer range', () => {
-    const tables = { ringmaster: GLOBAL_OPTIONS, sockets: SOCKET_OPTIONS, watchers: { ...WATCHER_OPTIONS, rlimit_: RLIMIT_SPEC } };
+    const tables = { ringmaster: GLOBAL_OPTIONS, sockets: SOCKET_OPTIONS, watchers: { ...WATCHER_OPTIONS, rlimit_: RLIMIT_SPEC }, tasks: TASK_OPTIONS };
     for (const [scope, options] of Object.entries(tables)) {
       for (const [key, spec] of Object.entries(options)) {
         if (!['int', 'number', 'octal', 'rlimit'].includes(spec.type)) continue;

@@ -59,7 +59,15 @@ test('check --json: one object a script can act on, each problem with its code, 
     const good = t.write('good.yaml', 'watchers:\n  web:\n    cmd: sleep 60\n');
     const g = spawnSync(process.execPath, [BIN, 'check', '--json', good], { encoding: 'utf8' });
     assert.equal(g.status, 0, g.stderr);
-    assert.deepEqual(JSON.parse(g.stdout), { ok: true, files: [good], warnings: [], sockets: [], watchers: ['web'] });
+    assert.deepEqual(JSON.parse(g.stdout), {
+      ok: true,
+      files: [good],
+      warnings: [],
+      sockets: [],
+      watchers: ['web'],
+      tasks: [],
+      plan: { watchers: [{ name: 'web', respawn: 'always', success_exit_codes: [0], depends_on: [] }], tasks: [] },
+    });
   } finally {
     t.cleanup();
   }
@@ -85,7 +93,7 @@ test('ringmaster schema prints the JSON Schema an editor can use: it accepts a g
   assert.equal(r.status, 0, r.stderr);
   const schema = JSON.parse(r.stdout) as { $schema?: string; properties?: Record<string, unknown> };
   assert.match(schema.$schema ?? '', /json-schema\.org/);
-  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['env', 'ringmaster', 'sockets', 'watchers']);
+  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['env', 'ringmaster', 'sockets', 'tasks', 'watchers']);
   const { default: Ajv } = (await import('ajv')) as unknown as { default: new (o: object) => { compile(s: object): (d: unknown) => boolean } };
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   assert.equal(validate({ sockets: { web: { port: 8080 } }, watchers: { web: { cmd: 'node app.js', numprocesses: 2, use_sockets: true } } }), true);
@@ -96,4 +104,52 @@ test('ringmaster schema prints the JSON Schema an editor can use: it accepts a g
 test('scale_watcher matches watcher names as the runtime does, ignoring case', () => {
   const c = yaml('ringmaster:\n  scale_watcher: web\nwatchers:\n  Web:\n    cmd: sleep 60\n');
   assert.equal(c.ringmaster.scale_watcher, 'web');
+});
+
+test('check lists the tasks and each watcher\'s restart policy and dependencies (text and --json); host checks cover tasks', () => {
+  const t = tempDir();
+  try {
+    const text = `watchers:
+  web: {cmd: sleep 60, respawn: on-failure, success_exit_codes: [0, 3], depends_on: [MIGRATE]}
+  worker: {cmd: sleep 60, respawn: false}
+tasks:
+  migrate: {cmd: "true", timeout: 30, retries: 2}
+  report: {cmd: "echo hi", schedule: "0 3 * * *", timezone: Europe/Paris}
+  flush: {cmd: "true", when: stop}
+`;
+    const path = t.write('r.yaml', text);
+    const r = spawnSync(process.execPath, [BIN, 'check', path], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}web: 1 process, priority 0\n {4}\[1\] sleep 60\n {4}depends on: migrate\n {4}stop: SIGTERM, then SIGKILL after 30 s; restart: on-failure \(success exit codes: 0, 3\), backoff 0\.1-15 s, FATAL after 5 quick failures$/m);
+    assert.match(r.stdout, /^ {4}stop: SIGTERM, then SIGKILL after 30 s; restart: never$/m);
+    assert.match(
+      r.stdout,
+      /^tasks \(in start order\):\n {2}flush: at stop, no timeout, priority 0\n {4}true\n {2}migrate: at start, timeout 30 s, 2 retries \(backoff 0\.1-15 s\), priority 0\n {4}true\n {2}report: on schedule "0 3 \* \* \*" \(Europe\/Paris\), no timeout, priority 0\n {4}echo hi\nok\n$/m,
+    );
+    const j = spawnSync(process.execPath, [BIN, 'check', '--json', path], { encoding: 'utf8' });
+    assert.equal(j.status, 0, j.stderr);
+    const out = JSON.parse(j.stdout) as Record<string, unknown>;
+    assert.deepEqual(out['tasks'], ['flush', 'migrate', 'report']);
+    assert.deepEqual(out['plan'], {
+      watchers: [
+        { name: 'web', respawn: 'on-failure', success_exit_codes: [0, 3], depends_on: ['migrate'] },
+        { name: 'worker', respawn: 'never', success_exit_codes: [0], depends_on: [] },
+      ],
+      tasks: [
+        { name: 'flush', when: 'stop', schedule: null, timezone: null, timeout: 0, retries: 0, depends_on: [] },
+        { name: 'migrate', when: 'start', schedule: null, timezone: null, timeout: 30, retries: 2, depends_on: [] },
+        { name: 'report', when: 'start', schedule: '0 3 * * *', timezone: 'Europe/Paris', timeout: 0, retries: 0, depends_on: [] },
+      ],
+    });
+  } finally {
+    t.cleanup();
+  }
+  const c = yaml('tasks:\n  m: {cmd: no-such-binary-xyz, uid: no-such-user-xyz, working_dir: /nonexistent/dir}\n');
+  assert.deepEqual(hostChecks(c, '/', { PATH: '/nonexistent' }), {
+    errors: [{ code: 'RM_PRIVILEGES', path: 'tasks.m', message: 'tasks.m.uid: unknown user "no-such-user-xyz" (no such entry in /etc/passwd; use a numeric uid or create the user)' }],
+    warnings: [
+      'tasks.m.working_dir: /nonexistent/dir does not exist here; the task cannot start until it does',
+      'tasks.m.cmd: "no-such-binary-xyz" is not an executable in PATH here',
+    ],
+  });
 });

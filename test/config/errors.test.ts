@@ -126,7 +126,7 @@ describe('config errors', () => {
       name: 'unknown INI section',
       parse: () => ini('[watchers:web]\ncmd = node app.js\n'),
       message:
-        '[watchers:web] is not a known section ([ringmaster], [circus], [socket:NAME], [watcher:NAME], [env], [env:PATTERNS]); did you mean [watcher:web]? (circus.ini:1:1)',
+        '[watchers:web] is not a known section ([ringmaster], [circus], [socket:NAME], [watcher:NAME], [task:NAME], [env], [env:PATTERNS]); did you mean [watcher:web]? (circus.ini:1:1)',
     },
     {
       name: 'INI line that is not KEY = VALUE',
@@ -194,7 +194,7 @@ describe('config errors', () => {
       'ringmaster.http_prot is not a known global option; did you mean "http_port"? (ringmaster.yaml:2:3)',
     ]);
     assert.deepEqual(messagesOf(() => yaml('watcher:\n  web: {cmd: x}\n')), [
-      '"watcher" is not a known top-level key (ringmaster, sockets, watchers, env); did you mean "watchers"? (ringmaster.yaml:1:1)',
+      '"watcher" is not a known top-level key (ringmaster, sockets, watchers, tasks, env); did you mean "watchers"? (ringmaster.yaml:1:1)',
     ]);
     // keys are case-sensitive, as in Circus, but the suggestion finds them
     assert.deepEqual(messagesOf(() => ini('[watcher:web]\ncmd = x\nNumProcesses = 3\n')), [

@@ -81,14 +81,14 @@ describe('config output, schema and footprint', () => {
   });
 
   it('refuses a config that defines nothing to run: empty, comments only, empty sections, sockets or options alone', () => {
-    const yamlFix = 'add a watchers: section (watchers: {web: {cmd: ...}}), or run a single command with ringmaster -- CMD';
-    const iniFix = 'add a [watcher:NAME] section with a cmd, or run a single command with ringmaster -- CMD';
+    const yamlFix = 'add a watchers: or tasks: section (watchers: {web: {cmd: ...}}), or run a single command with ringmaster -- CMD';
+    const iniFix = 'add a [watcher:NAME] or [task:NAME] section with a cmd, or run a single command with ringmaster -- CMD';
     const nothing = (file: string, fix: string) =>
-      `the configuration defines nothing to run: ${file} has no watcher (an empty file, or only comments, options or sockets); ${fix}`;
-    for (const text of ['', '\n', '# nothing yet\n', 'sockets:\nwatchers:\nenv:\n', 'watchers: {}\n', 'ringmaster: {http_port: 9000}\nsockets: {web: {port: 0}}\n', '---\n']) {
+      `the configuration defines nothing to run: ${file} has no watcher and no task (an empty file, or only comments, options or sockets); ${fix}`;
+    for (const text of ['', '\n', '# nothing yet\n', 'sockets:\nwatchers:\nenv:\n', 'watchers: {}\n', 'watchers: {}\ntasks: {}\n', 'tasks:\n', 'ringmaster: {http_port: 9000}\nsockets: {web: {port: 0}}\n', '---\n']) {
       assert.deepEqual(messagesOf(() => yaml(text)), [nothing('ringmaster.yaml', yamlFix)], JSON.stringify(text));
     }
-    for (const text of ['', '; comment\n', '[watcher:web]\n', '[circus]\nhttpd = 1\n[socket:web]\nport = 0\n']) {
+    for (const text of ['', '; comment\n', '[watcher:web]\n', '[task:migrate]\n', '[circus]\nhttpd = 1\n[socket:web]\nport = 0\n']) {
       assert.deepEqual(messagesOf(() => ini(text)), [nothing('circus.ini', iniFix)], JSON.stringify(text));
     }
     // other problems first: the missing watcher is what they cause
@@ -110,7 +110,7 @@ describe('config output, schema and footprint', () => {
   it('publishes a draft-07 schema that the prebuilt validator was built from', () => {
     const s = configSchema() as { $schema: string; properties: Record<string, unknown> };
     assert.equal(s.$schema, 'http://json-schema.org/draft-07/schema#');
-    assert.deepEqual(Object.keys(s.properties), ['ringmaster', 'sockets', 'watchers', 'env']);
+    assert.deepEqual(Object.keys(s.properties), ['ringmaster', 'sockets', 'watchers', 'tasks', 'env']);
     assert.ok(prebuiltValidator(), 'npm run build writes dist/src/config/validator.generated.cjs');
   });
 

@@ -324,6 +324,38 @@ describe('helm template', () => {
     assert.match(notes, /helm test rel -n apps/);
   });
 
+  test('tasks and the restart keys: the values accept them, the ConfigMap carries them, ringmaster loads them', async () => {
+    const values = {
+      config: {
+        watchers: { web: { respawn: 'on-failure', success_exit_codes: [0, 3], depends_on: ['migrate'] } },
+        tasks: {
+          migrate: { cmd: 'node migrate.mjs', timeout: 300, retries: 2, depends_on: [] },
+          report: { cmd: 'node report.mjs', schedule: '0 3 * * *', timezone: 'Europe/Paris' },
+          flush: { cmd: 'node flush.mjs', when: 'stop', timeout: 10 },
+        },
+      },
+    };
+    const objs = await render({ values });
+    await checkAlways(objs);
+    const config = loadLikeTheKubelet(one(objs, 'ConfigMap'), 'tasks');
+    assert.ok(config);
+    assert.deepEqual(config.watchers.map((w) => [w.name, w.respawn, w.success_exit_codes, w.depends_on]), [['web', 'on-failure', [0, 3], ['migrate']]]);
+    assert.deepEqual(config.tasks.map((t) => [t.name, t.when, t.schedule, t.timezone]), [
+      ['flush', 'stop', undefined, undefined],
+      ['migrate', 'start', undefined, undefined],
+      ['report', 'start', '0 3 * * *', 'Europe/Paris'],
+    ]);
+    // the schema of values.schema.json is ringmaster's: what a task cannot have fails at render time
+    for (const [bad, re] of [
+      [{ config: { tasks: { m: { cmd: 'x', numprocesses: 2 } } } }, /numprocesses/],
+      [{ config: { tasks: { m: { cmd: 'x', when: 'later' } } } }, /config\/tasks\/m\/when/],
+      [{ config: { watchers: { web: { respawn: 'sometimes' } } } }, /config\/watchers\/web\/respawn/],
+      [{ config: { watchers: { web: { success_exit_codes: [256] } } } }, /config\/watchers\/web\/success_exit_codes/],
+    ] as Array<[object, RegExp]>) {
+      assert.match(await renderError({ values: bad }), re, JSON.stringify(bad));
+    }
+  });
+
   test('what cannot work fails at render time with the fix in the message', async () => {
     const cases: Array<[object, RegExp]> = [
       [{ config: { sockets: { web: { host: null } } } }, /config\.sockets\.web has no host.*0\.0\.0\.0/],
