@@ -91,6 +91,7 @@ export function formatStatus(s: InitSnapshot, now: number): string {
       out.push(lines[i + 1] as string);
       if (w.desiredSource !== undefined) out.push(`  numprocesses: ${w.desired} (${clean(w.desiredSource)})`);
       if (w.fatalReason !== undefined) out.push(`  fatal: ${clean(w.fatalReason)}`);
+      if (w.completed) out.push(`  completed: ${w.completed.map((c) => `wid ${c.wid} (exit ${c.code}, ${formatDuration(now - c.at)} ago)`).join(', ')}`);
       if (w.exits.oom > 0) out.push(`  OOM kills: ${w.exits.oom} (the kernel's OOM killer, at the cgroup's memory limit)`);
       if (w.rollout && w.rollout.state !== 'done') {
         out.push(`  rollout ${w.rollout.state}: ${clean(w.rollout.message)} (${formatDuration(now - w.rollout.at)} ago)`);

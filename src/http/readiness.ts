@@ -4,7 +4,10 @@
  * Ready (200) when the init runs (phase 'running') and every watcher that should serve
  * has its desired number of ready workers. A watcher should serve when it runs with
  * desired > 0; a fatal one with desired > 0 should too, and fails the check (it gave up).
- * A watcher stopped or being stopped on purpose (`ctl stop`) does not count.
+ * A watcher stopped or being stopped on purpose (`ctl stop`) does not count. A completed
+ * slot (its worker exited with a success code under `respawn: on-failure` or `never`) is
+ * not missing: it is taken off the desired count, and a watcher whose slots all completed
+ * (phase `completed`) does not count.
  *
  * A failed rolling restart alone does not fail the check: the old workers keep serving,
  * and taking every pod out of its Service because a rollout failed everywhere would turn
@@ -29,8 +32,8 @@ export interface NotReady {
 export interface ReadinessBody {
   status: 'ready' | 'not ready';
   phase: InitPhase;
-  /** ready/desired of each watcher that should serve */
-  watchers: Record<string, { ready: number; desired: number }>;
+  /** ready/desired of each watcher that should serve; `completed`: its completed slots, when it has some */
+  watchers: Record<string, { ready: number; desired: number; completed?: number }>;
   /** why not ready (503 only) */
   reasons?: NotReady[];
   /** worth knowing, not a reason for 503: failed rollouts */
@@ -67,10 +70,16 @@ function shortageReason(s: NonNullable<WatcherStatus['shortage']>): string {
   return `cannot start workers: ${s.error} (out of a system resource), retrying since ${new Date(s.since).toISOString()} (${s.tries} tries)`;
 }
 
+/** the workers a watcher needs ready: its desired count less its completed slots */
+function needed(w: WatcherStatus): number {
+  return w.desired - (w.completed?.length ?? 0);
+}
+
 function watcherReason(w: WatcherStatus): string | undefined {
   if (w.phase === 'fatal') return fatalReason(w);
-  if (w.ready >= w.desired) return undefined;
-  let why = `not enough ready workers: ${w.ready} of ${w.desired}`;
+  if (w.ready >= needed(w)) return undefined;
+  let why = `not enough ready workers: ${w.ready} of ${needed(w)}`;
+  if (w.completed) why += ` (${w.completed.length} more completed)`;
   if (w.shortage) why += `; ${shortageReason(w.shortage)}`;
   return w.rollout?.state === 'failed' ? `${why}; rollout failed: ${w.rollout.message}` : why;
 }
@@ -84,7 +93,7 @@ export function readiness(s: InitSnapshot): { ok: boolean; body: ReadinessBody }
   if (phase) reasons.push({ reason: phase });
   for (const w of s.watchers) {
     if (!shouldServe(w)) continue;
-    watchers[w.name] = { ready: w.ready, desired: w.desired };
+    watchers[w.name] = { ready: w.ready, desired: w.desired, ...(w.completed ? { completed: w.completed.length } : {}) };
     const reason = watcherReason(w);
     if (reason) reasons.push({ watcher: w.name, reason });
     else if (w.rollout?.state === 'failed') warnings.push({ watcher: w.name, reason: `rollout failed: ${w.rollout.message}` });
