@@ -74,11 +74,30 @@ function workerRows(w: WatcherStatus, now: number): string[][] {
   return rows;
 }
 
+function mainLine(m: NonNullable<InitSnapshot['main']>, now: number): string {
+  const cmd = clean(m.command.join(' '));
+  switch (m.state) {
+    case 'waiting':
+      return `main: ${cmd}: waiting for ${m.waitingFor?.length ? m.waitingFor.join(', ') : 'the start'}`;
+    case 'running':
+      return `main: ${cmd}: pid ${m.pid ?? '-'}, running, up ${formatDuration(now - (m.startedAt ?? now))}`;
+    case 'exited':
+      return `main: ${cmd}: ${clean(m.reason ?? 'exited')} (exit status ${m.exitCode ?? '-'})`;
+    case 'skipped':
+      return `main: ${cmd}: not started (${clean(m.reason ?? 'shut down first')})`;
+    default: {
+      const never: never = m.state;
+      return `main: ${String(never)}`;
+    }
+  }
+}
+
 /** The snapshot as the table `ctl status` prints. @param now ms since epoch, for uptimes */
 export function formatStatus(s: InitSnapshot, now: number): string {
   const out: string[] = [];
   out.push(`ringmaster ${s.version}, pid ${s.pid}, ${s.phase}, up ${formatDuration(now - s.startedAt)}`);
   if (s.configFiles.length > 0) out.push(`config: ${s.configFiles.join(', ')}`);
+  if (s.main) out.push(mainLine(s.main, now));
   out.push('');
 
   if (s.watchers.length === 0) out.push('no watchers');

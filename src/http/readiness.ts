@@ -9,6 +9,9 @@
  * not missing: it is taken off the desired count, and a watcher whose slots all completed
  * (phase `completed`) does not count.
  *
+ * With a main command (`ringmaster -c FILE -- CMD`), ready also needs it running: not while
+ * it waits for its sidecars, nor once it has exited (ringmaster then shuts down).
+ *
  * A failed rolling restart alone does not fail the check: the old workers keep serving,
  * and taking every pod out of its Service because a rollout failed everywhere would turn
  * a bad deploy into an outage. It is named in the body (warnings on 200, the reason on 503).
@@ -34,6 +37,8 @@ export interface ReadinessBody {
   phase: InitPhase;
   /** ready/desired of each watcher that should serve; `completed`: its completed slots, when it has some */
   watchers: Record<string, { ready: number; desired: number; completed?: number }>;
+  /** the main command, when there is one: its state and pid */
+  main?: { state: string; pid?: number };
   /** why not ready (503 only) */
   reasons?: NotReady[];
   /** worth knowing, not a reason for 503: failed rollouts */
@@ -84,6 +89,23 @@ function watcherReason(w: WatcherStatus): string | undefined {
   return w.rollout?.state === 'failed' ? `${why}; rollout failed: ${w.rollout.message}` : why;
 }
 
+function mainReason(m: NonNullable<InitSnapshot['main']>): string | undefined {
+  switch (m.state) {
+    case 'running':
+      return undefined;
+    case 'waiting':
+      return `main command not started yet: waiting for ${m.waitingFor?.length ? m.waitingFor.join(', ') : 'the start'}`;
+    case 'exited':
+      return `main command ${m.reason ?? 'exited'}`;
+    case 'skipped':
+      return `main command not started: ${m.reason ?? 'ringmaster is shutting down'}`;
+    default: {
+      const never: never = m.state;
+      return `unknown main command state ${String(never)}`;
+    }
+  }
+}
+
 /** 200 (`ok`) or 503, and a JSON body saying which watcher is not ready and why. */
 export function readiness(s: InitSnapshot): { ok: boolean; body: ReadinessBody } {
   const reasons: NotReady[] = [];
@@ -91,6 +113,8 @@ export function readiness(s: InitSnapshot): { ok: boolean; body: ReadinessBody }
   const watchers: ReadinessBody['watchers'] = {};
   const phase = phaseReason(s.phase);
   if (phase) reasons.push({ reason: phase });
+  const main = s.main && mainReason(s.main);
+  if (main) reasons.push({ reason: main });
   for (const w of s.watchers) {
     if (!shouldServe(w)) continue;
     watchers[w.name] = { ready: w.ready, desired: w.desired, ...(w.completed ? { completed: w.completed.length } : {}) };
@@ -100,6 +124,7 @@ export function readiness(s: InitSnapshot): { ok: boolean; body: ReadinessBody }
   }
   const ok = reasons.length === 0;
   const body: ReadinessBody = { status: ok ? 'ready' : 'not ready', phase: s.phase, watchers };
+  if (s.main) body.main = { state: s.main.state, ...(s.main.pid === undefined ? {} : { pid: s.main.pid }) };
   if (!ok) body.reasons = reasons;
   if (warnings.length > 0) body.warnings = warnings;
   return { ok, body };
