@@ -329,6 +329,10 @@ export class ConfigInit {
         if (this.#exitCode === undefined) this.#exitCode = code;
         return this.#beginShutdown();
       }
+      case 'error':
+        log.error(`the main command could not be started: ${end.message}; shutting down`, { exit_code: EXIT.SOFTWARE });
+        if (this.#exitCode === undefined) this.#exitCode = EXIT.SOFTWARE;
+        return this.#beginShutdown();
       case 'cancelled':
         return;
       default:

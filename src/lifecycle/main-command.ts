@@ -48,6 +48,8 @@ export type MainEnd =
   | { kind: 'exited'; code: number; outcome: ExitOutcome }
   /** a watcher went FATAL before it started: it never ran */
   | { kind: 'fatal'; watcher: string; reason: string }
+  /** it could not even be prepared (a bug, or an OS failure no spawn turned into an outcome) */
+  | { kind: 'error'; message: string }
   | { kind: 'cancelled' };
 
 /** Whether the sidecars let the main command start: every autostart watcher ready, or one FATAL. */
@@ -138,7 +140,11 @@ export class MainCommand {
             return resolve(gate);
           case 'open':
             done();
-            return void this.#start().then(resolve);
+            return void this.#start().then(resolve, (err: unknown) => {
+              const message = (err as Error)?.message ?? String(err);
+              this.#state = { kind: 'skipped', reason: `could not be started: ${message}` };
+              resolve({ kind: 'error', message });
+            });
           default:
             return assertNever(gate);
         }
