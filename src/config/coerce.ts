@@ -83,14 +83,6 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
       return processes(value, text);
     case 'enum':
       return typeof value === 'string' ? ok(canonicalEnum(spec, value.trim())) : ok(value);
-    // TEMPORARY (fix/policy, for its PID 1 tests): the config helper's parsing of respawn and success_exit_codes replaces this
-    case 'respawn':
-      if (typeof value !== 'string') return ok(value);
-      if (TRUE.has(value.trim().toLowerCase())) return ok(true);
-      return ok(FALSE.has(value.trim().toLowerCase()) ? false : value.trim().toLowerCase());
-    case 'codes':
-      if (text === undefined) return ok(value);
-      return ok(text.split(/[\s,]+/).filter(Boolean).map((c) => (/^\d+$/.test(c) ? Number(c) : c)));
   }
 }
 

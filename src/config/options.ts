@@ -62,10 +62,6 @@ export type OptionType =
   /** a worker count: an integer, or `auto` / `auto*F` (F workers per CPU of the cgroup's limit) */
   | 'processes'
   | 'enum'
-  /** TEMPORARY (fix/policy, for its PID 1 tests): the config helper's parsing of respawn and success_exit_codes replaces this */
-  | 'respawn'
-  /** TEMPORARY (fix/policy, for its PID 1 tests): the config helper's parsing of respawn and success_exit_codes replaces this */
-  | 'codes'
   | 'ignored';
 
 export interface OptionSpec {
@@ -217,9 +213,7 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   priority: { type: 'int', minimum: -INT32_MAX - 1, maximum: INT32_MAX, description: 'Higher starts first and stops last. Default 0.' },
   singleton: { type: 'bool', description: 'At most one worker.' },
   autostart: { type: 'bool', description: 'Start with the init. Default true.' },
-  // TEMPORARY (fix/policy, for its PID 1 tests): the config helper's parsing of respawn and success_exit_codes replaces this
-  respawn: { type: 'respawn', description: 'Which exits are restarted: always, on-failure or never (true = always, false = never). Default always.' },
-  success_exit_codes: { type: 'codes', description: 'Exit codes that mean success (respawn on-failure, never). Default [0].' },
+  respawn: { type: 'bool', description: 'Restart workers that exit. Default true.' },
   use_sockets: { type: 'bool', description: 'Hand every socket to the workers.' },
   sockets: { type: 'names', description: 'Sockets handed to the workers, besides those cmd names.' },
   close_child_stdin: { type: 'bool', description: 'stdin from /dev/null. Default true.' },
@@ -358,10 +352,6 @@ export function expectOf(spec: OptionSpec): string {
       return range('an integer');
     case 'enum':
       return `one of ${(spec.values ?? []).join(', ')}`;
-    case 'respawn':
-      return 'one of always, on-failure, never (or true/false)';
-    case 'codes':
-      return 'a list of exit codes from 0 to 255';
     case 'ignored':
       return 'anything';
   }

@@ -80,11 +80,6 @@ function optionSchema(spec: OptionSpec): Schema {
       };
     case 'enum':
       return { enum: [...(spec.values ?? [])], ...d };
-    // TEMPORARY (fix/policy, for its PID 1 tests): the config helper's parsing of respawn and success_exit_codes replaces this
-    case 'respawn':
-      return { anyOf: [{ type: 'boolean' }, { enum: ['always', 'on-failure', 'never'] }], ...d };
-    case 'codes':
-      return { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 }, ...d };
     case 'ready':
       return {
         anyOf: [

@@ -61,7 +61,7 @@ describe('Circus documentation examples, for Node workers', () => {
     assert.deepEqual(web?.rlimits, { nofile: 4096, core: null });
     assert.deepEqual(web?.env, { NODE_ENV: 'production', LOG_LEVEL: 'info' });
     assert.deepEqual(queue?.env, { NODE_ENV: 'production', LOG_LEVEL: 'debug' });
-    assert.deepEqual([queue?.max_age, queue?.max_age_variance, queue?.respawn], [3600, 300, 'always']);
+    assert.deepEqual([queue?.max_age, queue?.max_age_variance, queue?.respawn], [3600, 300, true]);
   });
 
   it('parses the same text through parseConfigText with the format from the name', () => {

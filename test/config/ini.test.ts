@@ -65,7 +65,7 @@ describe('INI parser (Circus StrictConfigParser rules)', () => {
   });
 
   it('reads Circus booleans', () => {
-    for (const [v, want] of [['yes', 'always'], ['True', 'always'], ['ON', 'always'], ['1', 'always'], ['no', 'never'], ['false', 'never'], ['Off', 'never'], ['0', 'never']] as const) {
+    for (const [v, want] of [['yes', true], ['True', true], ['ON', true], ['1', true], ['no', false], ['false', false], ['Off', false], ['0', false]] as const) {
       assert.equal(ini(`[watcher:w]\ncmd = x\nrespawn = ${v}\n`).watchers[0]?.respawn, want, v);
     }
   });
