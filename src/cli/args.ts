@@ -197,6 +197,9 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
 export const USAGE = `Usage:
   ringmaster [options] [--] COMMAND [ARGS...]   run COMMAND as a supervised child (like tini)
   ringmaster [options] -c CONFIG                run the sockets and watchers of a config file
+  ringmaster [options] -c CONFIG -- COMMAND [ARGS...]
+                                                run COMMAND as the main process once the
+                                                config's watchers (its sidecars) are ready
   ringmaster --help | --version
 
 Options:

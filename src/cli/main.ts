@@ -13,7 +13,8 @@ import type { Config } from '../config/types.js';
 import { existsSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { resolve } from 'node:path';
-import type { TtyHandoff } from '../lifecycle/command-init.js';
+import type { TtyHandoff } from '../lifecycle/command-child.js';
+import type { MainCommandOptions } from '../lifecycle/main-command.js';
 
 // Taken before anything of ours opens a file: what is open now beyond Node's own came from outside.
 const INHERITED_AT_START = inheritedFds(openFds());
@@ -84,15 +85,15 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
   ]);
   const runtime = await runtimeFor(o, log);
   let command = o.command;
-  const env = { ...process.env };
+  let env = { ...process.env };
   const fdMap: Array<[number, number]> = [];
   let sockets: { close(): void } | undefined;
   if (o.sockets.length > 0) {
     // --socket NAME=URL: bound here, handed to the child as fds 3, 4, ... like a watcher's.
-    const [{ socketFromUrl }, { SocketSet }, { substitute }] = await Promise.all([
+    const [{ socketFromUrl }, { SocketSet }, { handSockets }] = await Promise.all([
       import('../config/socket-url.js'),
       import('../supervisor/socket-set.js'),
-      import('../supervisor/substitute.js'),
+      import('../lifecycle/socket-handoff.js'),
     ]);
     const configs = o.sockets.map((spec) => {
       const eq = spec.indexOf('=');
@@ -101,16 +102,11 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
     });
     const set = await SocketSet.bind(configs);
     sockets = set;
-    const map = new Map<string, number>();
-    set.list().forEach((s, i) => {
-      fdMap.push([3 + i, s.fd]);
-      map.set(s.name, 3 + i);
-      log.info('socket listening', { socket: s.name, url: s.url, fd: 3 + i });
-    });
-    env.LISTEN_FDS = String(configs.length);
-    env.LISTEN_FDNAMES = set.list().map((s) => s.name).join(':');
-    delete env.LISTEN_PID;
-    command = command.map((a) => substitute(a, { wid: 1, sockets: map, env }));
+    set.list().forEach((s, i) => log.info('socket listening', { socket: s.name, url: s.url, fd: 3 + i }));
+    const handed = handSockets(set.list(), env, command);
+    fdMap.push(...handed.fdMap);
+    env = handed.env;
+    command = handed.command;
   }
   const taken = new Set(fdMap.map(([c]) => c));
   for (const fd of INHERITED_AT_START) if (!taken.has(fd)) fdMap.push([fd, fd]);
@@ -141,6 +137,26 @@ async function runCommandMode(o: RunOptions, log: Logger): Promise<number> {
   }
 }
 
+/**
+ * The main command of `ringmaster -c FILE -- CMD` (see MainCommand): what command mode gives
+ * its child (-g, -e, the terminal, the inherited signal state), with the config's sockets as
+ * its fds. Its modules are loaded now, before the privilege drop.
+ */
+async function mainCommandOf(o: RunOptions, log: Logger): Promise<MainCommandOptions | undefined> {
+  if (o.command.length === 0) return undefined;
+  const [{ execShim }, { inheritedSignals }] = await Promise.all([import('../lifecycle/exec-shim.js'), import('../lifecycle/inherited-signals.js')]);
+  return {
+    command: o.command,
+    processGroup: o.processGroup,
+    remapExit: o.remapExit,
+    env: { ...process.env },
+    cwd: process.cwd(),
+    ttyHandoff: await ttyHandoff(),
+    signals: inheritedSignals(),
+    shim: execShim(log.format),
+  };
+}
+
 async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promise<number> {
   const [{ ConfigInit }, { watchSpecsFor }, { findSource, loadConfigAsync, preloadParsers }, { configEndpoints }, { resolveProcessCounts }] = await Promise.all([
     import('../lifecycle/config-init.js'),
@@ -158,7 +174,8 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
   const runtime = await runtimeFor(o, log, o.subreaper && config.ringmaster.subreaper);
   const cwd = process.cwd();
   // A reload reads the same source again (relative paths from the invocation's directory).
-  const from = { path: o.configPath === undefined ? undefined : resolve(cwd, o.configPath), env: process.env, cwd };
+  const mainCommand = o.command.length > 0;
+  const from = { path: o.configPath === undefined ? undefined : resolve(cwd, o.configPath), env: process.env, cwd, mainCommand };
   // ... maybe in another format, after the privilege drop: its parser is loaded now.
   const source = findSource(from);
   preloadParsers(source);
@@ -167,7 +184,8 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
   // RINGMASTER_CONFIG (the text itself) has no file to watch.
   const watch = (c: Config) => (source?.kind === 'path' ? watchSpecsFor(c.source.files.map((f) => resolve(cwd, f)), configDir) : []);
   const endpoints = configEndpoints(config, { env: process.env, cwd, log });
-  const init = new ConfigInit(runtime, config, { cwd, load, watch, endpoints, version: version() });
+  const main = await mainCommandOf(o, log);
+  const init = new ConfigInit(runtime, config, { cwd, load, watch, endpoints, version: version(), ...(main ? { main } : {}) });
   await closeInherited(log, INHERITED_AT_START);
   const done = init.run();
   leaveCwd();
@@ -176,7 +194,7 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
 
 async function loadConfigFor(o: RunOptions, required: boolean): Promise<Config | null> {
   const { loadConfig } = await import('../config/index.js');
-  const config = loadConfig({ path: o.configPath, env: process.env, cwd: process.cwd() });
+  const config = loadConfig({ path: o.configPath, env: process.env, cwd: process.cwd(), mainCommand: o.command.length > 0 });
   if (!config && required) {
     throw new RingmasterError('RM_CONFIG', 'no configuration found: give -c PATH, RINGMASTER_CONFIG, RINGMASTER_CONFIG_FILE, or /etc/ringmaster/ringmaster.yaml');
   }
@@ -214,11 +232,9 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`ringmaster ${version()}\n`);
     return EXIT.OK;
   }
-  if (o.command.length > 0) {
-    if (o.configPath !== undefined) {
-      throw new RingmasterError('RM_USAGE', 'give either a command or a config (-c), not both (see ringmaster --help)');
-    }
-    return runCommandMode(o, makeLogger(o));
+  if (o.command.length > 0 && o.configPath === undefined) return runCommandMode(o, makeLogger(o));
+  if (o.command.length > 0 && o.sockets.length > 0) {
+    throw new RingmasterError('RM_USAGE', 'with -c, the main command gets the config\'s sockets: declare them in the config, not with --socket (see ringmaster --help)');
   }
   const config = await loadConfigFor(o, o.configPath !== undefined);
   if (!config) {

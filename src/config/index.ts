@@ -12,14 +12,14 @@ import { GLOBAL_DEFAULTS } from './defaults.js';
 import { newBudget } from './limits.js';
 import { finish, formatOfName, parseFragment, sniffFormat } from './pipeline.js';
 import { givenText } from './read-file.js';
-import { loadConfigFrom, loadConfigFromAsync, type Source } from './sources.js';
+import { loadConfigFrom, loadConfigFromAsync, type LoadOptions, type Source } from './sources.js';
 import type { Config, SocketConfig } from './types.js';
 import { loadYaml } from './parser-yaml.js';
 
 export { ConfigError } from './errors.js';
 export { configSchema } from './schema.js';
 export { socketFromUrl } from './socket-url.js';
-export { findSource, type Source } from './sources.js';
+export { findSource, type LoadOptions, type Source } from './sources.js';
 export type * from './types.js';
 
 /**
@@ -46,7 +46,7 @@ export function parseConfigText(
  * text itself), env `RINGMASTER_CONFIG_FILE` (a path), `/etc/ringmaster/ringmaster.{yaml,yml,ini}`.
  * Returns null if no source exists at all. Throws ConfigError.
  */
-export function loadConfig(opts: { path?: string; env: NodeJS.ProcessEnv; cwd: string }): Config | null {
+export function loadConfig(opts: LoadOptions): Config | null {
   return loadConfigFrom(opts);
 }
 
@@ -55,7 +55,7 @@ export function loadConfig(opts: { path?: string; env: NodeJS.ProcessEnv; cwd: s
  * turns between reading, parsing, validating and building, so that /livez, signals and
  * respawns wait for one bounded slice at most, never for the whole load.
  */
-export function loadConfigAsync(opts: { path?: string; env: NodeJS.ProcessEnv; cwd: string }): Promise<Config | null> {
+export function loadConfigAsync(opts: LoadOptions): Promise<Config | null> {
   return loadConfigFromAsync(opts);
 }
 

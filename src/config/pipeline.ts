@@ -94,8 +94,14 @@ export function finish(fragments: readonly RawSource[], env: NodeJS.ProcessEnv):
   return runSteps(finishSteps(fragments, env), () => '');
 }
 
+/** What a load is for. */
+export interface FinishOptions {
+  /** a main command is given (`ringmaster -c FILE -- CMD`): a config with nothing else to run (only sockets) is fine */
+  mainCommand?: boolean;
+}
+
 /** `finish` as steps: merge and coerce, schema, build, freeze. */
-export function* finishSteps(fragments: readonly RawSource[], env: NodeJS.ProcessEnv): Steps<Config> {
+export function* finishSteps(fragments: readonly RawSource[], env: NodeJS.ProcessEnv, opts: FinishOptions = {}): Steps<Config> {
   const src = mergeSources(fragments);
   const fail = (issues: ConfigIssue[]): never => {
     throw new ConfigError(sortIssues(issues));
@@ -126,7 +132,7 @@ export function* finishSteps(fragments: readonly RawSource[], env: NodeJS.Proces
   }
   const built = buildConfig(src);
   if (built.issues.length > 0) fail(built.issues);
-  if (built.config.watchers.length === 0 && built.config.tasks.length === 0) fail([nothingToRun(src)]);
+  if (built.config.watchers.length === 0 && built.config.tasks.length === 0 && opts.mainCommand !== true) fail([nothingToRun(src)]);
   built.config.warnings = [...src.warnings, ...prepared.warnings, ...built.warnings];
   yield;
   return deepFreeze(built.config);

@@ -18,7 +18,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import { newBudget, type Budget } from './limits.js';
-import { finishSteps, formatOfName, parseFragment, runSteps, sniffFormat, stepsAsync, type Steps } from './pipeline.js';
+import { finishSteps, formatOfName, parseFragment, runSteps, sniffFormat, stepsAsync, type FinishOptions, type Steps } from './pipeline.js';
 import { readConfigText, readConfigTextAsync } from './read.js';
 import { givenText } from './read-file.js';
 import type { RawSource } from './tree.js';
@@ -45,9 +45,16 @@ export function findSource(
   return undefined;
 }
 
+/** Where to read a configuration from, and what it is for (FinishOptions: `mainCommand`). */
+export interface LoadOptions extends FinishOptions {
+  path?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
 /** Read the configuration from the first source found (see the module comment); null if none. */
 export function loadConfigFrom(
-  opts: { path?: string; env: NodeJS.ProcessEnv; cwd: string },
+  opts: LoadOptions,
   defaults: readonly string[] = DEFAULT_PATHS,
 ): Config | null {
   const source = findSource(opts, defaults);
@@ -61,7 +68,7 @@ export function loadConfigFrom(
  * whole, see read.ts), and the event loop turns between reading, parsing and validating.
  */
 export async function loadConfigFromAsync(
-  opts: { path?: string; env: NodeJS.ProcessEnv; cwd: string },
+  opts: LoadOptions,
   defaults: readonly string[] = DEFAULT_PATHS,
 ): Promise<Config | null> {
   const source = findSource(opts, defaults);
@@ -70,14 +77,14 @@ export async function loadConfigFromAsync(
   return stepsAsync(loadSteps(source, opts, budget), (abs, label) => readConfigTextAsync(abs, label, budget));
 }
 
-function* loadSteps(source: Source, opts: { env: NodeJS.ProcessEnv; cwd: string }, budget: Budget): Steps<Config> {
+function* loadSteps(source: Source, opts: LoadOptions, budget: Budget): Steps<Config> {
   if (source.kind === 'text') {
     const text = givenText('RINGMASTER_CONFIG', source.text, budget);
     const fragment = parseFragment(text, 'RINGMASTER_CONFIG', sniffFormat(text), opts.env, opts.cwd, budget);
-    return yield* finishSteps([fragment], opts.env);
+    return yield* finishSteps([fragment], opts.env, opts);
   }
   const fragments = yield* readPath(source.path, source.origin, opts.env, opts.cwd, budget);
-  return yield* finishSteps(fragments, opts.env);
+  return yield* finishSteps(fragments, opts.env, opts);
 }
 
 function* readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: string, budget: Budget): Steps<RawSource[]> {

@@ -74,11 +74,30 @@ function workerRows(w: WatcherStatus, now: number): string[][] {
   return rows;
 }
 
+function mainLine(m: NonNullable<InitSnapshot['main']>, now: number): string {
+  const cmd = clean(m.command.join(' '));
+  switch (m.state) {
+    case 'waiting':
+      return `main: ${cmd}: waiting for ${m.waitingFor?.length ? m.waitingFor.join(', ') : 'the start'}`;
+    case 'running':
+      return `main: ${cmd}: pid ${m.pid ?? '-'}, running, up ${formatDuration(now - (m.startedAt ?? now))}`;
+    case 'exited':
+      return `main: ${cmd}: ${clean(m.reason ?? 'exited')} (exit status ${m.exitCode ?? '-'})`;
+    case 'skipped':
+      return `main: ${cmd}: not started (${clean(m.reason ?? 'shut down first')})`;
+    default: {
+      const never: never = m.state;
+      return `main: ${String(never)}`;
+    }
+  }
+}
+
 /** The snapshot as the table `ctl status` prints. @param now ms since epoch, for uptimes */
 export function formatStatus(s: InitSnapshot, now: number): string {
   const out: string[] = [];
   out.push(`ringmaster ${s.version}, pid ${s.pid}, ${s.phase}, up ${formatDuration(now - s.startedAt)}`);
   if (s.configFiles.length > 0) out.push(`config: ${s.configFiles.join(', ')}`);
+  if (s.main) out.push(mainLine(s.main, now));
   out.push('');
 
   if (s.watchers.length === 0) out.push('no watchers');
@@ -91,6 +110,7 @@ export function formatStatus(s: InitSnapshot, now: number): string {
       out.push(lines[i + 1] as string);
       if (w.desiredSource !== undefined) out.push(`  numprocesses: ${w.desired} (${clean(w.desiredSource)})`);
       if (w.fatalReason !== undefined) out.push(`  fatal: ${clean(w.fatalReason)}`);
+      if (w.completed) out.push(`  completed: ${w.completed.map((c) => `wid ${c.wid} (exit ${c.code}, ${formatDuration(now - c.at)} ago)`).join(', ')}`);
       if (w.exits.oom > 0) out.push(`  OOM kills: ${w.exits.oom} (the kernel's OOM killer, at the cgroup's memory limit)`);
       if (w.rollout && w.rollout.state !== 'done') {
         out.push(`  rollout ${w.rollout.state}: ${clean(w.rollout.message)} (${formatDuration(now - w.rollout.at)} ago)`);

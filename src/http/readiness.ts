@@ -4,7 +4,13 @@
  * Ready (200) when the init runs (phase 'running') and every watcher that should serve
  * has its desired number of ready workers. A watcher should serve when it runs with
  * desired > 0; a fatal one with desired > 0 should too, and fails the check (it gave up).
- * A watcher stopped or being stopped on purpose (`ctl stop`) does not count.
+ * A watcher stopped or being stopped on purpose (`ctl stop`) does not count. A completed
+ * slot (its worker exited with a success code under `respawn: on-failure` or `never`) is
+ * not missing: it is taken off the desired count, and a watcher whose slots all completed
+ * (phase `completed`) does not count.
+ *
+ * With a main command (`ringmaster -c FILE -- CMD`), ready also needs it running: not while
+ * it waits for its sidecars, nor once it has exited (ringmaster then shuts down).
  *
  * A failed rolling restart alone does not fail the check: the old workers keep serving,
  * and taking every pod out of its Service because a rollout failed everywhere would turn
@@ -29,8 +35,10 @@ export interface NotReady {
 export interface ReadinessBody {
   status: 'ready' | 'not ready';
   phase: InitPhase;
-  /** ready/desired of each watcher that should serve */
-  watchers: Record<string, { ready: number; desired: number }>;
+  /** ready/desired of each watcher that should serve; `completed`: its completed slots, when it has some */
+  watchers: Record<string, { ready: number; desired: number; completed?: number }>;
+  /** the main command, when there is one: its state and pid */
+  main?: { state: string; pid?: number };
   /** why not ready (503 only) */
   reasons?: NotReady[];
   /** worth knowing, not a reason for 503: failed rollouts */
@@ -67,12 +75,35 @@ function shortageReason(s: NonNullable<WatcherStatus['shortage']>): string {
   return `cannot start workers: ${s.error} (out of a system resource), retrying since ${new Date(s.since).toISOString()} (${s.tries} tries)`;
 }
 
+/** the workers a watcher needs ready: its desired count less its completed slots */
+function needed(w: WatcherStatus): number {
+  return w.desired - (w.completed?.length ?? 0);
+}
+
 function watcherReason(w: WatcherStatus): string | undefined {
   if (w.phase === 'fatal') return fatalReason(w);
-  if (w.ready >= w.desired) return undefined;
-  let why = `not enough ready workers: ${w.ready} of ${w.desired}`;
+  if (w.ready >= needed(w)) return undefined;
+  let why = `not enough ready workers: ${w.ready} of ${needed(w)}`;
+  if (w.completed) why += ` (${w.completed.length} more completed)`;
   if (w.shortage) why += `; ${shortageReason(w.shortage)}`;
   return w.rollout?.state === 'failed' ? `${why}; rollout failed: ${w.rollout.message}` : why;
+}
+
+function mainReason(m: NonNullable<InitSnapshot['main']>): string | undefined {
+  switch (m.state) {
+    case 'running':
+      return undefined;
+    case 'waiting':
+      return `main command not started yet: waiting for ${m.waitingFor?.length ? m.waitingFor.join(', ') : 'the start'}`;
+    case 'exited':
+      return `main command ${m.reason ?? 'exited'}`;
+    case 'skipped':
+      return `main command not started: ${m.reason ?? 'ringmaster is shutting down'}`;
+    default: {
+      const never: never = m.state;
+      return `unknown main command state ${String(never)}`;
+    }
+  }
 }
 
 /** 200 (`ok`) or 503, and a JSON body saying which watcher is not ready and why. */
@@ -82,15 +113,18 @@ export function readiness(s: InitSnapshot): { ok: boolean; body: ReadinessBody }
   const watchers: ReadinessBody['watchers'] = {};
   const phase = phaseReason(s.phase);
   if (phase) reasons.push({ reason: phase });
+  const main = s.main && mainReason(s.main);
+  if (main) reasons.push({ reason: main });
   for (const w of s.watchers) {
     if (!shouldServe(w)) continue;
-    watchers[w.name] = { ready: w.ready, desired: w.desired };
+    watchers[w.name] = { ready: w.ready, desired: w.desired, ...(w.completed ? { completed: w.completed.length } : {}) };
     const reason = watcherReason(w);
     if (reason) reasons.push({ watcher: w.name, reason });
     else if (w.rollout?.state === 'failed') warnings.push({ watcher: w.name, reason: `rollout failed: ${w.rollout.message}` });
   }
   const ok = reasons.length === 0;
   const body: ReadinessBody = { status: ok ? 'ready' : 'not ready', phase: s.phase, watchers };
+  if (s.main) body.main = { state: s.main.state, ...(s.main.pid === undefined ? {} : { pid: s.main.pid }) };
   if (!ok) body.reasons = reasons;
   if (warnings.length > 0) body.warnings = warnings;
   return { ok, body };

@@ -6,6 +6,9 @@
 import type { EventListener } from '../supervisor/events.js';
 import type { WatcherStatus } from '../supervisor/watcher.js';
 import type { ControlCode } from '../errors/codes.js';
+import type { MainStatus } from './main-command.js';
+
+export type { MainStatus } from './main-command.js';
 
 export type InitPhase = 'starting' | 'running' | 'draining' | 'stopping' | 'closing' | 'done';
 
@@ -45,6 +48,8 @@ export interface InitSnapshot {
   reloads: ReloadStats;
   /** where the config came from */
   configFiles: string[];
+  /** the main command (`ringmaster -c FILE -- CMD`); absent without one */
+  main?: MainStatus;
 }
 
 export type RollingOptions = {

@@ -14,10 +14,18 @@
  *
  * Exit code: the one a watcher's exit_on asked for; otherwise 0 when everything stopped
  * within the grace period, 1 when something had to be killed.
+ *
+ * With a main command (main-command.ts, `ringmaster -c FILE -- CMD`): it starts once the
+ * start succeeded and every autostart watcher is ready, and its exit asks for the shutdown
+ * with its status as the exit code (unless an exit_on asked first). Every signal reaches it
+ * as in command mode, and the watchers as in config mode. At a shutdown it is stopped first
+ * (SIGTERM unless a shutdown signal reached it, SIGKILL after graceful_timeout), during
+ * `draining`; then the drain delay and the watchers. A watcher FATAL before it started, or a
+ * start that failed, ends ringmaster non-zero without running it.
  */
 import type { Config } from '../config/types.js';
 import { EXIT, RingmasterError } from '../errors/codes.js';
-import { Arbiter } from '../supervisor/arbiter.js';
+import { Arbiter, fatalExitCode } from '../supervisor/arbiter.js';
 import { SocketSet } from '../supervisor/socket-set.js';
 import { EventBus, type EventInput } from '../supervisor/events.js';
 import { renderEvent } from '../log/render-events.js';
@@ -35,6 +43,7 @@ import { Reloads, type ReloadReport } from './reloads.js';
 import { shutdownSignals } from './signal-policy.js';
 import { actOnSignal } from './signal-actions.js';
 import { Endpoints } from './endpoints.js';
+import { MainCommand, type MainCommandOptions, type MainEnd } from './main-command.js';
 import { copyInheritedSignals } from './exec-shim.js';
 
 type Phase =
@@ -58,6 +67,8 @@ export interface ConfigInitOptions {
   /** the HTTP endpoint, the control socket...: started in this order, closed in the reverse. @default [] */
   endpoints?: readonly InitEndpoint[];
   version?: string;
+  /** the main command (`ringmaster -c FILE -- CMD`), run once the watchers are ready; see MainCommand */
+  main?: MainCommandOptions;
 }
 
 export class ConfigInit {
@@ -78,6 +89,7 @@ export class ConfigInit {
   /** what the supervisor and this init say happened; the log is one listener, `ctl events` others */
   readonly #events = new EventBus();
   #unreap: (() => void) | undefined;
+  #main: MainCommand | undefined;
 
   constructor(runtime: InitRuntime, config: Config, options: ConfigInitOptions = {}) {
     this.#rt = runtime;
@@ -126,6 +138,7 @@ export class ConfigInit {
       signalsForwarded: { ...this.#forwarded },
       reloads: this.#reloads.stats,
       configFiles: [...this.#config.source.files],
+      ...(this.#main ? { main: this.#main.status() } : {}),
     };
   }
 
@@ -200,11 +213,20 @@ export class ConfigInit {
     this.#unreap = () => void unreap();
     this.#rt.start((signal) => this.#onSignal(signal));
     this.#phase = { kind: 'starting' };
+    const main = this.#makeMain(this.#arbiter);
     try {
-      await this.#arbiter.start();
-      this.#phase = { kind: 'running' };
-      log.info('all watchers started', { watchers: this.#arbiter.watchers.length });
-      this.#reloads.watch();
+      const started = await this.#arbiter.start();
+      if (started.kind === 'failed') {
+        // the start tasks' failure ends ringmaster with the task's status; the main command never runs
+        main?.cancel(`task ${started.task} failed`);
+        if (this.#exitCode === undefined) this.#exitCode = started.status;
+        this.#beginShutdown();
+      } else {
+        this.#phase = { kind: 'running' };
+        log.info('all watchers started', { watchers: this.#arbiter.watchers.length });
+        this.#reloads.watch();
+        if (main && started.kind === 'started') void main.run().then((end) => this.#mainEnded(end));
+      }
     } catch (err) {
       // A bug of ours, or an OS failure no watcher turns into a failed spawn: the workers
       // already running are stopped in order, not orphaned by an init that just exits.
@@ -224,10 +246,11 @@ export class ConfigInit {
   #onSignal(signal: NodeJS.Signals): void {
     const p = this.#phase;
     const log = this.#rt.log;
+    if (p.kind === 'binding' || p.kind === 'done') return;
+    // the main command gets every signal as in command mode; the watchers, as config mode says below
+    if (this.#main?.dropHandoff(signal)) return;
+    this.#main?.forward(signal);
     switch (p.kind) {
-      case 'binding':
-      case 'done':
-        return;
       case 'starting':
       case 'running':
         if (!SHUTDOWN_SIGNALS.has(signal)) return this.#forward(signal);
@@ -277,6 +300,46 @@ export class ConfigInit {
     else this.#events.emit({ type: 'reload.result', ok: false, error: (r.error as Error).message, code: (r.error as { code?: string }).code });
   }
 
+  /** The main command, made once the arbiter exists (it reads the watchers and the sockets); undefined without one. */
+  #makeMain(arbiter: Arbiter): MainCommand | undefined {
+    const o = this.#opts.main;
+    if (!o) return undefined;
+    this.#main = new MainCommand(o, {
+      log: this.#rt.log,
+      reaper: this.#rt.reaper,
+      events: this.#events,
+      watchers: () => arbiter.watchers.map((w) => ({ autostart: w.config.autostart, status: w.status() })),
+      sockets: () => this.#sockets?.list() ?? [],
+    });
+    return this.#main;
+  }
+
+  /** The main command ended (or will never run): ringmaster shuts down with its status. */
+  #mainEnded(end: MainEnd): void {
+    const log = this.#rt.log;
+    switch (end.kind) {
+      case 'exited':
+        log.info('main command exited: shutting down', { exit_code: end.code });
+        if (this.#exitCode === undefined) this.#exitCode = end.code;
+        return this.#beginShutdown();
+      case 'fatal': {
+        const w = this.#arbiter?.get(end.watcher);
+        const code = w ? fatalExitCode(w) : EXIT.SOFTWARE;
+        log.error(`watcher ${end.watcher} is FATAL before the main command started: not starting it; shutting down`, { reason: end.reason, exit_code: code });
+        if (this.#exitCode === undefined) this.#exitCode = code;
+        return this.#beginShutdown();
+      }
+      case 'error':
+        log.error(`the main command could not be started: ${end.message}; shutting down`, { exit_code: EXIT.SOFTWARE });
+        if (this.#exitCode === undefined) this.#exitCode = EXIT.SOFTWARE;
+        return this.#beginShutdown();
+      case 'cancelled':
+        return;
+      default:
+        return assertNever(end);
+    }
+  }
+
   #beginShutdown(): void {
     if (!this.#serving() && this.#phase.kind !== 'binding') return;
     this.#shutdown?.();
@@ -286,6 +349,13 @@ export class ConfigInit {
     const log = this.#rt.log;
     const g = this.#config.ringmaster;
     const arbiter = this.#arbiter as Arbiter;
+    if (this.#main) {
+      // the main command goes first; its sidecars serve it until it has exited
+      this.#phase = { kind: 'draining', skip: () => {} };
+      await this.#main.stop(Date.now() + g.graceful_timeout * 1000);
+      const m = this.#main.status();
+      if (m.state === 'exited' && this.#exitCode === undefined) this.#exitCode = m.exitCode;
+    }
     if (g.drain_delay > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, g.drain_delay * 1000);
@@ -304,6 +374,7 @@ export class ConfigInit {
     }, g.graceful_timeout * 1000);
     await arbiter.stop();
     clearTimeout(timer);
+    // (the `when: stop` tasks run here: after every watcher and the main command have stopped)
     this.#phase = { kind: 'closing' };
     if ((await this.#rt.terminateDescendants(Math.max(deadline, Date.now()))) > 0) killed = true;
     this.#sockets?.close();

@@ -37,6 +37,12 @@ export function watcherMetrics(registry: Registry, scrape: () => Scrape): void {
     samples: each((w) => w.ready),
   });
   gauge(registry, {
+    name: 'ringmaster_watcher_completed_processes',
+    help: 'Worker slots of the watcher that completed: their worker exited with a success code under respawn on-failure or never, and is not restarted.',
+    labelNames: watcher,
+    samples: each((w) => w.completed?.length ?? 0),
+  });
+  gauge(registry, {
     name: 'ringmaster_watcher_state',
     help: 'Phase of the watcher: 1 for the current state, 0 for the others.',
     labelNames: ['watcher', 'state'] as const,

@@ -59,6 +59,13 @@ export type StartOutcome =
   | { kind: 'failed'; task: string; status: number; message: string }
   | { kind: 'aborted' };
 
+/** The exit status for ringmaster when FATAL watcher `w` ends it: its last worker's status, never 0. */
+export function fatalExitCode(w: Watcher): number {
+  const last = w.status().lastExit;
+  const code = last ? exitCodeOf(last.outcome) : 1;
+  return code === 0 ? 1 : code;
+}
+
 export class Arbiter {
   /** in start order: priority descending, then name */
   readonly watchers: Watcher[] = [];
@@ -146,9 +153,7 @@ export class Arbiter {
       },
       onFatal: (w) => {
         if (w.config.exit_on === 'fatal' || w.config.exit_on === 'exit') {
-          const last = w.status().lastExit;
-          const code = last ? exitCodeOf(last.outcome) : 1;
-          host.requestExit(code === 0 ? 1 : code, `watcher "${w.name}" is FATAL and exit_on = ${w.config.exit_on}`);
+          host.requestExit(fatalExitCode(w), `watcher "${w.name}" is FATAL and exit_on = ${w.config.exit_on}`);
         }
       },
     });

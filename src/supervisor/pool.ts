@@ -129,7 +129,7 @@ export class WorkerPool {
     const { wid, pid } = w;
     const exited = { type: 'worker.exited', watcher: c.name, wid, pid, outcome } as const;
     const cause = causeOf(before, w.role, x.running());
-    const reason = cause === 'stopped' ? 'stopped' : reasonOf(outcome, x.host.oom ?? noOomCheck);
+    const reason = cause === 'stopped' ? 'stopped' : reasonOf(outcome, x.host.oom ?? noOomCheck, c.success_exit_codes);
     if (cause === 'stopped') {
       x.core.emit({ ...exited, reason, cause });
     } else if (cause === 'rollout') {

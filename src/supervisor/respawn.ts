@@ -7,13 +7,20 @@
  *   exit --quick--> failures + 1 --<= max_retry--> respawn after backoffDelay(failures)
  *                                 --> max_retry--> fatal (the watcher stops respawning)
  *   spawn failed for want of a resource --> retry after resourceRetryDelay, nothing counted
+ *
+ * Which exits are respawned at all is the watcher's `respawn` policy (completes() below):
+ *
+ *   policy       exit code in success_exit_codes   other code, signal, spawn failure
+ *   always       respawned (counted, as a failure)  respawned (counted)
+ *   on-failure   completed: slot ends, not counted  respawned (counted)
+ *   never        completed: slot ends, not counted  slot ends (missing; not counted)
  */
 import type { WatcherConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { backoffDelay, resourceRetryDelay, type BackoffPolicy } from './backoff.js';
 import { later, type Timers } from './edges.js';
 import type { EventInput } from './events.js';
-import type { ExitOutcome } from './process.js';
+import { assertNever, type ExitOutcome } from './process.js';
 import { Shortage } from './shortage.js';
 import { describe } from './watcher-status.js';
 
@@ -29,6 +36,29 @@ export interface RespawnHost {
   /** the watcher still wants a worker for `wid` (running, none there, within numprocesses) */
   wants(wid: number): boolean;
   spawn(wid: number): void;
+}
+
+/**
+ * The exit code when `outcome` completes its slot under the watcher's policy (on-failure or
+ * never, and a code in success_exit_codes), else undefined: a death by a signal and a
+ * spawn that failed are never a success.
+ */
+export function completes(c: Pick<WatcherConfig, 'respawn' | 'success_exit_codes'>, outcome: ExitOutcome): number | undefined {
+  if (outcome.kind !== 'exited' || !isSuccess(c, outcome.code)) return undefined;
+  switch (c.respawn) {
+    case 'always':
+      return undefined;
+    case 'on-failure':
+    case 'never':
+      return outcome.code;
+    default:
+      return assertNever(c.respawn);
+  }
+}
+
+/** `code` is one of the watcher's success_exit_codes (default [0]). */
+export function isSuccess(c: Pick<WatcherConfig, 'success_exit_codes'>, code: number): boolean {
+  return (c.success_exit_codes ?? [0]).includes(code);
 }
 
 export class Respawner {

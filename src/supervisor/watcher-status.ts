@@ -57,7 +57,19 @@ export interface WatcherStatus {
   fatalReason: string | undefined;
   /** the last rolling restart: in progress, done, or failed (and why) */
   rollout: { state: 'rolling' | 'done' | 'failed'; message: string; at: number } | undefined;
+  /**
+   * Slots (wids within `desired`) whose worker exited with a success code under
+   * `respawn: on-failure` or `never`: not refilled, not missing for /readyz. Absent: none.
+   */
+  completed?: CompletedSlot[];
   workers: WorkerStatus[];
+}
+
+/** A completed slot: its wid, the exit code, when (ms since epoch). */
+export interface CompletedSlot {
+  wid: number;
+  code: number;
+  at: number;
 }
 
 export interface WatcherHost {
@@ -122,11 +134,14 @@ export function statusOf(
 }
 
 
-/** Why a worker that was not asked to stop exited; `oom` is asked only of an exit on SIGKILL. */
-export function reasonOf(outcome: ExitOutcome, oom: OomCheck): Exclude<ExitReason, 'stopped'> {
+/**
+ * Why a worker that was not asked to stop exited; `oom` is asked only of an exit on SIGKILL.
+ * An exit code in `success` (the watcher's success_exit_codes) is `exited`, any other `failed`.
+ */
+export function reasonOf(outcome: ExitOutcome, oom: OomCheck, success: readonly number[] = [0]): Exclude<ExitReason, 'stopped'> {
   switch (outcome.kind) {
     case 'exited':
-      return outcome.code === 0 ? 'exited' : 'failed';
+      return success.includes(outcome.code) ? 'exited' : 'failed';
     case 'signaled':
       return outcome.signal === 'SIGKILL' && oom.killedByOom() ? 'oom' : 'signaled';
     case 'spawn-failed':

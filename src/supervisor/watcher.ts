@@ -7,6 +7,16 @@
  *     more than max_retry |   | start(), rollingRestart()  | stop()/destroy()
  *     quick failures      v   |                            |
  *                         fatal ---------------------------+
+ *                         |   ^                            |
+ *     every slot completed|   | start(), rollingRestart(), | stop()/destroy()
+ *                         v   | scale() up                 |
+ *                       completed -------------------------+
+ *
+ * `respawn` (respawn.ts: completes()) decides which exits end their slot: under
+ * `on-failure` and `never`, an exit with one of success_exit_codes completes the slot
+ * (worker.completed; not refilled, not counted toward max_retry, not missing for /readyz);
+ * once every slot within numprocesses is completed the phase is `completed`. Under
+ * `never` any other exit ends the slot too (it stays missing). A start clears them all.
  *
  * A worker that exits while the watcher is running is respawned: at once after a
  * healthy run (uptime >= backoff_reset) or a first quick failure, then with exponential
@@ -27,13 +37,13 @@ import { childController, realTimers, sleep, type Timers } from './edges.js';
 import type { EventInput, ExitCause, RolloutResult } from './events.js';
 import { WorkerPool } from './pool.js';
 import type { ExitOutcome } from './process.js';
-import { Respawner, type RespawnHost } from './respawn.js';
+import { completes, Respawner, type RespawnHost } from './respawn.js';
 import { WatcherTally } from './tally.js';
 import { readyAfterStart, rollout, rolloutStatus } from './rollout.js';
-import { resolveIds, statusOf, type WatcherHost, type WatcherPhase, type WatcherStatus, type WorkerIds } from './watcher-status.js';
+import { resolveIds, statusOf, type CompletedSlot, type WatcherHost, type WatcherPhase, type WatcherStatus, type WorkerIds } from './watcher-status.js';
 import type { Worker, WorkerHost, WorkerRole } from './worker.js';
 
-export type { ExitReason, WatcherHost, WatcherPhase, WatcherStatus, WorkerStatus } from './watcher-status.js';
+export type { CompletedSlot, ExitReason, WatcherHost, WatcherPhase, WatcherStatus, WorkerStatus } from './watcher-status.js';
 export { reasonOf } from './watcher-status.js';
 
 export class Watcher {
@@ -56,6 +66,8 @@ export class Watcher {
   #fatalReason: string | undefined;
   #rollout: WatcherStatus['rollout'];
   #ids: WorkerIds;
+  /** slots whose worker exited with a success code (on-failure, never), by wid: not refilled until a start */
+  readonly #completed = new Map<number, CompletedSlot>();
   /** what its workers and its respawns see of it */
   readonly #core: WorkerHost & RespawnHost;
 
@@ -80,7 +92,7 @@ export class Watcher {
       random: host.random,
       emit: (e) => this.#emit(e),
       onReady: (w) => host.onReady?.(this, w.wid),
-      wants: (wid) => this.#isRunning() && !this.#hasWid(wid) && wid <= this.#desired,
+      wants: (wid) => this.#isRunning() && !this.#hasWid(wid) && !this.#completed.has(wid) && wid <= this.#desired,
       spawn: (wid) => void this.#spawn(wid),
     };
     this.#respawns = new Respawner(this.#core);
@@ -132,6 +144,7 @@ export class Watcher {
     const signal = this.#run.signal;
     this.#respawns.failures = 0;
     this.#fatalReason = undefined;
+    this.#completed.clear();
     this.#setPhase('running');
     const warmup = this.#config.warmup_delay * 1000;
     for (let wid = 1; wid <= this.#desired; wid++) {
@@ -174,16 +187,25 @@ export class Watcher {
    * Set the number of workers. Running: missing wids are spawned at once, workers above
    * `n` are stopped gracefully (highest wids first). Returns the new number. `source`: where
    * an `auto` count came from (shown in status); undefined for a number asked for as such.
+   * A completed watcher scaled up is started again (every slot runs anew).
    */
   async scale(n: number, source?: string): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`numprocesses must be an integer >= 0, got ${n}`);
+    const before = this.#desired;
     this.#desired = this.#config.singleton ? Math.min(1, n) : n;
     this.#desiredSource = source;
+    for (const wid of this.#completed.keys()) if (wid > this.#desired) this.#completed.delete(wid);
+    if (this.#phase === 'completed' && this.#desired > before) {
+      await this.start();
+      this.#emit({ type: 'watcher.scaled', watcher: this.name, numprocesses: this.#desired });
+      return this.#desired;
+    }
     if (this.#phase !== 'running') return this.#desired;
     const extra = this.#pool.list().filter((w) => w.wid > this.#desired && w.holdsWid).reverse();
-    for (let wid = 1; wid <= this.#desired; wid++) if (!this.#hasWid(wid)) this.#spawn(wid);
+    for (let wid = 1; wid <= this.#desired; wid++) if (!this.#hasWid(wid) && !this.#completed.has(wid)) this.#spawn(wid);
     this.#emit({ type: 'watcher.scaled', watcher: this.name, numprocesses: this.#desired });
     await Promise.all(extra.map((w) => w.retire('scale')));
+    this.#checkCompleted();
     return this.#desired;
   }
 
@@ -243,7 +265,7 @@ export class Watcher {
    */
   fillMissing(): void {
     if (this.#phase !== 'running') return;
-    for (let wid = 1; wid <= this.#desired; wid++) if (!this.#hasWid(wid) && !this.#respawns.has(wid)) this.#spawn(wid);
+    for (let wid = 1; wid <= this.#desired; wid++) if (!this.#hasWid(wid) && !this.#respawns.has(wid) && !this.#completed.has(wid)) this.#spawn(wid);
   }
 
   /** Take a new config (a reload); the running workers keep theirs until restarted. */
@@ -265,6 +287,7 @@ export class Watcher {
       lastExit: this.#tally.lastExit,
       fatalReason: this.#fatalReason,
       rollout: this.#rollout,
+      ...(this.#completed.size === 0 ? {} : { completed: [...this.#completed.values()].sort((a, b) => a.wid - b.wid) }),
       ...(this.#desiredSource === undefined ? {} : { desiredSource: this.#desiredSource }),
     });
   }
@@ -326,12 +349,30 @@ export class Watcher {
     this.#host.onUnexpectedExit?.(this, w.wid, outcome);
     // exit_on: exit has just asked the init to shut down: a respawn would only be stopped
     // again, or exit once more before the stop reaches it.
-    if (!this.#isRunning() || c.respawn === 'never' || c.exit_on === 'exit') return;
+    if (!this.#isRunning()) return;
+    const code = completes(c, outcome);
+    if (code !== undefined) return this.#complete(w, code);
+    if (c.respawn === 'never' || c.exit_on === 'exit') return;
     const fatal = this.#respawns.failed(w.wid, (this.#host.now() - w.startedAt) / 1000, outcome);
     if (!fatal) return;
     this.#fatalReason = fatal.fatal;
     this.#setPhase('fatal');
     this.#emit({ type: 'watcher.fatal', watcher: c.name, reason: fatal.fatal });
     this.#host.onFatal?.(this);
+  }
+
+  /** `w` exited with a success code under on-failure or never: its slot is done, not refilled. */
+  #complete(w: Worker, code: number): void {
+    if (w.wid > this.#desired) return;
+    this.#completed.set(w.wid, { wid: w.wid, code, at: this.#host.now() });
+    this.#emit({ type: 'worker.completed', watcher: this.name, wid: w.wid, pid: w.pid, code });
+    this.#checkCompleted();
+  }
+
+  /** Running, and every slot within numprocesses completed (none holds a worker): `completed`. */
+  #checkCompleted(): void {
+    if (!this.#isRunning() || this.#desired === 0) return;
+    for (let wid = 1; wid <= this.#desired; wid++) if (!this.#completed.has(wid) || this.#hasWid(wid)) return;
+    this.#setPhase('completed');
   }
 }

@@ -128,6 +128,7 @@ test('metrics: every family, with its type, labels and values, for a snapshot of
       ringmaster_watcher_processes: 'gauge',
       ringmaster_watcher_desired_processes: 'gauge',
       ringmaster_watcher_ready_processes: 'gauge',
+      ringmaster_watcher_completed_processes: 'gauge',
       ringmaster_watcher_state: 'gauge',
       ringmaster_process_restarts_total: 'counter',
       ringmaster_process_exits_total: 'counter',
