@@ -54,6 +54,8 @@ export interface WatcherStatus {
   /** notify datagrams dropped: the sender was not one of the workers or their descendants */
   notifyRejected: number;
   lastExit: { wid: number; outcome: ExitOutcome; at: number; reason: ExitReason } | undefined;
+  /** phase `waiting`: the names in its depends_on it still waits for (the arbiter's start graph sets it) */
+  waitingFor?: string[];
   fatalReason: string | undefined;
   /** the last rolling restart: in progress, done, or failed (and why) */
   rollout: { state: 'rolling' | 'done' | 'failed'; message: string; at: number } | undefined;
@@ -156,13 +158,16 @@ export interface WorkerIds {
   user: string | undefined;
 }
 
-/** A watcher's uid and gid resolved (the uid's own group unless gid is given); throws RM_PRIVILEGES for a name that names nobody. */
-export function resolveIds(c: WatcherConfig): WorkerIds {
+/**
+ * A watcher's (or a task's: `section` 'tasks') uid and gid resolved (the uid's own group
+ * unless gid is given); throws RM_PRIVILEGES for a name that names nobody.
+ */
+export function resolveIds(c: Pick<WatcherConfig, 'name' | 'uid' | 'gid'>, section: 'watchers' | 'tasks' = 'watchers'): WorkerIds {
   const r = lookupIds(c.uid, c.gid);
   if (!r.ok) {
     throw r.unknown === 'user'
-      ? new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.uid: unknown user "${c.uid}" (no such entry in /etc/passwd; use a numeric uid or create the user)`)
-      : new RingmasterError('RM_PRIVILEGES', `watchers.${c.name}.gid: unknown group "${c.gid}" (no such entry in /etc/group; use a numeric gid)`);
+      ? new RingmasterError('RM_PRIVILEGES', `${section}.${c.name}.uid: unknown user "${c.uid}" (no such entry in /etc/passwd; use a numeric uid or create the user)`)
+      : new RingmasterError('RM_PRIVILEGES', `${section}.${c.name}.gid: unknown group "${c.gid}" (no such entry in /etc/group; use a numeric gid)`);
   }
   return { uid: r.user?.uid, gid: r.gid, user: r.user?.name };
 }
