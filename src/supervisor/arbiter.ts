@@ -242,7 +242,7 @@ export class Arbiter {
         return { kind: 'failed', task: t.name, status: 1, message: (err as Error).message };
       }
     }
-    this.#graph?.close();
+    void this.#graph?.close();
     const graph = new StartGraph({ ...this.#taskHost(run), events: this.#host.events, warmupDelay: () => this.#config.ringmaster.warmup_delay }, signal);
     this.#graph = graph;
     graph.add(this.watchers, starts);
@@ -261,7 +261,8 @@ export class Arbiter {
   /** Stop the watchers in the reverse of their start order (what depends on another stops before it). */
   async stop(): Promise<void> {
     this.#run.abort();
-    this.#graph?.close();
+    // a start task cut short (TERM, then KILL after its graceful_timeout) ends before the watchers stop
+    await this.#graph?.close();
     for (const w of this.#startOrder().reverse()) await w.stop();
   }
 
@@ -290,7 +291,7 @@ export class Arbiter {
   /** SIGKILL every worker now. */
   destroy(): void {
     this.#run.abort();
-    this.#graph?.close();
+    void this.#graph?.close();
     for (const w of this.watchers) w.destroy();
   }
 

@@ -101,6 +101,8 @@ export class StartGraph {
   #settled: ((o: StartOutcome) => void) | undefined;
   readonly #outcome: Promise<StartOutcome>;
   #unsubscribe: (() => void) | undefined;
+  /** the start tasks running now (close() waits for them) */
+  readonly #inflight = new Set<Promise<void>>();
 
   constructor(host: GraphHost, signal: AbortSignal) {
     this.#host = host;
@@ -136,12 +138,13 @@ export class StartGraph {
     return this.#outcome;
   }
 
-  /** Stop watching (the arbiter stops): pending waits end. */
-  close(): void {
+  /** Stop watching (the arbiter stops, its signal aborted): pending waits end; resolves once the start tasks still running have ended. */
+  async close(): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#settle({ kind: 'aborted' });
     this.#poke();
+    await Promise.all([...this.#inflight]);
   }
 
   /** What a waiting node still waits for; undefined when it does not wait. */
@@ -216,7 +219,7 @@ export class StartGraph {
   #runTask(n: Extract<Node, { kind: 'task' }>): void {
     n.state = { kind: 'starting' };
     const host: TaskAttemptsHost = { ...this.#host, timers: this.#host.timers ?? realTimers, events: this.#host.events };
-    void runAttempts(n.task, host, this.#signal).then(
+    const run = runAttempts(n.task, host, this.#signal).then(
       ({ result, attempts }) => {
         if (result.kind === 'success') n.state = { kind: 'succeeded' };
         else {
@@ -235,6 +238,8 @@ export class StartGraph {
         this.#poke();
       },
     );
+    this.#inflight.add(run);
+    void run.finally(() => this.#inflight.delete(run));
   }
 
   /** How a dependency named `name` stands; `seen` guards against a cycle. */
