@@ -91,3 +91,49 @@ test('optional endpoints that cannot start are warnings: an HTTP port in use, a 
     t.cleanup();
   }
 });
+
+test('installed where only root can read, with user: nobody: tasks run (execa loaded before the drop); a reload that adds the first task is refused, clearly', async () => {
+  const install = mkdtempSync(join(tmpdir(), 'rm-install-'));
+  const conf = tempDir();
+  chmodSync(conf.dir, 0o755);
+  try {
+    execFileSync('cp', ['-al', ...['bin', 'dist', 'node_modules', 'package.json'].map((n) => join(ROOT, n)), install]);
+    chmodSync(install, 0o700);
+  } catch (err) {
+    rmSync(install, { recursive: true, force: true });
+    conf.cleanup();
+    throw err;
+  }
+  const withTasks = `ringmaster:\n  user: nobody\ntasks:\n  migrate:\n    cmd: sh -c "echo migrated"\n  cleanup:\n    cmd: sh -c "echo cleaned"\n    when: stop\nwatchers:\n  w:\n    cmd: sleep 60\n    depends_on: [migrate]\n`;
+  const plain = `ringmaster:\n  user: nobody\nwatchers:\n  w:\n    cmd: sleep 60\n`;
+  const run = (file: string) => startProcess([process.execPath, `${install}/bin/ringmaster`, '-c', file], { cwd: conf.dir });
+  const a = run(conf.write('a.yaml', withTasks));
+  try {
+    await a.waitStderr((s) => s.includes('dropped privileges') && s.includes('all watchers started'));
+    assert.match(a.stderr(), /task succeeded task=migrate/);
+    process.kill(await a.initPid(), 'SIGTERM');
+    assert.equal((await a.exit()).code, 0, a.stderr());
+    assert.match(a.stderr(), /task succeeded task=cleanup/);
+    assert.doesNotMatch(a.stderr(), /ERR_MODULE_NOT_FOUND|EACCES|task failed/);
+  } finally {
+    await a.close();
+  }
+  const path = conf.write('b.yaml', plain);
+  const b = run(path);
+  try {
+    await b.waitStderr((s) => s.includes('dropped privileges') && s.includes('all watchers started'));
+    writeFileSync(path, withTasks);
+    const r = await ctl(b, ['reload']);
+    // (the file watch may have tried it first: then ctl's reload is refused the same way)
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.match(b.stderr(), /tasks cannot run: loading execa failed .*is the install readable by the user ringmaster runs as\?/);
+    const st = await ctl(b, ['status', '--json']);
+    assert.equal((JSON.parse(st.stdout) as { watchers: Array<{ phase: string }> }).watchers[0]?.phase, 'running');
+    process.kill(await b.initPid(), 'SIGTERM');
+    assert.equal((await b.exit()).code, 0, b.stderr());
+  } finally {
+    await b.close();
+    rmSync(install, { recursive: true, force: true });
+    conf.cleanup();
+  }
+});
