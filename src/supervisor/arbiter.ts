@@ -16,7 +16,7 @@ import { exitCodeOf } from './process.js';
 import type { ReloadPlan } from './reload-plan.js';
 import { graphOrder, isStartTask, StartGraph } from './start-graph.js';
 import { runAttempts } from './task-attempts.js';
-import type { TaskRunner } from './task-run.js';
+import type { TaskRunner, TaskRunResult } from './task-run.js';
 import { TaskTally, type TaskStatus } from './task-tally.js';
 import { resolveIds } from './watcher-status.js';
 import type { CopySignals } from './worker-spec.js';
@@ -73,6 +73,11 @@ export type StartOutcome =
   | { kind: 'started' }
   | { kind: 'failed'; task: string; status: number; message: string }
   | { kind: 'aborted' };
+
+/** The result of a task that could not run for want of a runner (execa not loaded): a bug if ever seen. */
+function noRunner(): TaskRunResult {
+  return { kind: 'spawn-failed', status: 126, durationMs: 0, tail: [], message: 'no task runner loaded (execa)' };
+}
 
 export class Arbiter {
   /** in start order: priority descending, then name */
@@ -233,15 +238,16 @@ export class Arbiter {
     if (this.#run.signal.aborted) this.#run = new AbortController();
     const signal = this.#run.signal;
     const starts = this.#config.tasks.filter(isStartTask);
-    let run: TaskRunner = () => Promise.reject(new Error('no task runner'));
     if (starts.length > 0) {
       try {
-        run = await this.taskRunner();
+        await this.taskRunner();
       } catch (err) {
         const t = starts[0] as TaskConfig;
         return { kind: 'failed', task: t.name, status: 1, message: (err as Error).message };
       }
     }
+    // the runner of the moment: a reload that adds the first task loads it (apply()) before the graph runs it
+    const run: TaskRunner = (t, ctx, sig) => (this.#runner ? this.#runner(t, ctx, sig) : Promise.resolve(noRunner()));
     void this.#graph?.close();
     const graph = new StartGraph({ ...this.#taskHost(run), events: this.#host.events, warmupDelay: () => this.#config.ringmaster.warmup_delay }, signal);
     this.#graph = graph;

@@ -15,7 +15,8 @@
  *
  * (`running` and `ready` are read from the watcher itself, not stored.) A failed start
  * task ends the start: nothing more is started, and start() says `failed` with the task,
- * its status and why; the caller stops what runs. A dependency on a watcher that is not
+ * its status and why; the caller stops what runs. Once start() has resolved, a start task
+ * added by a reload that fails holds back only what depends on it. A dependency on a watcher that is not
  * started (autostart false), has no workers (numprocesses 0) or is FATAL cannot be met
  * by itself: its dependants wait until it is (the graph keeps watching once start() has
  * resolved), and start() resolves `started` once nothing else can start by itself.
@@ -226,15 +227,16 @@ export class StartGraph {
           const tries = attempts === 1 ? '' : ` after ${attempts} attempts`;
           const message = `start task "${n.name}" failed${tries} with status ${result.status}${result.message ? `: ${result.message}` : ''}`;
           n.state = { kind: 'failed', status: result.status, message };
-          // a run cut short by the stop is no failure of the start: the stop came first
-          if (!this.#signal.aborted) this.#failure ??= { kind: 'failed', task: n.name, status: result.status === 0 ? 1 : result.status, message };
+          // A run cut short by the stop is no failure of the start: the stop came first. One
+          // added by a reload, once the start is over, holds back only what depends on it.
+          if (!this.#signal.aborted && this.#settled) this.#failure ??= { kind: 'failed', task: n.name, status: result.status === 0 ? 1 : result.status, message };
         }
         this.#poke();
       },
       (err: unknown) => {
         const message = `start task "${n.name}" could not run: ${(err as Error).message}`;
         n.state = { kind: 'failed', status: 1, message };
-        this.#failure ??= { kind: 'failed', task: n.name, status: 1, message };
+        if (this.#settled) this.#failure ??= { kind: 'failed', task: n.name, status: 1, message };
         this.#poke();
       },
     );

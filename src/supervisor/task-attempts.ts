@@ -52,7 +52,8 @@ export async function runAttempts(
     // the runner spawns before its first await: the pid is known (and owned) on return
     const running = host.run(task, ctx, signal);
     host.events.emit({ type: 'task.started', task: task.name, attempt, pid, scheduled });
-    const result = await running;
+    // the runner never rejects (its contract); should it, the run failed rather than the init
+    const result = await running.catch((err: unknown): TaskRunResult => ({ kind: 'spawn-failed', status: 126, durationMs: 0, tail: [], message: String((err as Error)?.message ?? err) }));
     const again = result.kind !== 'success' && attempt <= task.retries && !signal.aborted;
     const retryIn = again ? retryDelay(task, attempt, host.random) : undefined;
     host.events.emit({ type: 'task.finished', task: task.name, attempt, scheduled, result, ...(retryIn === undefined ? {} : { retryIn }) });

@@ -276,3 +276,45 @@ watchers:
     t.cleanup();
   }
 });
+
+test('a reload that adds a start task and a watcher depending on it runs the task first, then starts the watcher; a stop task added is run at shutdown', async () => {
+  const t = tempDir();
+  const before = `watchers:
+  side:
+    cmd: sleep 60
+`;
+  const after = `${before}  api:
+    cmd: sleep 60
+    depends_on: [seed, side]
+tasks:
+  seed:
+    cmd: sh -c "sleep 0.2; echo seeded"
+  bye:
+    cmd: sh -c "echo bye"
+    when: stop
+`;
+  const path = t.write('r.yaml', before);
+  const rm = startRingmaster(['-c', path]);
+  try {
+    await up(rm);
+    const events = await collectEvents(rm);
+    try {
+      t.write('r.yaml', after);
+      const r = await ctl(rm, ['reload']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const done = await events.waitFor('task.finished', (e) => e.task === 'seed');
+      assert.equal(done.result.kind, 'success');
+      const api = await events.waitFor('worker.spawned', (e) => e.watcher === 'api');
+      assert.ok(api.seq > done.seq, 'api spawns after seed succeeded');
+      assert.equal(events.all('task.started', (e) => e.task === 'seed').length, 1);
+    } finally {
+      await events.close();
+    }
+    process.kill(await rm.initPidNow(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0, rm.stderr());
+    assert.match(rm.stdout(), /^bye \| bye$/m);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});

@@ -279,3 +279,19 @@ test('the task tally counts runs by result, the last run and skips, from events 
   assert.equal(s.lastRun?.finishedAt, 3000);
   assert.equal(t.status(taskConfig({ name: 'other' }), ['db']).state, 'waiting');
 });
+
+test('after the start, a start task added by a reload that fails holds back only what depends on it', async () => {
+  const g = setup();
+  g.graph.add([g.watcher('side')], []);
+  g.start();
+  await settle();
+  assert.deepEqual(g.outcome(), { kind: 'started' });
+  g.graph.add([g.watcher('api', { depends_on: ['seed'] })], [taskConfig({ name: 'seed' })]);
+  await settle();
+  await g.finish('seed', fail(2));
+  assert.deepEqual(g.outcome(), { kind: 'started' }, 'the start outcome stays');
+  g.graph.add([g.watcher('other')], []);
+  await settle();
+  assert.deepEqual(g.log, ['start side', 'run seed', 'start other']);
+  assert.deepEqual(g.graph.waitingFor('api'), ['seed']);
+});
