@@ -27,6 +27,8 @@ import { PRLIMIT, rlimitPlan, SETPRIV, userSwitch } from './worker-spec.js';
 export const TAIL_LINES = 20;
 /** A longer line (no newline in sight) is cut there: a task must not make the init hold gigabytes. */
 const MAX_LINE = 64 * 1024;
+/** How long the output of a task whose main process exited is still read (left-behind processes may hold the pipes). */
+const OUTPUT_GRACE_MS = 500;
 /** setTimeout's ceiling (about 24.8 days): a longer timeout is no timeout. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -201,7 +203,10 @@ async function runTask(execa: Execa, task: TaskConfig, ctx: TaskRunContext, sign
       if (text !== undefined) writeAll(fd, text);
     });
   }
-  // What the task left in its session after a timeout or a cancel would keep its pipes open.
+  // What the task left behind (`server &`, a daemon) may hold its pipes open: the run ends
+  // with its main process. After a timeout or a cancel, its process group is killed; after
+  // an exit, what is still in the pipes is read for OUTPUT_GRACE_MS, then they are let go.
+  let grace: NodeJS.Timeout | undefined;
   sub.on('exit', () => {
     if (pid !== undefined && (sub.killed || signal?.aborted)) {
       try {
@@ -210,8 +215,13 @@ async function runTask(execa: Execa, task: TaskConfig, ctx: TaskRunContext, sign
         // nothing left in its process group
       }
     }
+    grace = setTimeout(() => {
+      sub.stdout?.destroy();
+      sub.stderr?.destroy();
+    }, OUTPUT_GRACE_MS);
   });
   const r = await sub;
+  clearTimeout(grace);
   if (pid !== undefined) ctx.onExit?.(pid);
   const base = { durationMs: took(), tail: tail.lines };
   const sig = r.signal;

@@ -318,3 +318,30 @@ tasks:
     t.cleanup();
   }
 });
+
+test('a task ends with its main process (what it left behind does not hold it); a failure shows its last 20 lines only', async () => {
+  const t = tempDir();
+  const yaml = `tasks:
+  bg:
+    cmd: sh -c "sleep 30 & echo started in the background"
+  many:
+    cmd: sh -c "seq 1 30; exit 4"
+    depends_on: [bg]
+watchers:
+  web:
+    cmd: sleep 60
+    depends_on: [many]
+`;
+  const rm = startRingmaster(['-c', t.write('r.yaml', yaml)]);
+  try {
+    const r = await rm.exit();
+    const log = rm.stderr();
+    assert.equal(r.code, 4, log);
+    assert.match(log, /task succeeded task=bg/);
+    assert.match(log, /its last output:\n {2}11\n {2}12\n[\s\S]* {2}30 task=many/);
+    assert.doesNotMatch(log, /its last output:\n {2}10\n/);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+});
