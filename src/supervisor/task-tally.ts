@@ -50,16 +50,8 @@ export interface TaskStatus {
   lastSuccessAt?: number;
 }
 
-interface Counts {
-  state: TaskState;
-  pid?: number;
-  attempt?: number;
-  runs: number;
-  runsByResult: Record<TaskResultKind, number>;
-  skipped: number;
-  lastRun?: TaskLastRun;
-  lastSuccessAt?: number;
-}
+/** What the tally keeps of a task, whatever its config says. */
+type Counts = Omit<TaskStatus, 'name' | 'when' | 'schedule' | 'waitingFor'>;
 
 const zero = (): Counts => ({ state: 'pending', runs: 0, runsByResult: { success: 0, failure: 0, timeout: 0, 'spawn-failed': 0 }, skipped: 0 });
 

@@ -14,7 +14,8 @@ import { get } from '../helpers/http.js';
 const ini = (n: number) => `[ringmaster]\nuser = nobody\nhttp_host = 127.0.0.1\nhttp_port = 0\n[watcher:w]\ncmd = sleep 60\nnumprocesses = ${n}\n`;
 const yaml = (n: number) => `ringmaster:\n  user: nobody\n  http_host: 127.0.0.1\n  http_port: 0\nwatchers:\n  w:\n    cmd: sleep 60\n    numprocesses: ${n}\n`;
 
-test('installed where only root can read (a 0700 directory), with user: nobody: reloads from INI to YAML and back, ctl and /metrics work', async () => {
+/** A copy of the install only root can read, and a config directory anyone can. */
+function privateInstall(): { install: string; conf: ReturnType<typeof tempDir> } {
   // As root's mktemp -d makes it: 0700. Hard links keep the copy quick (same file system).
   const install = mkdtempSync(join(tmpdir(), 'rm-install-'));
   const conf = tempDir();
@@ -27,6 +28,11 @@ test('installed where only root can read (a 0700 directory), with user: nobody: 
     conf.cleanup();
     throw err;
   }
+  return { install, conf };
+}
+
+test('installed where only root can read (a 0700 directory), with user: nobody: reloads from INI to YAML and back, ctl and /metrics work', async () => {
+  const { install, conf } = privateInstall();
   conf.write('c.ini', ini(1));
   // With no fd but stdio, as in a container: closing an inherited fd at start loads the FFI
   // before the drop, which once hid that nothing else did (bash: dash cannot name fds > 9).
@@ -93,17 +99,7 @@ test('optional endpoints that cannot start are warnings: an HTTP port in use, a 
 });
 
 test('installed where only root can read, with user: nobody: tasks run (execa loaded before the drop); a reload that adds the first task is refused, clearly', async () => {
-  const install = mkdtempSync(join(tmpdir(), 'rm-install-'));
-  const conf = tempDir();
-  chmodSync(conf.dir, 0o755);
-  try {
-    execFileSync('cp', ['-al', ...['bin', 'dist', 'node_modules', 'package.json'].map((n) => join(ROOT, n)), install]);
-    chmodSync(install, 0o700);
-  } catch (err) {
-    rmSync(install, { recursive: true, force: true });
-    conf.cleanup();
-    throw err;
-  }
+  const { install, conf } = privateInstall();
   const withTasks = `ringmaster:\n  user: nobody\ntasks:\n  migrate:\n    cmd: sh -c "echo migrated"\n  cleanup:\n    cmd: sh -c "echo cleaned"\n    when: stop\nwatchers:\n  w:\n    cmd: sleep 60\n    depends_on: [migrate]\n`;
   const plain = `ringmaster:\n  user: nobody\nwatchers:\n  w:\n    cmd: sleep 60\n`;
   const run = (file: string) => startProcess([process.execPath, `${install}/bin/ringmaster`, '-c', file], { cwd: conf.dir });

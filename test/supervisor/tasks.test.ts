@@ -12,22 +12,40 @@ import assert from 'node:assert/strict';
 import { FIXTURES, startRingmaster, type Started } from '../helpers/run.js';
 import { ctl } from '../helpers/ctl.js';
 import { tempDir } from '../helpers/config.js';
-import { collectEvents } from '../helpers/events.js';
-import { get } from '../helpers/http.js';
+import { collectEvents, type EventLog } from '../helpers/events.js';
+import { get, httpUrl } from '../helpers/http.js';
+
+/** Start ringmaster on `yaml` (r.yaml in a temp dir), run `fn`, then end it and remove the dir. */
+async function withInit(yaml: string, fn: (rm: Started, t: ReturnType<typeof tempDir>) => Promise<void>): Promise<void> {
+  const t = tempDir();
+  const rm = startRingmaster(['-c', t.write('r.yaml', yaml)]);
+  try {
+    await fn(rm, t);
+  } finally {
+    await rm.close();
+    t.cleanup();
+  }
+}
+
+/** Once it is up: `ctl events` around `fn`, then SIGTERM, and it exits 0. */
+async function eventsThenStop(rm: Started, fn: (events: EventLog) => Promise<void>): Promise<void> {
+  await up(rm);
+  const events = await collectEvents(rm);
+  try {
+    await fn(events);
+  } finally {
+    await events.close();
+  }
+  process.kill(await rm.initPidNow(), 'SIGTERM');
+  assert.equal((await rm.exit()).code, 0, rm.stderr());
+}
 
 async function up(rm: Started): Promise<number> {
   await rm.waitStderr((s) => s.includes('all watchers started'));
   return rm.initPidNow();
 }
 
-function httpUrl(rm: Started): string {
-  const m = /http endpoint listening url=(http:\/\/\S+)/.exec(rm.stderr());
-  assert.ok(m, rm.stderr());
-  return m[1] as string;
-}
-
 test('a migration task gates a web watcher: its first spawn comes after the task succeeded; a watcher that depends on nothing does not wait', async () => {
-  const t = tempDir();
   const yaml = `tasks:
   migrate:
     cmd: sh -c "echo migrating; sleep 0.3; echo migrated"
@@ -42,11 +60,8 @@ watchers:
   side:
     cmd: sleep 60
 `;
-  const rm = startRingmaster(['-c', t.write('r.yaml', yaml)]);
-  try {
-    await up(rm);
-    const events = await collectEvents(rm);
-    try {
+  await withInit(yaml, (rm) =>
+    eventsThenStop(rm, async (events) => {
       const status = await ctl(rm, ['status']);
       assert.match(status.stdout, /web\s+waiting/, status.stdout);
       assert.match(status.stdout, /waiting for: migrate \(task waiting\)/, status.stdout);
@@ -65,19 +80,11 @@ watchers:
       assert.ok(met.seq < web.seq);
       assert.match(rm.stdout(), /^migrate \| migrated$/m, 'the task output is labelled with its name');
       assert.match(rm.stderr() + rm.stdout(), /worker started watcher=side/);
-    } finally {
-      await events.close();
-    }
-    process.kill(await rm.initPidNow(), 'SIGTERM');
-    assert.equal((await rm.exit()).code, 0, rm.stderr());
-  } finally {
-    await rm.close();
-    t.cleanup();
-  }
+    }),
+  );
 });
 
 test('a start task that fails after its retries ends the init with its status, starts nothing that depends on it, and the log names it with its last lines', async () => {
-  const t = tempDir();
   const yaml = `ringmaster:
   graceful_timeout: 5
 tasks:
@@ -95,8 +102,7 @@ watchers:
   side:
     cmd: sleep 60
 `;
-  const rm = startRingmaster(['-c', t.write('r.yaml', yaml)]);
-  try {
+  await withInit(yaml, async (rm) => {
     const r = await rm.exit();
     const log = rm.stderr();
     assert.equal(r.code, 3, log);
@@ -106,10 +112,7 @@ watchers:
     assert.doesNotMatch(log, /worker started watcher=(web|front)/);
     // what started (side) was stopped before the init ended
     assert.match(log, /worker stopped watcher=side/);
-  } finally {
-    await rm.close();
-    t.cleanup();
-  }
+  });
 });
 
 test('a task past its timeout is stopped (TERM, then KILL when it ignores it) and fails; a command that is not there fails with 127', async () => {
@@ -153,7 +156,6 @@ watchers:
 });
 
 test("a watcher starts only after its dependency's READY=1; /readyz names what it waits for meanwhile", async () => {
-  const t = tempDir();
   const yaml = `ringmaster:
   http_host: 127.0.0.1
   http_port: 0
@@ -168,11 +170,8 @@ watchers:
     cmd: sleep 60
     depends_on: [db]
 `;
-  const rm = startRingmaster(['-c', t.write('r.yaml', yaml)]);
-  try {
-    await up(rm);
-    const events = await collectEvents(rm);
-    try {
+  await withInit(yaml, (rm) =>
+    eventsThenStop(rm, async (events) => {
       const readyz = await get(`${httpUrl(rm)}/readyz`);
       assert.equal(readyz.status, 503, readyz.body);
       assert.match(readyz.body, /"watcher":"web","reason":"waiting for its dependencies: db"/);
@@ -185,19 +184,11 @@ watchers:
       assert.equal(events.all('worker.spawned', (e) => e.watcher === 'web').length, 1);
       const db = events.all('worker.spawned', (e) => e.watcher === 'db');
       assert.ok(db.length === 1 && (db[0] as { seq: number }).seq < ready.seq);
-    } finally {
-      await events.close();
-    }
-    process.kill(await rm.initPidNow(), 'SIGTERM');
-    assert.equal((await rm.exit()).code, 0, rm.stderr());
-  } finally {
-    await rm.close();
-    t.cleanup();
-  }
+    }),
+  );
 });
 
 test('stop order is the graph reversed, then the stop task runs once every watcher stopped; status and metrics show the tasks', async () => {
-  const t = tempDir();
   const yaml = `ringmaster:
   http_host: 127.0.0.1
   http_port: 0
@@ -215,8 +206,7 @@ watchers:
   db:
     cmd: sleep 60
 `;
-  const rm = startRingmaster(['-c', t.write('r.yaml', yaml)]);
-  try {
+  await withInit(yaml, async (rm) => {
     await up(rm);
     const status = await ctl(rm, ['status']);
     assert.match(status.stdout, /TASK\s+WHEN\s+STATE\s+RUNS\s+LAST RUN/, status.stdout);
@@ -246,14 +236,10 @@ watchers:
     assert.ok(at(/worker stopped watcher=web/) < at(/worker stopped watcher=db/), log);
     assert.ok(at(/worker stopped watcher=db/) < at(/task started task=cleanup/), log);
     assert.match(rm.stdout(), /^cleanup \| cleaning up$/m, 'the task output goes to stdout, labelled');
-  } finally {
-    await rm.close();
-    t.cleanup();
-  }
+  });
 });
 
 test('SIGTERM during a long start task stops it at once and ends the init', async () => {
-  const t = tempDir();
   const yaml = `tasks:
   long:
     cmd: sleep 60
@@ -262,8 +248,7 @@ watchers:
     cmd: sleep 60
     depends_on: [long]
 `;
-  const rm = startRingmaster(['-c', t.write('r.yaml', yaml)]);
-  try {
+  await withInit(yaml, async (rm) => {
     await rm.waitStderr((s) => s.includes('task started task=long'));
     process.kill(await rm.initPidNow(), 'SIGTERM');
     const r = await rm.exit();
@@ -271,14 +256,10 @@ watchers:
     assert.match(rm.stderr(), /task failed task=long attempt=1 status=143 signal=SIGTERM/);
     assert.doesNotMatch(rm.stderr(), /terminating remaining processes/, 'the stop waits for the task it stopped');
     assert.doesNotMatch(rm.stderr(), /worker started watcher=web/);
-  } finally {
-    await rm.close();
-    t.cleanup();
-  }
+  });
 });
 
 test('a reload that adds a start task and a watcher depending on it runs the task first, then starts the watcher; a stop task added is run at shutdown', async () => {
-  const t = tempDir();
   const before = `watchers:
   side:
     cmd: sleep 60
@@ -293,12 +274,8 @@ tasks:
     cmd: sh -c "echo bye"
     when: stop
 `;
-  const path = t.write('r.yaml', before);
-  const rm = startRingmaster(['-c', path]);
-  try {
-    await up(rm);
-    const events = await collectEvents(rm);
-    try {
+  await withInit(before, async (rm, t) => {
+    await eventsThenStop(rm, async (events) => {
       t.write('r.yaml', after);
       const r = await ctl(rm, ['reload']);
       assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -307,20 +284,12 @@ tasks:
       const api = await events.waitFor('worker.spawned', (e) => e.watcher === 'api');
       assert.ok(api.seq > done.seq, 'api spawns after seed succeeded');
       assert.equal(events.all('task.started', (e) => e.task === 'seed').length, 1);
-    } finally {
-      await events.close();
-    }
-    process.kill(await rm.initPidNow(), 'SIGTERM');
-    assert.equal((await rm.exit()).code, 0, rm.stderr());
+    });
     assert.match(rm.stdout(), /^bye \| bye$/m);
-  } finally {
-    await rm.close();
-    t.cleanup();
-  }
+  });
 });
 
 test('a task ends with its main process (what it left behind does not hold it); a failure shows its last 20 lines only', async () => {
-  const t = tempDir();
   const yaml = `tasks:
   bg:
     cmd: sh -c "sleep 30 & echo started in the background"
@@ -332,16 +301,12 @@ watchers:
     cmd: sleep 60
     depends_on: [many]
 `;
-  const rm = startRingmaster(['-c', t.write('r.yaml', yaml)]);
-  try {
+  await withInit(yaml, async (rm) => {
     const r = await rm.exit();
     const log = rm.stderr();
     assert.equal(r.code, 4, log);
     assert.match(log, /task succeeded task=bg/);
     assert.match(log, /its last output:\n {2}11\n {2}12\n[\s\S]* {2}30 task=many/);
     assert.doesNotMatch(log, /its last output:\n {2}10\n/);
-  } finally {
-    await rm.close();
-    t.cleanup();
-  }
+  });
 });
