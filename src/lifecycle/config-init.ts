@@ -169,7 +169,7 @@ export class ConfigInit {
       // Before dropping privileges, like the sockets: a port below 1024, a directory for the user dropped to.
       await this.#endpoints.start((e) => e.beforeDrop?.({ snapshot }));
       // execa (~200 ms) only for a config with tasks, and before the drop: the install may be unreadable after it
-      if (this.#config.tasks.length > 0) await loadTaskRunner().catch((err: unknown) => {
+      if ((this.#config.tasks ?? []).length > 0) await loadTaskRunner().catch((err: unknown) => {
         throw new RingmasterError('RM_INTERNAL', `the config has tasks but execa cannot be loaded: ${(err as Error).message}`);
       });
       const ids = dropPrivileges(g.user, g.group);
@@ -240,7 +240,7 @@ export class ConfigInit {
       case 'started':
         if (this.#phase.kind !== 'starting') return;
         this.#phase = { kind: 'running' };
-        log.info('all watchers started', { watchers: this.#arbiter?.watchers.length ?? 0, tasks: this.#config.tasks.length });
+        log.info('all watchers started', { watchers: this.#arbiter?.watchers.length ?? 0, tasks: (this.#config.tasks ?? []).length });
         this.#reloads.watch();
         return;
       case 'failed':

@@ -74,6 +74,11 @@ export type StartOutcome =
   | { kind: 'failed'; task: string; status: number; message: string }
   | { kind: 'aborted' };
 
+/** A config's tasks (a Config made by hand, in a test or by an older caller, may have none). */
+function tasksOf(config: Config): readonly TaskConfig[] {
+  return config.tasks ?? [];
+}
+
 /** The result of a task that could not run for want of a runner (execa not loaded): a bug if ever seen. */
 function noRunner(): TaskRunResult {
   return { kind: 'spawn-failed', status: 126, durationMs: 0, tail: [], message: 'no task runner loaded (execa)' };
@@ -97,7 +102,7 @@ export class Arbiter {
     this.#config = config;
     this.#host = host;
     this.sockets = sockets;
-    for (const t of config.tasks) resolveIds(t, 'tasks');
+    for (const t of tasksOf(config)) resolveIds(t, 'tasks');
     for (const wc of config.watchers) this.watchers.push(this.#make(wc));
     host.events.subscribe((e) => this.#tasks.record(e, host.now()));
   }
@@ -141,12 +146,12 @@ export class Arbiter {
    */
   async apply(plan: ReloadPlan, next: Config): Promise<ApplyResult> {
     const self = this;
-    const known = new Set(this.#config.tasks.map((t) => t.name.toLowerCase()));
-    const addedTasks = next.tasks.filter((t) => !known.has(t.name.toLowerCase()));
+    const known = new Set(tasksOf(this.#config).map((t) => t.name.toLowerCase()));
+    const addedTasks = tasksOf(next).filter((t) => !known.has(t.name.toLowerCase()));
     try {
-      for (const t of next.tasks) resolveIds(t, 'tasks');
+      for (const t of tasksOf(next)) resolveIds(t, 'tasks');
       // the first task of a reload: execa was not loaded at start, and the privileges are dropped by now
-      if (next.tasks.length > 0) await this.taskRunner();
+      if (tasksOf(next).length > 0) await this.taskRunner();
     } catch (err) {
       if (err instanceof RingmasterError) return { kind: 'refused', error: err };
       throw err;
@@ -166,7 +171,7 @@ export class Arbiter {
         make: (wc) => this.#make(wc),
         insert: (w) => this.#insert(w),
         remove: (name) => this.remove(name),
-        startAdded: (made) => this.#startAdded(made, addedTasks),
+        startAdded: (made) => this.#startAdded(made, addedTasks, tasksOf(next)),
       },
       plan,
       next,
@@ -178,8 +183,11 @@ export class Arbiter {
    * once, before what depends on it starts; a watcher starts once its dependencies are met
    * (this does not wait for that). Before start(), they start with the rest.
    */
-  async #startAdded(made: Watcher[], tasks: TaskConfig[]): Promise<void> {
-    if (this.#graph) return this.#graph.add(made, tasks.filter(isStartTask));
+  async #startAdded(made: Watcher[], tasks: TaskConfig[], all: readonly TaskConfig[]): Promise<void> {
+    if (this.#graph) {
+      this.#graph.update(all.filter(isStartTask));
+      return this.#graph.add(made, tasks.filter(isStartTask));
+    }
     for (const w of made) if (w.config.autostart) await w.start();
   }
 
@@ -237,7 +245,7 @@ export class Arbiter {
   async start(): Promise<StartOutcome> {
     if (this.#run.signal.aborted) this.#run = new AbortController();
     const signal = this.#run.signal;
-    const starts = this.#config.tasks.filter(isStartTask);
+    const starts = tasksOf(this.#config).filter(isStartTask);
     if (starts.length > 0) {
       try {
         await this.taskRunner();
@@ -258,7 +266,7 @@ export class Arbiter {
   /** The watchers in start order (depends_on, then priority); stop() goes the other way. */
   #startOrder(): Watcher[] {
     const byName = new Map(this.watchers.map((w) => [w.name.toLowerCase(), w]));
-    const items = [...this.watchers.map((w) => w.config), ...this.#config.tasks.filter(isStartTask)];
+    const items = [...this.watchers.map((w) => w.config), ...tasksOf(this.#config).filter(isStartTask)];
     return graphOrder(items)
       .map((x) => byName.get(x.name.toLowerCase()))
       .filter((w): w is Watcher => w !== undefined && this.watchers.includes(w));
@@ -279,7 +287,7 @@ export class Arbiter {
    * and does not change the exit code.
    */
   async runStopTasks(signal: AbortSignal): Promise<void> {
-    const stops = this.#config.tasks.filter((t) => t.when === 'stop' && t.schedule === undefined);
+    const stops = tasksOf(this.#config).filter((t) => t.when === 'stop' && t.schedule === undefined);
     if (stops.length === 0) return;
     let run: TaskRunner;
     try {
@@ -318,7 +326,7 @@ export class Arbiter {
         return on !== undefined && s.phase === 'stopped' ? { ...s, phase: 'waiting', waitingFor: on } : s;
       }),
       sockets: this.sockets.list().map((s) => ({ name: s.name, url: s.url, fd: s.fd, port: s.port })),
-      tasks: this.#config.tasks.map((t) => this.#tasks.status(t, graph?.waitingFor(t.name))),
+      tasks: tasksOf(this.#config).map((t) => this.#tasks.status(t, graph?.waitingFor(t.name))),
     };
   }
 }

@@ -60,8 +60,17 @@ export type NodeState =
   | { kind: 'failed'; status: number; message: string };
 
 type Node =
-  | { kind: 'watcher'; name: string; priority: number; deps: readonly string[]; watcher: GraphWatcher; state: NodeState }
-  | { kind: 'task'; name: string; priority: number; deps: readonly string[]; task: TaskConfig; state: NodeState };
+  | { kind: 'watcher'; name: string; watcher: GraphWatcher; state: NodeState }
+  | { kind: 'task'; name: string; task: TaskConfig; state: NodeState };
+
+/** A node's depends_on and priority, from the config in force (a reload may change them while it waits). */
+function depsOf(n: Node): readonly string[] {
+  return n.kind === 'watcher' ? n.watcher.config.depends_on : n.task.depends_on;
+}
+
+function priorityOf(n: Node): number {
+  return n.kind === 'watcher' ? n.watcher.config.priority : n.task.priority;
+}
 
 /** What a dependency is, from a dependant's point of view. */
 type DepState = 'met' | 'pending' | 'blocked';
@@ -116,13 +125,22 @@ export class StartGraph {
   add(watchers: readonly GraphWatcher[], tasks: readonly TaskConfig[]): void {
     for (const w of watchers) {
       const state: NodeState = w.config.autostart ? { kind: 'waiting', on: undefined } : { kind: 'held' };
-      this.#nodes.set(w.name.toLowerCase(), { kind: 'watcher', name: w.name, priority: w.config.priority, deps: w.config.depends_on, watcher: w, state });
+      this.#nodes.set(w.name.toLowerCase(), { kind: 'watcher', name: w.name, watcher: w, state });
     }
     for (const t of tasks) {
       if (!isStartTask(t) || this.#nodes.has(t.name.toLowerCase())) continue;
-      this.#nodes.set(t.name.toLowerCase(), { kind: 'task', name: t.name, priority: t.priority, deps: t.depends_on, task: t, state: { kind: 'waiting', on: undefined } });
+      this.#nodes.set(t.name.toLowerCase(), { kind: 'task', name: t.name, task: t, state: { kind: 'waiting', on: undefined } });
     }
     if (this.#unsubscribe) this.#ensureLoop();
+    this.#poke();
+  }
+
+  /** A reload's config of known start tasks: one that still waits runs with it (one that ran is not run again). */
+  update(tasks: readonly TaskConfig[]): void {
+    for (const t of tasks) {
+      const n = this.#nodes.get(t.name.toLowerCase());
+      if (n?.kind === 'task' && n.state.kind === 'waiting') n.task = t;
+    }
     this.#poke();
   }
 
@@ -151,7 +169,7 @@ export class StartGraph {
   /** What a waiting node still waits for; undefined when it does not wait. */
   waitingFor(name: string): string[] | undefined {
     const n = this.#nodes.get(name.toLowerCase());
-    return n?.state.kind === 'waiting' ? [...(n.state.on ?? n.deps)] : undefined;
+    return n?.state.kind === 'waiting' ? [...(n.state.on ?? depsOf(n))] : undefined;
   }
 
   /** The stored state of a node (see the diagram), undefined for a name the graph does not have. */
@@ -184,7 +202,7 @@ export class StartGraph {
       this.#refreshWaits();
       const due = [...this.#nodes.values()]
         .filter((n) => n.state.kind === 'waiting' && n.state.on?.length === 0)
-        .sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        .sort((a, b) => priorityOf(b) - priorityOf(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       if (due.length === 0) {
         if (!this.#canProgress()) {
           this.#settle({ kind: 'started' });
@@ -279,7 +297,7 @@ export class StartGraph {
     const k = n.name.toLowerCase();
     if (seen.has(k)) return false;
     seen.add(k);
-    return n.deps.every((d) => this.#dep(d, seen) !== 'blocked');
+    return depsOf(n).every((d) => this.#dep(d, seen) !== 'blocked');
   }
 
   /** Can anything still start, or a task still finish, without help from outside (ctl start, scale)? */
@@ -295,10 +313,11 @@ export class StartGraph {
   #refreshWaits(): void {
     for (const n of this.#nodes.values()) {
       if (n.state.kind !== 'waiting') continue;
-      const on = n.deps.filter((d) => this.#dep(d, new Set([n.name.toLowerCase()])) !== 'met');
+      const deps = depsOf(n);
+      const on = deps.filter((d) => this.#dep(d, new Set([n.name.toLowerCase()])) !== 'met');
       const before = n.state.on;
       n.state = { kind: 'waiting', on };
-      const changed = before === undefined ? n.deps.length > 0 : on.length !== before.length || on.some((d, i) => d !== before[i]);
+      const changed = before === undefined ? deps.length > 0 : on.length !== before.length || on.some((d, i) => d !== before[i]);
       if (changed) this.#host.events.emit({ type: 'deps.waiting', name: n.name, kind: n.kind, on });
     }
   }

@@ -46,7 +46,7 @@ class FakeGraphWatcher implements GraphWatcher {
   phase: WatcherPhase = 'stopped';
   desired: number;
   ready = 0;
-  readonly config: GraphWatcher['config'];
+  config: GraphWatcher['config'];
   readonly name: string;
   readonly log: string[];
   constructor(name: string, o: { depends_on?: string[]; priority?: number; autostart?: boolean; numprocesses?: number } = {}, log: string[] = []) {
@@ -74,9 +74,11 @@ function setup(o: { warmup?: number } = {}) {
   const seen: RingmasterEvent[] = [];
   events.subscribe((e) => seen.push(e));
   const log: string[] = [];
+  const argvs: string[] = [];
   const runs = new Map<string, (r: TaskRunResult) => void>();
   const run: TaskRunner = (task) => {
     log.push(`run ${task.name}`);
+    argvs.push(task.argv.join(' '));
     return new Promise((resolve) => runs.set(task.name, resolve));
   };
   const ac = new AbortController();
@@ -105,7 +107,7 @@ function setup(o: { warmup?: number } = {}) {
     await settle();
   };
   const watcher = (name: string, opts: ConstructorParameters<typeof FakeGraphWatcher>[1] = {}) => new FakeGraphWatcher(name, opts, log);
-  return { clock, events, seen, log, graph, ac, start, finish, watcher, outcome: () => outcome, running: () => [...runs.keys()] };
+  return { clock, events, seen, log, graph, ac, start, finish, watcher, outcome: () => outcome, running: () => [...runs.keys()], argvs };
 }
 
 test('graphOrder: dependencies first, priority among the free ones, then the order given', () => {
@@ -294,4 +296,20 @@ test('after the start, a start task added by a reload that fails holds back only
   await settle();
   assert.deepEqual(g.log, ['start side', 'run seed', 'start other']);
   assert.deepEqual(g.graph.waitingFor('api'), ['seed']);
+});
+
+test("a reload's config reaches a node still waiting: its new depends_on and, for a task, its new command", async () => {
+  const g = setup();
+  const db = g.watcher('db', { autostart: false });
+  const web = g.watcher('web', { depends_on: ['db'] });
+  g.graph.add([db, web], [taskConfig({ name: 'seed', depends_on: ['db'], argv: ['old'] })]);
+  g.start();
+  await settle();
+  assert.deepEqual(g.log, []);
+  // the reload drops web's and seed's dependency on db
+  web.config = { ...web.config, depends_on: [] };
+  g.graph.update([taskConfig({ name: 'seed', argv: ['new'] })]);
+  await settle();
+  assert.deepEqual(g.log.sort(), ['run seed', 'start web']);
+  assert.deepEqual(g.argvs, ['new']);
 });
