@@ -10,7 +10,6 @@ import { socketClashes } from './socket-clash.js';
 import { GLOBAL_DEFAULTS } from './defaults.js';
 import { didYouMean } from './suggest.js';
 import { isMap, keyPosOf, posOf, type RawSource } from './tree.js';
-import { shlexSplit } from './shlex.js';
 import type { Config, ConfigIssue, GlobalConfig, SocketConfig, WatcherConfig } from './types.js';
 
 export interface Built {
@@ -75,46 +74,9 @@ export function buildConfig(src: RawSource): Built {
     ringmaster,
     sockets,
     watchers,
-    tasks: temporaryTasks(data['tasks'], env),
+    tasks: [],
     env: { ...env },
     warnings: [],
   };
   return { config, issues, warnings };
-}
-
-/** TEMPORARY: the smallest `tasks:` parse the task tests need (the config layer's replaces it; no checks). */
-function temporaryTasks(raw: unknown, globalEnv: Record<string, string>): Config['tasks'] {
-  if (!isMap(raw)) return [];
-  const list = Object.entries(raw).map(([name, o]) => {
-    const t = (isMap(o) ? o : {}) as Record<string, unknown>;
-    const words = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? shlexSplit(v) : []);
-    const num = (k: string, d: number): number => (typeof t[k] === 'number' ? (t[k] as number) : d);
-    return {
-      name,
-      argv: [...words(t['cmd']), ...words(t['args'])],
-      cmd: String(t['cmd'] ?? ''),
-      shell: t['shell'] === true,
-      working_dir: t['working_dir'] as string | undefined,
-      uid: t['uid'] === undefined ? undefined : String(t['uid']),
-      gid: t['gid'] === undefined ? undefined : String(t['gid']),
-      copy_env: t['copy_env'] !== false,
-      env: { ...globalEnv, ...((isMap(t['env']) ? t['env'] : {}) as Record<string, string>) },
-      env_file: [],
-      output: (t['output'] as 'prefix' | 'json' | 'inherit' | undefined) ?? 'prefix',
-      rlimits: {},
-      when: t['when'] === 'stop' ? ('stop' as const) : ('start' as const),
-      timeout: num('timeout', 0),
-      graceful_timeout: num('graceful_timeout', 5),
-      retries: num('retries', 0),
-      backoff_initial: num('backoff_initial', 0.1),
-      backoff_multiplier: num('backoff_multiplier', 2),
-      backoff_max: num('backoff_max', 15),
-      backoff_jitter: num('backoff_jitter', 0),
-      depends_on: words(t['depends_on']),
-      priority: num('priority', 0),
-      schedule: t['schedule'] as string | undefined,
-      timezone: t['timezone'] as string | undefined,
-    };
-  });
-  return list.sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

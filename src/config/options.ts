@@ -216,8 +216,6 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   respawn: { type: 'bool', description: 'Restart workers that exit. Default true.' },
   use_sockets: { type: 'bool', description: 'Hand every socket to the workers.' },
   sockets: { type: 'names', description: 'Sockets handed to the workers, besides those cmd names.' },
-  // TEMPORARY (the config layer's parse replaces it)
-  depends_on: { type: 'names', description: 'Watchers and start tasks this watcher waits for.' },
   close_child_stdin: { type: 'bool', description: 'stdin from /dev/null. Default true.' },
   close_child_stdout: { type: 'bool', description: 'stdout to /dev/null.' },
   close_child_stderr: { type: 'bool', description: 'stderr to /dev/null.' },

@@ -143,8 +143,6 @@ export function configSchema(): object {
         additionalProperties: { $ref: '#/definitions/watcher' },
       },
       env: optionSchema(ENV_SPEC),
-      // TEMPORARY (the config layer's parse replaces it): tasks unchecked here
-      tasks: { type: 'object', additionalProperties: { type: 'object' } },
     },
     definitions: {
       socket: section(SOCKET_OPTIONS),

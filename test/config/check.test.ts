@@ -85,7 +85,7 @@ test('ringmaster schema prints the JSON Schema an editor can use: it accepts a g
   assert.equal(r.status, 0, r.stderr);
   const schema = JSON.parse(r.stdout) as { $schema?: string; properties?: Record<string, unknown> };
   assert.match(schema.$schema ?? '', /json-schema\.org/);
-  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['env', 'ringmaster', 'sockets', 'tasks', 'watchers']);
+  assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ['env', 'ringmaster', 'sockets', 'watchers']);
   const { default: Ajv } = (await import('ajv')) as unknown as { default: new (o: object) => { compile(s: object): (d: unknown) => boolean } };
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   assert.equal(validate({ sockets: { web: { port: 8080 } }, watchers: { web: { cmd: 'node app.js', numprocesses: 2, use_sockets: true } } }), true);
