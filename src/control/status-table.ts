@@ -4,6 +4,7 @@
  * scripts should read that, not this.
  */
 import type { InitSnapshot } from '../lifecycle/api.js';
+import type { TaskStatus } from '../supervisor/task-tally.js';
 import type { WatcherStatus, WorkerStatus } from '../supervisor/watcher.js';
 
 /** 45s, 3m07s, 2h03m, 4d02h */
@@ -92,6 +93,43 @@ function mainLine(m: NonNullable<InitSnapshot['main']>, now: number): string {
   }
 }
 
+/** What a waited-for name is up to: `db (not started: autostart is false; ctl start db)`. */
+function dependency(s: InitSnapshot, name: string): string {
+  const n = name.toLowerCase();
+  const w = s.watchers.find((x) => x.name.toLowerCase() === n);
+  if (w) {
+    if (w.phase === 'stopped') return `${w.name} (watcher not started: ctl start ${w.name})`;
+    if (w.phase === 'running' && w.desired === 0) return `${w.name} (watcher with 0 workers: ctl incr ${w.name})`;
+    return `${w.name} (watcher ${w.phase}, ready ${w.ready}/${w.desired})`;
+  }
+  const t = (s.tasks ?? []).find((x) => x.name.toLowerCase() === n);
+  return t ? `${t.name} (task ${t.state})` : `${name} (unknown)`;
+}
+
+function lastRun(t: TaskStatus, now: number): string {
+  const r = t.lastRun;
+  if (!r) return '-';
+  const what = r.result === 'success' ? 'succeeded' : r.signal ? `${r.result} (${r.signal}, status ${r.status})` : `${r.result} (status ${r.status})`;
+  return `${what} in ${Math.round(r.durationMs) / 1000}s, ${formatDuration(now - r.finishedAt)} ago`;
+}
+
+function taskLines(s: InitSnapshot, now: number): string[] {
+  const tasks = s.tasks ?? [];
+  if (tasks.length === 0) return [];
+  const head = ['TASK', 'WHEN', 'STATE', 'RUNS', 'LAST RUN'];
+  const rows = tasks.map((t) => [t.name, t.when === 'schedule' ? `schedule ${clean(t.schedule ?? '')}` : t.when, t.state, String(t.runs), lastRun(t, now)]);
+  const lines = table([head, ...rows]);
+  const out = ['', lines[0] as string];
+  tasks.forEach((t, i) => {
+    out.push(lines[i + 1] as string);
+    if (t.waitingFor !== undefined) out.push(`  waiting for: ${t.waitingFor.map((d) => dependency(s, d)).join(', ')}`);
+    if (t.state === 'running' && t.pid !== undefined) out.push(`  pid ${t.pid}, attempt ${t.attempt ?? 1}`);
+    if (t.skipped > 0) out.push(`  skipped runs: ${t.skipped} (the previous run was still going)`);
+    if (t.lastRun?.message !== undefined && t.lastRun.result !== 'success') out.push(`  ${clean(t.lastRun.message)}`);
+  });
+  return out;
+}
+
 /** The snapshot as the table `ctl status` prints. @param now ms since epoch, for uptimes */
 export function formatStatus(s: InitSnapshot, now: number): string {
   const out: string[] = [];
@@ -111,6 +149,7 @@ export function formatStatus(s: InitSnapshot, now: number): string {
       if (w.desiredSource !== undefined) out.push(`  numprocesses: ${w.desired} (${clean(w.desiredSource)})`);
       if (w.fatalReason !== undefined) out.push(`  fatal: ${clean(w.fatalReason)}`);
       if (w.completed) out.push(`  completed: ${w.completed.map((c) => `wid ${c.wid} (exit ${c.code}, ${formatDuration(now - c.at)} ago)`).join(', ')}`);
+      if (w.waitingFor !== undefined) out.push(`  waiting for: ${w.waitingFor.map((d) => dependency(s, d)).join(', ')}`);
       if (w.exits.oom > 0) out.push(`  OOM kills: ${w.exits.oom} (the kernel's OOM killer, at the cgroup's memory limit)`);
       if (w.rollout && w.rollout.state !== 'done') {
         out.push(`  rollout ${w.rollout.state}: ${clean(w.rollout.message)} (${formatDuration(now - w.rollout.at)} ago)`);
@@ -118,6 +157,8 @@ export function formatStatus(s: InitSnapshot, now: number): string {
       if (w.workers.length > 0) out.push(...table(workerRows(w, now), '  '));
     });
   }
+
+  out.push(...taskLines(s, now));
 
   if (s.sockets.length > 0) {
     out.push('');

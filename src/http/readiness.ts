@@ -12,6 +12,10 @@
  * With a main command (`ringmaster -c FILE -- CMD`), ready also needs it running: not while
  * it waits for its sidecars, nor once it has exited (ringmaster then shuts down).
  *
+ * Not ready either while a start task has not succeeded (pending, waiting for its
+ * depends_on, running, retrying: each named with its state) or a watcher waits for its
+ * depends_on (named with what it waits for).
+ *
  * A failed rolling restart alone does not fail the check: the old workers keep serving,
  * and taking every pod out of its Service because a rollout failed everywhere would turn
  * a bad deploy into an outage. It is named in the body (warnings on 200, the reason on 503).
@@ -24,11 +28,14 @@
  * starting or shutting down, /livez says only that the event loop turns.
  */
 import type { InitPhase, InitSnapshot } from '../lifecycle/api.js';
+import type { TaskStatus } from '../supervisor/task-tally.js';
 import type { WatcherStatus } from '../supervisor/watcher.js';
 
 export interface NotReady {
   /** the watcher at fault; absent when it is the whole init (starting, shutting down) */
   watcher?: string;
+  /** the start task not done yet */
+  task?: string;
   reason: string;
 }
 
@@ -106,6 +113,28 @@ function mainReason(m: NonNullable<InitSnapshot['main']>): string | undefined {
   }
 }
 
+/** Why a start task keeps the init from being ready, undefined once it succeeded. */
+function taskReason(t: TaskStatus): string | undefined {
+  switch (t.state) {
+    case 'succeeded':
+      return undefined;
+    case 'pending':
+      return 'start task not run yet';
+    case 'waiting':
+      return `start task waiting for its dependencies: ${(t.waitingFor ?? []).join(', ')}`;
+    case 'running':
+      return `start task running (attempt ${t.attempt ?? 1})`;
+    case 'retrying':
+      return `start task failed (status ${t.lastRun?.status ?? '?'}), retrying`;
+    case 'failed':
+      return `start task failed (status ${t.lastRun?.status ?? '?'})`;
+    default: {
+      const never: never = t.state;
+      return `unknown state ${String(never)}`;
+    }
+  }
+}
+
 /** 200 (`ok`) or 503, and a JSON body saying which watcher is not ready and why. */
 export function readiness(s: InitSnapshot): { ok: boolean; body: ReadinessBody } {
   const reasons: NotReady[] = [];
@@ -115,7 +144,16 @@ export function readiness(s: InitSnapshot): { ok: boolean; body: ReadinessBody }
   if (phase) reasons.push({ reason: phase });
   const main = s.main && mainReason(s.main);
   if (main) reasons.push({ reason: main });
+  for (const t of s.tasks ?? []) {
+    const reason = t.when === 'start' ? taskReason(t) : undefined;
+    if (reason) reasons.push({ task: t.name, reason });
+  }
   for (const w of s.watchers) {
+    if (w.phase === 'waiting' && w.desired > 0) {
+      watchers[w.name] = { ready: w.ready, desired: w.desired };
+      reasons.push({ watcher: w.name, reason: `waiting for its dependencies: ${(w.waitingFor ?? []).join(', ')}` });
+      continue;
+    }
     if (!shouldServe(w)) continue;
     watchers[w.name] = { ready: w.ready, desired: w.desired, ...(w.completed ? { completed: w.completed.length } : {}) };
     const reason = watcherReason(w);

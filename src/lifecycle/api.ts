@@ -4,6 +4,7 @@
  * a controller; they never import the supervisor, and the supervisor never imports them.
  */
 import type { EventListener } from '../supervisor/events.js';
+import type { TaskStatus } from '../supervisor/task-tally.js';
 import type { WatcherStatus } from '../supervisor/watcher.js';
 import type { ControlCode } from '../errors/codes.js';
 import type { MainStatus } from './main-command.js';
@@ -40,6 +41,8 @@ export interface InitSnapshot {
   /** ms since epoch */
   startedAt: number;
   watchers: WatcherStatus[];
+  /** the config's tasks (start, stop and scheduled), their state and last run; absent in command mode */
+  tasks?: TaskStatus[];
   sockets: SocketSnapshot[];
   /** orphans reaped since start */
   zombiesReaped: number;

@@ -2,18 +2,21 @@
  * Config mode: bind the sockets, drop privileges, run the watchers, shut down in order.
  *
  *   binding  --sockets bound, endpoints up, privileges dropped--> starting
- *   starting --every watcher started--> running (a watcher that fails to start: a shutdown)
+ *   starting --start tasks done, every watcher started (by depends_on)--> running
+ *   starting --a start task failed after its retries--> stopping (exit: the task's status)
  *   starting, running --SIGTERM/INT/QUIT, a watcher's exit_on, ctl quit--> draining (drain_delay)
  *   draining --delay over, or a second signal--> stopping (watchers in reverse priority)
- *   stopping --all stopped, or graceful_timeout over (then SIGKILL)--> closing
+ *   stopping --watchers stopped, then the stop tasks run; or graceful_timeout over (then SIGKILL)--> closing
  *   closing  --descendants gone, sockets and endpoints closed--> done(code)
  *
- * A shutdown asked for while starting begins once the watchers started. Reloads (HUP, ctl,
+ * A shutdown asked for while starting begins at once: the start (a long migration task, a
+ * watcher waiting for another's readiness) is cut short. Reloads (HUP, ctl,
  * a config file that changed) run while starting or running, one at a time (reloads.ts);
  * the arbiter applies them (supervisor/apply.ts).
  *
- * Exit code: the one a watcher's exit_on asked for; otherwise 0 when everything stopped
- * within the grace period, 1 when something had to be killed.
+ * Exit code: the status of a start task that failed, or the one a watcher's exit_on asked
+ * for; otherwise 0 when everything stopped within the grace period, 1 when something had
+ * to be killed.
  *
  * With a main command (main-command.ts, `ringmaster -c FILE -- CMD`): it starts once the
  * start succeeded and every autostart watcher is ready, and its exit asks for the shutdown
@@ -22,10 +25,13 @@
  * (SIGTERM unless a shutdown signal reached it, SIGKILL after graceful_timeout), during
  * `draining`; then the drain delay and the watchers. A watcher FATAL before it started, or a
  * start that failed, ends ringmaster non-zero without running it.
+ *
+ * A config with tasks has execa (task-runner.ts) imported before the privilege drop.
  */
 import type { Config } from '../config/types.js';
 import { EXIT, RingmasterError } from '../errors/codes.js';
-import { Arbiter, fatalExitCode } from '../supervisor/arbiter.js';
+import { Arbiter, fatalExitCode, type StartOutcome } from '../supervisor/arbiter.js';
+import { loadTaskRunner } from '../supervisor/task-runner.js';
 import { SocketSet } from '../supervisor/socket-set.js';
 import { EventBus, type EventInput } from '../supervisor/events.js';
 import { renderEvent } from '../log/render-events.js';
@@ -119,12 +125,14 @@ export class ConfigInit {
 
   /** Plain data for /metrics, /readyz and `ctl status`. */
   snapshot(): InitSnapshot {
+    const status = this.#arbiter?.status();
     return {
       pid: process.pid,
       version: this.#opts.version ?? 'unknown',
       phase: this.#publicPhase(),
       startedAt: this.#startedAt,
-      watchers: this.#arbiter?.status().watchers ?? [],
+      watchers: status?.watchers ?? [],
+      tasks: status?.tasks ?? [],
       sockets: (this.#sockets?.list() ?? []).map((b) => ({
         name: b.name,
         url: b.url,
@@ -173,6 +181,10 @@ export class ConfigInit {
     try {
       // Before dropping privileges, like the sockets: a port below 1024, a directory for the user dropped to.
       await this.#endpoints.start((e) => e.beforeDrop?.({ snapshot }));
+      // execa (~200 ms) only for a config with tasks, and before the drop: the install may be unreadable after it
+      if ((this.#config.tasks ?? []).length > 0) await loadTaskRunner().catch((err: unknown) => {
+        throw new RingmasterError('RM_INTERNAL', `the config has tasks but execa cannot be loaded: ${(err as Error).message}`);
+      });
       const ids = dropPrivileges(g.user, g.group);
       if (ids) log.info('dropped privileges', { uid: ids.uid, gid: ids.gid });
       if (g.umask !== undefined) process.umask(g.umask);
@@ -188,6 +200,7 @@ export class ConfigInit {
         baseEnv: process.env,
         cwd: this.#cwd,
         copySignals: copyInheritedSignals(log.format),
+        taskRunner: loadTaskRunner,
         oom: oom && { killedByOom: () => oom.counter.claim() },
         requestExit: (code, reason) => {
           log.warn(`shutting down: ${reason}`, { exit_code: code });
@@ -215,18 +228,9 @@ export class ConfigInit {
     this.#phase = { kind: 'starting' };
     const main = this.#makeMain(this.#arbiter);
     try {
-      const started = await this.#arbiter.start();
-      if (started.kind === 'failed') {
-        // the start tasks' failure ends ringmaster with the task's status; the main command never runs
-        main?.cancel(`task ${started.task} failed`);
-        if (this.#exitCode === undefined) this.#exitCode = started.status;
-        this.#beginShutdown();
-      } else {
-        this.#phase = { kind: 'running' };
-        log.info('all watchers started', { watchers: this.#arbiter.watchers.length });
-        this.#reloads.watch();
-        if (main && started.kind === 'started') void main.run().then((end) => this.#mainEnded(end));
-      }
+      const aborted: StartOutcome = { kind: 'aborted' };
+      const outcome = await Promise.race([this.#arbiter.start(), stopRequested.then(() => aborted)]);
+      this.#started(outcome, main);
     } catch (err) {
       // A bug of ours, or an OS failure no watcher turns into a failed spawn: the workers
       // already running are stopped in order, not orphaned by an init that just exits.
@@ -240,6 +244,33 @@ export class ConfigInit {
       return await this.#stop();
     } finally {
       clearInterval(keepAlive);
+    }
+  }
+
+  /** How the start ended: running, or a shutdown with a failed start task's status. */
+  #started(outcome: StartOutcome, main: MainCommand | undefined): void {
+    const log = this.#rt.log;
+    switch (outcome.kind) {
+      case 'started':
+        if (this.#phase.kind !== 'starting') return;
+        this.#phase = { kind: 'running' };
+        log.info('all watchers started', { watchers: this.#arbiter?.watchers.length ?? 0, tasks: (this.#config.tasks ?? []).length });
+        this.#reloads.watch();
+        if (main) void main.run().then((end) => this.#mainEnded(end));
+        return;
+      case 'failed':
+        // the task.finished event logged the task's last lines; what started is stopped in order;
+        // the main command never runs
+        main?.cancel(`task ${outcome.task} failed`);
+        log.error(`shutting down: ${outcome.message}`, { task: outcome.task, exit_code: outcome.status });
+        if (this.#exitCode === undefined) this.#exitCode = outcome.status;
+        this.#beginShutdown();
+        return;
+      case 'aborted':
+        main?.cancel('shut down first');
+        return;
+      default:
+        assertNever(outcome);
     }
   }
 
@@ -366,13 +397,17 @@ export class ConfigInit {
     this.#phase = { kind: 'stopping' };
     const deadline = Date.now() + g.graceful_timeout * 1000;
     let killed = false;
+    // the stop tasks run within the same grace period, once every watcher has stopped
+    const stopTasks = new AbortController();
     const timer = setTimeout(() => {
       killed = true;
       log.warn('graceful_timeout over: killing what is left', { seconds: g.graceful_timeout });
+      stopTasks.abort();
       arbiter.destroy();
       this.#rt.signalDescendants('SIGKILL');
     }, g.graceful_timeout * 1000);
     await arbiter.stop();
+    await arbiter.runStopTasks(stopTasks.signal);
     clearTimeout(timer);
     // (the `when: stop` tasks run here: after every watcher and the main command have stopped)
     this.#phase = { kind: 'closing' };

@@ -17,6 +17,7 @@ import { initMetrics } from './init.js';
 import { processMetrics } from './process.js';
 import { scrapeSource } from './scrape.js';
 import { socketMetrics } from './sockets.js';
+import { taskMetrics } from './tasks.js';
 import { watcherMetrics } from './watchers.js';
 
 export interface Metrics {
@@ -36,6 +37,7 @@ export function createMetrics(snapshot: () => InitSnapshot, endpoint?: () => End
   const scrape = scrapeSource(snapshot);
   watcherMetrics(registry, scrape);
   socketMetrics(registry, scrape);
+  taskMetrics(registry, scrape);
   initMetrics(registry, scrape);
   cgroupMetrics(registry, cgroup);
   if (endpoint) endpointMetrics(registry, endpoint);

@@ -47,6 +47,8 @@ export interface ApplyTarget<W extends ApplyWatcher = ApplyWatcher> {
   insert(watcher: W): void;
   /** Stop a watcher and take it out of the pool. */
   remove(name: string): Promise<void>;
+  /** Start the added watchers (autostart ones) as their depends_on allow; without it, each is started in turn. */
+  startAdded?(made: W[]): Promise<void>;
 }
 
 /** A reload that was applied: what changed, by name, and what was kept. */
@@ -91,7 +93,8 @@ export async function applyPlan<W extends ApplyWatcher>(target: ApplyTarget<W>, 
   target.config = next;
   // move
   await Promise.all(plan.watchersRemoved.map((name) => target.remove(name)));
-  for (const w of made) if (w.config.autostart) await w.start();
+  if (target.startAdded) await target.startAdded(made);
+  else for (const w of made) if (w.config.autostart) await w.start();
   const restarted: Applied['watchersRestarted'] = [];
   const kept: Applied['watchersKept'] = [];
   for (const wc of plan.watchersRestarted) {

@@ -14,7 +14,8 @@ export interface OutputLabel {
   pid: number | undefined;
 }
 
-function writeAll(fd: number, text: string): void {
+/** Write all of `text` to `fd` (a pipe may take it in parts); dropped when the fd is closed. */
+export function writeAll(fd: number, text: string): void {
   const buf = Buffer.from(text, 'utf8');
   let off = 0;
   for (let tries = 0; off < buf.length && tries < 1000; tries++) {

@@ -54,6 +54,8 @@ export interface WatcherStatus {
   /** notify datagrams dropped: the sender was not one of the workers or their descendants */
   notifyRejected: number;
   lastExit: { wid: number; outcome: ExitOutcome; at: number; reason: ExitReason } | undefined;
+  /** phase `waiting`: the names in its depends_on it still waits for (the arbiter's start graph sets it) */
+  waitingFor?: string[];
   fatalReason: string | undefined;
   /** the last rolling restart: in progress, done, or failed (and why) */
   rollout: { state: 'rolling' | 'done' | 'failed'; message: string; at: number } | undefined;

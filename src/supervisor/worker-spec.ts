@@ -25,8 +25,10 @@ export interface WorkerSpec {
   rlimitsAfter: Array<[name: string, resource: number, value: number | null]>;
 }
 
-const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+/** util-linux's prlimit, when the image has it */
+export const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
+/** util-linux's setpriv, when the image has it */
+export const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
 /**
  * How the worker becomes its watcher's uid/gid. libuv can do it (spawn's uid and gid) but

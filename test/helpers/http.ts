@@ -71,3 +71,10 @@ export function hammer(url: string, maxMs = 20_000): { stop(): Promise<HammerRes
     },
   };
 }
+
+/** The base URL of a test's ringmaster HTTP endpoint, from its "http endpoint listening" log line. */
+export function httpUrl(rm: { stderr(): string }): string {
+  const m = /http endpoint listening url=(http:\/\/\S+)/.exec(rm.stderr());
+  if (!m) throw new Error(`no http endpoint in the log: ${rm.stderr()}`);
+  return m[1] as string;
+}

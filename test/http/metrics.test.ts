@@ -140,6 +140,10 @@ test('metrics: every family, with its type, labels and values, for a snapshot of
       ringmaster_socket_accept_queue_max: 'gauge',
       ringmaster_listen_overflows_total: 'counter',
       ringmaster_listen_drops_total: 'counter',
+      ringmaster_task_runs_total: 'counter',
+      ringmaster_task_last_success_timestamp_seconds: 'gauge',
+      ringmaster_task_duration_seconds: 'gauge',
+      ringmaster_task_skipped_total: 'counter',
       ringmaster_info: 'gauge',
       ringmaster_zombies_reaped_total: 'counter',
       ringmaster_signals_forwarded_total: 'counter',
@@ -159,6 +163,22 @@ test('metrics: every family, with its type, labels and values, for a snapshot of
   } finally {
     await s.kill();
   }
+});
+
+test('metrics: tasks, from the snapshot (runs by result, last success, last duration, skipped runs)', async () => {
+  const runs = { success: 2, failure: 1, timeout: 0, 'spawn-failed': 0 };
+  const tasks: NonNullable<InitSnapshot['tasks']> = [
+    { name: 'migrate', when: 'start', state: 'succeeded', runs: 3, runsByResult: runs, skipped: 0, lastSuccessAt: 1_700_000_123_500, lastRun: { result: 'success', status: 0, durationMs: 1500, finishedAt: 1_700_000_123_500, attempt: 2, scheduled: false } },
+    { name: 'backup', when: 'schedule', schedule: '0 3 * * *', state: 'pending', runs: 0, runsByResult: { success: 0, failure: 0, timeout: 0, 'spawn-failed': 0 }, skipped: 4 },
+  ];
+  const text = await createMetrics(() => snapshot({ tasks })).render();
+  assert.match(text, /^ringmaster_task_runs_total\{task="migrate",result="success"\} 2$/m);
+  assert.match(text, /^ringmaster_task_runs_total\{task="migrate",result="failure"\} 1$/m);
+  assert.match(text, /^ringmaster_task_runs_total\{task="backup",result="timeout"\} 0$/m);
+  assert.match(text, /^ringmaster_task_last_success_timestamp_seconds\{task="migrate"\} 1700000123.5$/m);
+  assert.doesNotMatch(text, /ringmaster_task_last_success_timestamp_seconds\{task="backup"\}/, 'absent until it succeeded');
+  assert.match(text, /^ringmaster_task_duration_seconds\{task="migrate"\} 1.5$/m);
+  assert.match(text, /^ringmaster_task_skipped_total\{task="backup"\} 4$/m);
 });
 
 test('metrics: the process_* metrics describe this process', async () => {

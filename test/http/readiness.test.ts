@@ -4,6 +4,11 @@ import { liveness, readiness } from '../../src/http/server.js';
 import { SHORTAGE_LIVENESS_MS } from '../../src/http/readiness.js';
 import type { InitSnapshot } from '../../src/lifecycle/api.js';
 import { snapshot, watcher } from '../helpers/snapshot.js';
+import type { TaskStatus } from '../../src/supervisor/task-tally.js';
+
+function task(name: string, over: Partial<TaskStatus> = {}): TaskStatus {
+  return { name, when: 'start', state: 'succeeded', runs: 1, runsByResult: { success: 1, failure: 0, timeout: 0, 'spawn-failed': 0 }, skipped: 0, ...over };
+}
 
 const CASES: Array<{ name: string; snap: InitSnapshot; ok: boolean; reasons?: unknown[]; warnings?: unknown[] }> = [
   { name: 'running, no watchers', snap: snapshot(), ok: true },
@@ -54,6 +59,29 @@ const CASES: Array<{ name: string; snap: InitSnapshot; ok: boolean; reasons?: un
     snap: snapshot({ watchers: [watcher('web', { ready: 1, running: 1, shortage: { error: 'EMFILE', since: Date.UTC(2026, 0, 1), tries: 7 } })] }),
     ok: false,
     reasons: [{ watcher: 'web', reason: 'not enough ready workers: 1 of 2; cannot start workers: EMFILE (out of a system resource), retrying since 2026-01-01T00:00:00.000Z (7 tries)' }],
+  },
+  { name: 'every start task succeeded; stop and scheduled tasks do not count', snap: snapshot({ tasks: [task('migrate'), task('cleanup', { when: 'stop', state: 'pending' }), task('backup', { when: 'schedule', state: 'failed' })] }), ok: true },
+  {
+    name: 'a start task running, another waiting, a third retrying',
+    snap: snapshot({
+      tasks: [
+        task('migrate', { state: 'running', attempt: 2 }),
+        task('seed', { state: 'waiting', waitingFor: ['migrate'] }),
+        task('warm', { state: 'retrying', lastRun: { result: 'failure', status: 3, durationMs: 1, finishedAt: 1, attempt: 1, scheduled: false } }),
+      ],
+    }),
+    ok: false,
+    reasons: [
+      { task: 'migrate', reason: 'start task running (attempt 2)' },
+      { task: 'seed', reason: 'start task waiting for its dependencies: migrate' },
+      { task: 'warm', reason: 'start task failed (status 3), retrying' },
+    ],
+  },
+  {
+    name: 'a watcher waiting for its dependencies',
+    snap: snapshot({ watchers: [watcher('db', { phase: 'stopped', running: 0, ready: 0 }), watcher('web', { phase: 'waiting', running: 0, ready: 0, waitingFor: ['db'] })] }),
+    ok: false,
+    reasons: [{ watcher: 'web', reason: 'waiting for its dependencies: db' }],
   },
   { name: 'starting', snap: snapshot({ phase: 'starting', watchers: [watcher('web', { ready: 0 })] }), ok: false, reasons: [{ reason: 'starting' }, { watcher: 'web', reason: 'not enough ready workers: 0 of 2' }] },
   { name: 'draining: 503 at once though every worker is ready', snap: snapshot({ phase: 'draining', watchers: [watcher('web')] }), ok: false, reasons: [{ reason: 'shutting down (draining)' }] },

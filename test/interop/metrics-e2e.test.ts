@@ -26,6 +26,13 @@ watchers:
     numprocesses: 2
   signals:
     cmd: node ${FIXTURES}sigworker.mjs
+    depends_on: [migrate]
+tasks:
+  migrate:
+    cmd: sh -c "echo migrated"
+  cleanup:
+    cmd: "true"
+    when: stop
 `;
   const rm = startRingmaster(['-c', t.write('m.yaml', cfg)]);
   try {
@@ -39,6 +46,8 @@ watchers:
     await rm.waitStderr((s) => s.includes('worker exited'));
     const text = (await get(`${base}/metrics`)).body;
     assert.match(text, /ringmaster_socket_accept_queue\{socket="v6"\}/);
+    assert.match(text, /ringmaster_task_runs_total\{task="migrate",result="success"\} 1/);
+    assert.match(text, /ringmaster_task_duration_seconds\{task="migrate"\}/);
     const r = await new Promise<{ code: number; out: string }>((resolve, reject) => {
       const p = execFile('promtool', ['check', 'metrics'], (err, stdout, stderr) => {
         if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') reject(new Error('promtool not found: apt-get install prometheus'));

@@ -14,7 +14,8 @@ import { get } from '../helpers/http.js';
 const ini = (n: number) => `[ringmaster]\nuser = nobody\nhttp_host = 127.0.0.1\nhttp_port = 0\n[watcher:w]\ncmd = sleep 60\nnumprocesses = ${n}\n`;
 const yaml = (n: number) => `ringmaster:\n  user: nobody\n  http_host: 127.0.0.1\n  http_port: 0\nwatchers:\n  w:\n    cmd: sleep 60\n    numprocesses: ${n}\n`;
 
-test('installed where only root can read (a 0700 directory), with user: nobody: reloads from INI to YAML and back, ctl and /metrics work', async () => {
+/** A copy of the install only root can read, and a config directory anyone can. */
+function privateInstall(): { install: string; conf: ReturnType<typeof tempDir> } {
   // As root's mktemp -d makes it: 0700. Hard links keep the copy quick (same file system).
   const install = mkdtempSync(join(tmpdir(), 'rm-install-'));
   const conf = tempDir();
@@ -27,6 +28,11 @@ test('installed where only root can read (a 0700 directory), with user: nobody: 
     conf.cleanup();
     throw err;
   }
+  return { install, conf };
+}
+
+test('installed where only root can read (a 0700 directory), with user: nobody: reloads from INI to YAML and back, ctl and /metrics work', async () => {
+  const { install, conf } = privateInstall();
   conf.write('c.ini', ini(1));
   // With no fd but stdio, as in a container: closing an inherited fd at start loads the FFI
   // before the drop, which once hid that nothing else did (bash: dash cannot name fds > 9).
@@ -89,5 +95,41 @@ test('optional endpoints that cannot start are warnings: an HTTP port in use, a 
     busy.close();
     await rm.close();
     t.cleanup();
+  }
+});
+
+test('installed where only root can read, with user: nobody: tasks run (execa loaded before the drop); a reload that adds the first task is refused, clearly', async () => {
+  const { install, conf } = privateInstall();
+  const withTasks = `ringmaster:\n  user: nobody\ntasks:\n  migrate:\n    cmd: sh -c "echo migrated"\n  cleanup:\n    cmd: sh -c "echo cleaned"\n    when: stop\nwatchers:\n  w:\n    cmd: sleep 60\n    depends_on: [migrate]\n`;
+  const plain = `ringmaster:\n  user: nobody\nwatchers:\n  w:\n    cmd: sleep 60\n`;
+  const run = (file: string) => startProcess([process.execPath, `${install}/bin/ringmaster`, '-c', file], { cwd: conf.dir });
+  const a = run(conf.write('a.yaml', withTasks));
+  try {
+    await a.waitStderr((s) => s.includes('dropped privileges') && s.includes('all watchers started'));
+    assert.match(a.stderr(), /task succeeded task=migrate/);
+    process.kill(await a.initPid(), 'SIGTERM');
+    assert.equal((await a.exit()).code, 0, a.stderr());
+    assert.match(a.stderr(), /task succeeded task=cleanup/);
+    assert.doesNotMatch(a.stderr(), /ERR_MODULE_NOT_FOUND|EACCES|task failed/);
+  } finally {
+    await a.close();
+  }
+  const path = conf.write('b.yaml', plain);
+  const b = run(path);
+  try {
+    await b.waitStderr((s) => s.includes('dropped privileges') && s.includes('all watchers started'));
+    writeFileSync(path, withTasks);
+    const r = await ctl(b, ['reload']);
+    // (the file watch may have tried it first: then ctl's reload is refused the same way)
+    assert.notEqual(r.code, 0, r.stdout + r.stderr);
+    assert.match(b.stderr(), /tasks cannot run: loading execa failed .*is the install readable by the user ringmaster runs as\?/);
+    const st = await ctl(b, ['status', '--json']);
+    assert.equal((JSON.parse(st.stdout) as { watchers: Array<{ phase: string }> }).watchers[0]?.phase, 'running');
+    process.kill(await b.initPid(), 'SIGTERM');
+    assert.equal((await b.exit()).code, 0, b.stderr());
+  } finally {
+    await b.close();
+    rmSync(install, { recursive: true, force: true });
+    conf.cleanup();
   }
 });
