@@ -30,7 +30,7 @@ export function checkSchedule(expr: string, timezone: string | undefined): strin
     if (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_REQUIRE_ESM' || e.code === 'EACCES') {
       return `cannot be checked: the cron library (croner) cannot be loaded (${e.message.split('\n')[0]}); reinstall ringmaster, or restart it so that it loads the library before dropping privileges`;
     }
-    return `is not a valid cron expression: ${libraryMessage(e.message)}; ${EXAMPLES}`;
+    return `is not a valid cron expression: ${libraryMessage(e.message, fields)}; ${EXAMPLES}`;
   }
   if (schedule.nextAfter(new Date()) === null) {
     return `never fires: no date matches it (a day that no month has, such as February 30); check the day-of-month and month fields, ${EXAMPLES}`;
@@ -50,10 +50,19 @@ export function checkTimezone(timezone: string): string | undefined {
 }
 
 /** croner's message without its prefix and without the expression it echoes (the caller shows it once). */
-function libraryMessage(message: string): string {
+function libraryMessage(message: string, fields: number): string {
+  // croner counts from 0 and puts seconds first: a 5-field expression's minute is its entry 1
+  const offset = fields === 6 ? 1 : 0;
   return message
     .replace(/^CronPattern: /, '')
     .replace(/ \('[^]*?'\)/, '')
     .replace(/, but pattern '[^]*?' has/, ', got')
+    .replace(/configuration entry (\d+) \(([^]*?)\)/, (_all, n: string, field: string) => `field ${Number(n) + offset} (${shorten(field)})`)
+    .replace(/\.$/, '')
     .replace(/^./, (c) => c.toLowerCase());
+}
+
+/** A field as JSON (a NUL or a control character shows), cut at 20 characters. */
+function shorten(field: string): string {
+  return JSON.stringify(field.length > 20 ? `${field.slice(0, 20)}...` : field);
 }
