@@ -36,6 +36,8 @@ import { shutdownSignals } from './signal-policy.js';
 import { actOnSignal } from './signal-actions.js';
 import { Endpoints } from './endpoints.js';
 import { copyInheritedSignals } from './exec-shim.js';
+import { ScheduledTasks } from './scheduled-tasks.js';
+import type { TaskRunner } from '../supervisor/task-run.js';
 
 type Phase =
   | { kind: 'binding' }
@@ -58,6 +60,8 @@ export interface ConfigInitOptions {
   /** the HTTP endpoint, the control socket...: started in this order, closed in the reverse. @default [] */
   endpoints?: readonly InitEndpoint[];
   version?: string;
+  /** the task runner, for scheduled tasks: called (once) before the privilege drop when the config has a schedule. Without it, scheduled tasks are not run. */
+  taskRunner?: () => Promise<TaskRunner>;
 }
 
 export class ConfigInit {
@@ -78,6 +82,7 @@ export class ConfigInit {
   /** what the supervisor and this init say happened; the log is one listener, `ctl events` others */
   readonly #events = new EventBus();
   #unreap: (() => void) | undefined;
+  readonly #scheduled: ScheduledTasks;
 
   constructor(runtime: InitRuntime, config: Config, options: ConfigInitOptions = {}) {
     this.#rt = runtime;
@@ -93,6 +98,12 @@ export class ConfigInit {
       current: () => this.#config,
       arbiter: () => (this.#serving() ? this.#arbiter : undefined),
       report: (r) => this.#reportReload(r),
+    });
+    this.#scheduled = new ScheduledTasks({
+      loadRunner: options.taskRunner,
+      emit: (e) => this.#events.emit(e),
+      ctx: { baseEnv: process.env, cwd: this.#cwd, onSpawn: (p) => runtime.reaper.own(p), onExit: (p) => runtime.reaper.disown(p) },
+      log: runtime.log,
     });
   }
 
@@ -160,6 +171,7 @@ export class ConfigInit {
     try {
       // Before dropping privileges, like the sockets: a port below 1024, a directory for the user dropped to.
       await this.#endpoints.start((e) => e.beforeDrop?.({ snapshot }));
+      await this.#scheduled.preload(this.#config);
       const ids = dropPrivileges(g.user, g.group);
       if (ids) log.info('dropped privileges', { uid: ids.uid, gid: ids.gid });
       if (g.umask !== undefined) process.umask(g.umask);
@@ -205,6 +217,7 @@ export class ConfigInit {
       this.#phase = { kind: 'running' };
       log.info('all watchers started', { watchers: this.#arbiter.watchers.length });
       this.#reloads.watch();
+      void this.#scheduled.start(this.#config);
     } catch (err) {
       // A bug of ours, or an OS failure no watcher turns into a failed spawn: the workers
       // already running are stopped in order, not orphaned by an init that just exits.
@@ -273,7 +286,10 @@ export class ConfigInit {
 
   /** Say how a reload ended (Reloads counts it). */
   #reportReload(r: ReloadReport): void {
-    if (r.ok) this.#events.emit({ type: 'reload.result', ...r });
+    if (r.ok) {
+      this.#events.emit({ type: 'reload.result', ...r });
+      void this.#scheduled.reconfigure(this.#config);
+    }
     else this.#events.emit({ type: 'reload.result', ok: false, error: (r.error as Error).message, code: (r.error as { code?: string }).code });
   }
 
@@ -286,6 +302,8 @@ export class ConfigInit {
     const log = this.#rt.log;
     const g = this.#config.ringmaster;
     const arbiter = this.#arbiter as Arbiter;
+    // first: no scheduled run starts during the shutdown; one going is stopped alongside the watchers
+    const scheduledStopped = this.#scheduled.stop();
     if (g.drain_delay > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, g.drain_delay * 1000);
@@ -303,6 +321,7 @@ export class ConfigInit {
       this.#rt.signalDescendants('SIGKILL');
     }, g.graceful_timeout * 1000);
     await arbiter.stop();
+    await scheduledStopped;
     clearTimeout(timer);
     this.#phase = { kind: 'closing' };
     if ((await this.#rt.terminateDescendants(Math.max(deadline, Date.now()))) > 0) killed = true;
