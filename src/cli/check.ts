@@ -6,6 +6,7 @@
 import { EXIT, RingmasterError, type ErrorCode } from '../errors/codes.js';
 import type { Config, ConfigIssue } from '../config/types.js';
 import { ConfigError } from '../config/errors.js';
+import { redact } from '../config/secrets.js';
 import { substitute } from '../supervisor/substitute.js';
 import { resolveIds } from '../supervisor/watcher-status.js';
 import { accessSync, constants as fsConstants, statSync, type Stats } from 'node:fs';
@@ -58,7 +59,7 @@ export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv):
       warnings.push(`watchers.${w.name}.${key}: "${file}" is not ${file.includes('/') ? 'an executable file' : 'an executable in PATH'} here`);
     }
   }
-  return { errors, warnings };
+  return { errors, warnings: warnings.map((w) => redact(w, config.secrets ?? [])) };
 }
 
 function found(file: string, dir: string, path: string | undefined): boolean {
@@ -93,7 +94,9 @@ export function formatPlan(config: Config, sockets: ReadonlyArray<{ name: string
     const shown = Math.min(w.numprocesses, 3);
     for (let wid = 1; wid <= shown; wid++) {
       const argv = w.argv.map((a) => substitute(a, { wid, sockets: map, env: { ...process.env, ...w.env } }));
-      lines.push(`    [${wid}] ${argv.map((a) => (/^[\w./:=@%+,-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`);
+      // a secret read with ${file:} (or put in through $(circus.env.X)) is not printed
+      const shown = argv.map((a) => redact(a, config.secrets ?? [], true));
+      lines.push(`    [${wid}] ${shown.map((a) => (/^[\w./:=@%+,-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`);
     }
     if (w.numprocesses > shown) lines.push(`    ... ${w.numprocesses - shown} more`);
     lines.push(`    stop: ${w.stop_signal}, then SIGKILL after ${w.graceful_timeout} s; restart: ${w.respawn !== 'never' ? `backoff ${w.backoff_initial}-${w.backoff_max} s, FATAL after ${w.max_retry} quick failures` : 'off'}`);

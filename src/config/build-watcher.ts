@@ -7,7 +7,9 @@
  * Circus matches substrings, so `web` also caught `web2`), plus its `sockets` list, or
  * all of them with `use_sockets`. Naming a socket that does not exist is an error.
  */
+import { envFilesAt, type EnvFiles } from './env-files.js';
 import { at, issue } from './errors.js';
+import type { Budget } from './limits.js';
 import type { ConfigIssueCode } from '../errors/codes.js';
 import { WATCHER_DEFAULTS } from './defaults.js';
 import { MAX_SECONDS, RLIMIT_KEY, RLIMIT_NAMES, SECONDS_UNIT } from './options.js';
@@ -36,6 +38,10 @@ export interface WatcherContext {
   src: RawSource;
   socketNames: readonly string[];
   globalEnv: Readonly<Record<string, string>>;
+  /** the global env_file, read */
+  globalFiles: EnvFiles;
+  /** for reading env_file */
+  budget: Budget;
   issues: ConfigIssue[];
   warnings: string[];
 }
@@ -82,7 +88,9 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
   }
   w.forward_signals = [...w.forward_signals];
   w.ready = readyCheck(o['ready']);
-  w.env = { ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
+  const files = envFilesAt(src, p('env_file'), o['env_file'], ctx.budget, issues);
+  w.env_file = [...ctx.globalFiles.files, ...files.files];
+  w.env = { ...ctx.globalFiles.env, ...files.env, ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
   w.output = (o['output'] as OutputMode | undefined) ?? outputFromStream(o);
   w.rlimits = rlimits(name, o, ctx);
   w.sockets = sockets(name, o, argv, ctx);

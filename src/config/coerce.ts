@@ -67,6 +67,9 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
       return ok(text !== undefined ? text.split(/[\s,]+/).filter(Boolean) : value);
     case 'argv':
       return ok(value);
+    case 'paths':
+      if (typeof value === 'string') return ok(value.split(/[,\n]/).map((p) => p.trim()).filter(Boolean));
+      return ok(value);
     case 'ready':
       if (typeof value !== 'string') return ok(value);
       return ((r) => (r === undefined ? fail() : ok(r)))(readyFromString(value));

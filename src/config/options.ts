@@ -9,7 +9,7 @@
  * - kept: `warmup_delay` (seconds, floats allowed), `umask` (octal), `loglevel`
  *   (`warning` -> `warn`, `critical` -> `error`).
  * - ours: `user`, `group`, `graceful_timeout`, `drain_delay`, `http_host`, `http_port`,
- *   `control_socket`, `log_format`, `subreaper`.
+ *   `control_socket`, `log_format`, `subreaper`, `env_file`.
  * - warned and ignored: the ZMQ endpoints (`endpoint`, `endpoint_owner`, `pubsub_endpoint`,
  *   `stats_endpoint`, `multicast_endpoint`), `statsd*`, `httpd*`, `check_delay`, `debug`,
  *   `debug_gc`, `pidfile`, `logoutput`, `loggerconfig`, `fqdn_prefix`, `stream_backend`.
@@ -26,7 +26,7 @@
  *   prefix`, `StdoutStream` is what `inherit` does anyway; file streams are warned about
  *   (ringmaster writes no log files) as are the other `*_stream.*` keys.
  * - ours: `sockets`, `env` (also `K=V, K2=V2` in INI), `backoff_*`, `output`,
- *   `forward_signals`, `exit_on`, `listen_pid`, `ready`, `watchdog_sec`, `max_surge`.
+ *   `forward_signals`, `exit_on`, `listen_pid`, `ready`, `watchdog_sec`, `max_surge`, `env_file`.
  * - warned and ignored: `on_demand`, `check_flapping`, `send_hup`, `copy_path`,
  *   `virtualenv`, `virtualenv_py_ver`, `stdin_socket`, and the free-form `hooks.*`,
  *   `flapping.*` keys.
@@ -54,6 +54,8 @@ export type OptionType =
   | 'names'
   /** a command line (shlex-split later) or a list of words */
   | 'argv'
+  /** a path or a list of paths; in INI (and in one string), separated by commas or newlines */
+  | 'paths'
   | 'ready'
   /** a map of environment variables; in INI `K=V, K2=V2` */
   | 'env'
@@ -117,7 +119,14 @@ function ign(ignored: string): OptionSpec {
 
 const seconds = (description: string): OptionSpec => ({ type: 'number', minimum: 0, maximum: MAX_SECONDS, unit: SECONDS_UNIT, description });
 
+/** `env_file`, on the global section, watchers and tasks. */
+export const ENV_FILE_SPEC: OptionSpec = {
+  type: 'paths',
+  description: "dotenv file(s) read at each load: their variables go below env (later files win); relative paths start at the config file's directory. Default none.",
+};
+
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  env_file: ENV_FILE_SPEC,
   user: { type: 'id', description: 'Drop to this user (name or uid) after binding the sockets.' },
   group: { type: 'id', description: "Drop to this group (name or gid); defaults to the user's primary group." },
   graceful_timeout: seconds('Seconds the whole shutdown may take before what is left gets SIGKILL. Default 25.'),
@@ -195,6 +204,7 @@ const NOT_STREAMED = 'ringmaster writes no log files: worker output goes to the 
 const FLAPPING = 'ringmaster backs off between restarts (backoff_*) and gives up after max_retry; ignored';
 
 export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  env_file: ENV_FILE_SPEC,
   cmd: { type: 'argv', description: 'The command: a command line (shlex-split) or a list of words.' },
   args: { type: 'argv', description: 'Arguments appended to cmd: a command line or a list.' },
   executable: { type: 'string', description: 'Program to run instead of the first word of cmd.' },
@@ -341,6 +351,8 @@ export function expectOf(spec: OptionSpec): string {
       return 'a list of names';
     case 'argv':
       return 'a command line or a list of words';
+    case 'paths':
+      return 'a path or a list of paths';
     case 'ready':
       return 'a readiness check';
     case 'env':

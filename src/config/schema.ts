@@ -54,6 +54,7 @@ function optionSchema(spec: OptionSpec): Schema {
     case 'names':
       return { type: 'array', items: { type: 'string', pattern: NAME_PATTERN }, ...d };
     case 'argv':
+    case 'paths':
       return { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], ...d };
     case 'env':
       return {
