@@ -7,16 +7,7 @@ import { MAX_WAIT_MS, Scheduler } from '../../src/supervisor/schedule.js';
 import { Schedules } from '../../src/supervisor/schedules.js';
 import type { TaskRunContext, TaskRunResult, TaskRunner } from '../../src/supervisor/task-run.js';
 import { FakeClock, settle } from '../unit/fake-supervisor.js';
-
-/** A task as the config builds it (only what the scheduler reads matters). */
-export function scheduledTask(o: Partial<TaskConfig> = {}): TaskConfig {
-  return {
-    name: 'tick', argv: ['true'], cmd: 'true', shell: false, working_dir: undefined, uid: undefined, gid: undefined,
-    copy_env: true, env: {}, env_file: [], output: 'prefix', rlimits: {}, when: 'start', timeout: 0, graceful_timeout: 5,
-    retries: 0, backoff_initial: 1, backoff_multiplier: 2, backoff_max: 60, backoff_jitter: 0, depends_on: [], priority: 0,
-    schedule: '*/1 * * * * *', timezone: 'UTC', ...o,
-  };
-}
+import { scheduledTask } from '../helpers/tasks.js';
 
 const ok: TaskRunResult = { kind: 'success', status: 0, durationMs: 1, tail: [] };
 
