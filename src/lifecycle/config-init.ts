@@ -38,6 +38,7 @@ import { Endpoints } from './endpoints.js';
 import { copyInheritedSignals } from './exec-shim.js';
 import { ScheduledTasks } from './scheduled-tasks.js';
 import type { TaskRunner } from '../supervisor/task-run.js';
+import type { ScheduleStatus } from '../supervisor/schedule.js';
 
 type Phase =
   | { kind: 'binding' }
@@ -114,6 +115,11 @@ export class ConfigInit {
   /** The init's event bus (subscribe to it; the core emits on it). */
   get events(): EventBus {
     return this.#events;
+  }
+
+  /** The scheduled tasks: next run, running or not, runs, skipped ticks, last result (for status and metrics). */
+  scheduleStatus(): ScheduleStatus[] {
+    return this.#scheduled.status();
   }
 
   /** Plain data for /metrics, /readyz and `ctl status`. */

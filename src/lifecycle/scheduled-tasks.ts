@@ -77,7 +77,16 @@ export class ScheduledTasks {
     return this.#schedules.status();
   }
 
+  /** Never rejects (its callers do not wait for it): a problem is logged, the watchers go on. */
   async #apply(config: Config): Promise<void> {
+    try {
+      await this.#applyNow(config);
+    } catch (err) {
+      this.#o.log.error(`scheduled tasks: ${(err as Error).message}; their schedules do not run until the next reload`);
+    }
+  }
+
+  async #applyNow(config: Config): Promise<void> {
     if (this.#stopped) return;
     const runner = scheduledTasks(config).length > 0 ? await this.#loadRunner() : undefined;
     if (this.#stopped) return;
