@@ -42,3 +42,19 @@ test('checkSchedule: a huge or hostile expression is refused without being echoe
   assert.ok(!j.includes('x'.repeat(50)), j);
   assert.match(checkSchedule('0 0 * * * \u0000', undefined) ?? '', /not a valid cron expression/);
 });
+
+test('the cron library is loaded only when asked for: a config without a schedule does not load it', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const dist = new URL('../../src/config/', import.meta.url).pathname;
+  const script = `
+    const { parseConfigText } = await import(${JSON.stringify(`${dist}index.js`)});
+    const { cronLoaded } = await import(${JSON.stringify(`${dist}cron.js`)});
+    const { checkSchedule } = await import(${JSON.stringify(`${dist}schedule-check.js`)});
+    parseConfigText('watchers:\\n  w: {cmd: node app.js}\\n', { file: 'r.yaml', env: {} });
+    const before = cronLoaded();
+    checkSchedule('* * * * *', undefined);
+    console.log(JSON.stringify([before, cronLoaded()]));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [false, true]);
+});
