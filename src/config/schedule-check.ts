@@ -2,7 +2,7 @@
  * A task's `schedule` checked at load time (and at each reload): the cron library parses
  * it, in the task's time zone, and it must fire at least once.
  */
-import { MAX_SCHEDULE_LENGTH, parseSchedule } from './cron.js';
+import { loadCron, MAX_SCHEDULE_LENGTH, parseSchedule } from './cron.js';
 
 const EXAMPLES = 'e.g. "*/5 * * * *" (every 5 minutes) or "*/10 * * * * *" (every 10 seconds, seconds first)';
 
@@ -22,15 +22,18 @@ export function checkSchedule(expr: string, timezone: string | undefined): strin
     const tz = checkTimezone(timezone);
     if (tz !== undefined) return tz;
   }
+  try {
+    loadCron();
+  } catch (err) {
+    // a reload after the privilege drop, from an install the user cannot read: a config error, not a crash
+    const first = (err as Error).message.split('\n')[0];
+    return `cannot be checked: the cron library (croner) cannot be loaded (${first}); reinstall ringmaster, or restart it so that it loads the library before dropping privileges`;
+  }
   let schedule;
   try {
     schedule = parseSchedule(expr, timezone);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_REQUIRE_ESM' || e.code === 'EACCES') {
-      return `cannot be checked: the cron library (croner) cannot be loaded (${e.message.split('\n')[0]}); reinstall ringmaster, or restart it so that it loads the library before dropping privileges`;
-    }
-    return `is not a valid cron expression: ${libraryMessage(e.message, fields)}; ${EXAMPLES}`;
+    return `is not a valid cron expression: ${libraryMessage((err as Error).message, fields)}; ${EXAMPLES}`;
   }
   if (schedule.nextAfter(new Date()) === null) {
     return `never fires: no date matches it (a day that no month has, such as February 30); check the day-of-month and month fields, ${EXAMPLES}`;

@@ -58,7 +58,8 @@ export function readValueFile(path: string, dir: string, max: number, budget: Bu
     const st = fstatSync(fd);
     if (!st.isFile()) return fail(`it is ${st.isDirectory() ? 'a directory' : 'not a regular file (a device, a FIFO or a socket)'}; give the path of a file`);
     if (st.size > max) return fail(`it is ${st.size} bytes, over the limit of ${max}`);
-    const buf = Buffer.allocUnsafe(Math.min(max, Math.max(st.size, 4096)) + 1);
+    // the whole limit (64 or 256 KiB): a /proc file says size 0, a file may grow meanwhile
+    const buf = Buffer.allocUnsafe(max + 1);
     let n = 0;
     while (n < buf.length) {
       const got = readSync(fd, buf, n, buf.length - n, null);
