@@ -1,11 +1,11 @@
 /**
  * The cron library (croner), loaded on first use: only a config with a scheduled task
- * needs it, and it costs ~10 ms and ~150 KiB of heap to load. A PID 1 that drops its
+ * needs it, and it costs 10-30 ms and ~150 KiB of heap to load. A PID 1 that drops its
  * privileges loads it before (preloadParsers): a reload after the drop may bring the first
  * schedule, and the install directory may then be unreadable.
  *
  * Why croner (and not cron-parser): no dependency (cron-parser needs luxon, 4.5 MB), 224 KB
- * installed, imported in ~14 ms against ~200 ms for cron-parser + luxon on this machine,
+ * installed, imported in 25 ms against 217 ms for cron-parser + luxon (medians, loaded machine),
  * time zones through Intl, a 5-or-6-field mode, and DST rules written down (a fixed-time
  * job in a gap runs once, after the gap; a repeated hour runs it once). BENCHMARKS.md has
  * the figures.

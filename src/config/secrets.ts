@@ -5,7 +5,7 @@
  * it would show (shorter ones would also match ordinary words and numbers of a message).
  */
 import { formatValue } from './errors.js';
-import { getAt, pathKey, type RawSource } from './tree.js';
+import { getAt, type RawSource } from './tree.js';
 import type { ConfigIssue } from './types.js';
 
 export const MIN_REDACTED = 4;
@@ -37,7 +37,3 @@ export function redactIssues(issues: ConfigIssue[], src: RawSource): ConfigIssue
   });
 }
 
-/** Whether the value at `path` holds text read with ${file:}. */
-export function isSecret(src: RawSource, path: string[]): boolean {
-  return src.secret.has(pathKey(path));
-}
