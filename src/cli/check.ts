@@ -6,6 +6,7 @@
 import { EXIT, RingmasterError, type ErrorCode } from '../errors/codes.js';
 import type { Config, ConfigIssue, TaskConfig, WatcherConfig } from '../config/types.js';
 import { ConfigError } from '../config/errors.js';
+import { redact } from '../config/secrets.js';
 import { substitute } from '../supervisor/substitute.js';
 import { resolveIds } from '../supervisor/watcher-status.js';
 import { accessSync, constants as fsConstants, statSync, type Stats } from 'node:fs';
@@ -62,7 +63,7 @@ export function hostChecks(config: Config, cwd: string, env: NodeJS.ProcessEnv):
       warnings.push(`${section}.${key}: "${file}" is not ${file.includes('/') ? 'an executable file' : 'an executable in PATH'} here`);
     }
   }
-  return { errors, warnings };
+  return { errors, warnings: warnings.map((w) => redact(w, config.secrets ?? [])) };
 }
 
 function found(file: string, dir: string, path: string | undefined): boolean {
@@ -97,7 +98,8 @@ export function formatPlan(config: Config, sockets: ReadonlyArray<{ name: string
     const shown = Math.min(w.numprocesses, 3);
     for (let wid = 1; wid <= shown; wid++) {
       const argv = w.argv.map((a) => substitute(a, { wid, sockets: map, env: { ...process.env, ...w.env } }));
-      lines.push(`    [${wid}] ${argv.map(shownWord).join(' ')}`);
+      // a secret read with ${file:} (or put in through $(circus.env.X)) is not printed
+      lines.push(`    [${wid}] ${argv.map((a) => shownWord(redact(a, config.secrets ?? [], true))).join(' ')}`);
     }
     if (w.numprocesses > shown) lines.push(`    ... ${w.numprocesses - shown} more`);
     if (w.depends_on.length > 0) lines.push(`    depends on: ${w.depends_on.join(', ')}`);
@@ -105,7 +107,7 @@ export function formatPlan(config: Config, sockets: ReadonlyArray<{ name: string
   }
   if (config.tasks.length > 0) {
     lines.push('tasks (in start order):');
-    for (const t of config.tasks) lines.push(`  ${t.name}: ${taskText(t)}`, `    ${t.argv.map(shownWord).join(' ')}`);
+    for (const t of config.tasks) lines.push(`  ${t.name}: ${taskText(t)}`, `    ${t.argv.map((a) => shownWord(redact(a, config.secrets ?? [], true))).join(' ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -7,8 +7,10 @@
  * Circus matches substrings, so `web` also caught `web2`), plus its `sockets` list, or
  * all of them with `use_sockets`. Naming a socket that does not exist is an error.
  */
+import { envFilesAt, type EnvFiles } from './env-files.js';
 import { at, issue } from './errors.js';
 import { checkExecStrings, commandOf, complainer, rlimitsOf } from './build-command.js';
+import type { Budget } from './limits.js';
 import { WATCHER_DEFAULTS } from './defaults.js';
 import { MAX_SECONDS, SECONDS_UNIT } from './options.js';
 import { readyCheck } from './ready.js';
@@ -35,6 +37,10 @@ export interface WatcherContext {
   src: RawSource;
   socketNames: readonly string[];
   globalEnv: Readonly<Record<string, string>>;
+  /** the global env_file, read */
+  globalFiles: EnvFiles;
+  /** for reading env_file */
+  budget: Budget;
   issues: ConfigIssue[];
   warnings: string[];
 }
@@ -64,7 +70,9 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
   }
   w.forward_signals = [...w.forward_signals];
   w.ready = readyCheck(o['ready']);
-  w.env = { ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
+  const files = envFilesAt(src, p('env_file'), o['env_file'], ctx.budget, issues);
+  w.env_file = [...ctx.globalFiles.files, ...files.files];
+  w.env = { ...ctx.globalFiles.env, ...files.env, ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
   w.output = (o['output'] as OutputMode | undefined) ?? outputFromStream(o);
   w.rlimits = rlimitsOf(['watchers', name], o, src, issues);
   w.sockets = sockets(name, o, argv, ctx);

@@ -9,6 +9,8 @@ import { buildSocket } from './build-socket.js';
 import { buildTask } from './build-task.js';
 import { buildWatcher } from './build-watcher.js';
 import { resolveDependencies, type Dependent } from './depends.js';
+import { envFilesAt } from './env-files.js';
+import { newBudget } from './limits.js';
 import { socketClashes } from './socket-clash.js';
 import { GLOBAL_DEFAULTS } from './defaults.js';
 import { didYouMean } from './suggest.js';
@@ -32,6 +34,10 @@ export function buildConfig(src: RawSource): Built {
     if (g[key] !== undefined) (ringmaster as unknown as Record<string, unknown>)[key] = g[key];
   }
   const env = isMap(data['env']) ? (data['env'] as Record<string, string>) : {};
+  // env_file: read at every build (load and reload); the global one below each section's
+  const budget = newBudget();
+  const globalFiles = envFilesAt(src, ['ringmaster', 'env_file'], g['env_file'], budget, issues);
+  ringmaster.env_file = globalFiles.files;
 
   const sockets: SocketConfig[] = [];
   /** socket names as written, for positions */
@@ -59,7 +65,7 @@ export function buildConfig(src: RawSource): Built {
       issues.push(issue('RM_CONFIG_CONFLICT', `watchers.${name}`, text, keyPosOf(src, ['watchers', name]), name));
       continue;
     }
-    const w = buildWatcher(name, isMap(o) ? o : {}, { src, socketNames, globalEnv: env, issues, warnings });
+    const w = buildWatcher(name, isMap(o) ? o : {}, { src, socketNames, globalEnv: env, globalFiles, budget, issues, warnings });
     watchers.push(w);
     byLowerName.set(name.toLowerCase(), w);
   }

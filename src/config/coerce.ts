@@ -67,11 +67,10 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
       return ok(text !== undefined ? text.split(/[\s,]+/).filter(Boolean) : value);
     case 'exit_codes':
       return exitCodes(value, text);
-    case 'paths':
-      return (Array.isArray(value) ? value : [value]).some((v) => typeof v === 'string' && v.includes('\0'))
-        ? { ok: false, expect: 'a path or a list of paths without a NUL byte (\\0), which no path can carry' }
-        : ok(value);
     case 'argv':
+      return ok(value);
+    case 'paths':
+      if (typeof value === 'string') return ok(value.split(/[,\n]/).map((p) => p.trim()).filter(Boolean));
       return ok(value);
     case 'ready':
       if (typeof value !== 'string') return ok(value);

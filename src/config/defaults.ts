@@ -7,6 +7,7 @@ import { DEFAULT_FORWARD_SIGNALS } from './signals.js';
 import type { GlobalConfig, SocketConfig, TaskConfig, WatcherConfig } from './types.js';
 
 export const GLOBAL_DEFAULTS: Readonly<GlobalConfig> = {
+  env_file: [],
   user: undefined,
   group: undefined,
   graceful_timeout: 25,

@@ -9,7 +9,7 @@
  */
 import { at, issue } from './errors.js';
 import { readIniWithIncludes } from './ini-includes.js';
-import { expandDollarNames, interpolateEnv } from './interpolate.js';
+import { expandDollarNames, interpolateEnv, keyed, type ReadFileValue } from './interpolate.js';
 import type { IniSection } from './parser-ini.js';
 import { closest } from './suggest.js';
 import type { Budget } from './limits.js';
@@ -19,7 +19,14 @@ import type { SourcePos } from './types.js';
 const KINDS = ['ringmaster', 'circus', 'socket:NAME', 'watcher:NAME', 'task:NAME', 'env', 'env:PATTERNS'];
 
 /** Read Circus-style INI text (and its includes) into the common tree. */
-export function iniSource(text: string, file: string, env: NodeJS.ProcessEnv, cwd: string, budget: Budget): RawSource {
+export function iniSource(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  budget: Budget,
+  readers?: (fromFile: string | undefined) => ReadFileValue,
+): RawSource {
   const { doc, files, warnings } = readIniWithIncludes(text, file, cwd, budget);
   const src = emptySource('ini', files);
   src.issues.push(...doc.issues);
@@ -36,7 +43,7 @@ export function iniSource(text: string, file: string, env: NodeJS.ProcessEnv, cw
       continue;
     }
     if (where.kind === 'env') {
-      const values = envValues(section, env, src);
+      const values = envValues(section, env, src, readers);
       if (where.patterns) src.envPatterns.push({ patterns: where.patterns, env: values });
       else for (const [k, v] of Object.entries(values)) setValue(src, ['env', k], v, section, k, false);
       continue;
@@ -44,9 +51,10 @@ export function iniSource(text: string, file: string, env: NodeJS.ProcessEnv, cw
     for (const [key, entry] of section.entries) {
       if (where.path[0] === 'ringmaster' && (key === 'include' || key === 'include_dir')) continue;
       if (refused(src, section, key, entry.keyPos)) continue;
-      const r = interpolateEnv(entry.value, env);
-      for (const p of r.problems) src.issues.push(issue('RM_CONFIG_REFERENCE', [...where.path, key].join('.'), p, entry.pos, entry.value));
+      const r = interpolateEnv(entry.value, env, readers?.(entry.pos.file));
+      for (const p of r.problems) src.issues.push(issue('RM_CONFIG_REFERENCE', [...where.path, key].join('.'), keyed([...where.path, key].join('.'), p), entry.pos, entry.value));
       setValue(src, [...where.path, key], r.value, section, key, true);
+      keepSecrets(src, [...where.path, key], r.secrets);
     }
   }
   return src;
@@ -91,13 +99,24 @@ function refused(src: RawSource, section: IniSection, key: string, pos: SourcePo
   return reserved !== undefined;
 }
 
-function envValues(section: IniSection, env: NodeJS.ProcessEnv, src: RawSource): Record<string, string> {
+/** Values that hold text read with ${file:}: marked, so that no message shows them. */
+function keepSecrets(src: RawSource, path: string[], secrets: string[]): void {
+  if (secrets.length === 0) return;
+  src.secret.add(pathKey(path));
+  src.secretTexts.push(...secrets);
+}
+
+function envValues(section: IniSection, env: NodeJS.ProcessEnv, src: RawSource, readers?: (fromFile: string | undefined) => ReadFileValue): Record<string, string> {
   const out = newMap<string>();
   for (const [key, entry] of section.entries) {
     if (refused(src, section, key, entry.keyPos)) continue;
-    const r = interpolateEnv(entry.value, env);
-    for (const p of r.problems) src.issues.push(issue('RM_CONFIG_REFERENCE', `env.${key}`, p, entry.pos, entry.value));
-    const d = expandDollarNames(r.value, env);
+    // Circus's $NAME expansion comes after ${VAR}; with a ${file:}, before it: a secret is
+    // taken as is ("pa$Word" stays so)
+    const pre = entry.value.includes('${file:') ? expandDollarNames(entry.value, env) : undefined;
+    const r = interpolateEnv(pre?.value ?? entry.value, env, readers?.(entry.pos.file));
+    for (const p of r.problems) src.issues.push(issue('RM_CONFIG_REFERENCE', `env.${key}`, keyed(`env.${key}`, p), entry.pos, entry.value));
+    src.secretTexts.push(...r.secrets);
+    const d = pre ? { value: r.value, unset: pre.unset } : expandDollarNames(r.value, env);
     for (const u of d.unset) src.warnings.push(`[${section.name}] ${key}: $${u} is not set; it expands to ""`);
     out[key] = d.value;
   }

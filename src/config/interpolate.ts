@@ -1,11 +1,14 @@
 /**
- * Three kinds of expansion, applied at load time:
+ * Four kinds of expansion, applied at load time:
  *
  * - `${VAR}` from the init's environment, in every value of both formats (ours, the
  *   docker-compose syntax): `${VAR:-default}` / `${VAR-default}` supply a default (when
  *   unset or empty / when unset), `${VAR:?message}` makes an unset variable an error with
  *   that message, and `$${` writes a literal `${`. An unset variable without a default is
  *   an error: a silently empty port or path is worse than a refusal.
+ * - `${file:PATH}` in the same places: the text of that file without its trailing newline
+ *   (a secret mounted as a file), read by the caller's `readFile` (value-files.ts). The text
+ *   is not expanded again. `${file:-x}` and `${file:?x}` stay a variable named `file`.
  * - Circus's `$(circus.env.NAME)` / `((circus.env.NAME))`, from the environment plus
  *   `[env]`, case-insensitively; unknown names are left verbatim (as Circus does). Other
  *   `circus.*` keys (`wid`, `sockets.NAME`...) are left for the runtime.
@@ -13,7 +16,7 @@
  *   mixed-case `$Name` is left alone whole, not expanded as `$N` + `ame`).
  */
 
-const DOLLAR_BRACE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g;
+const DOLLAR_BRACE = /\$\$\{|\$\{file:(?![-?])([^}]*)\}|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g;
 
 export interface Interpolated {
   value: string;
@@ -21,12 +24,18 @@ export interface Interpolated {
   changed: boolean;
   /** one reason per variable that could not be expanded */
   problems: string[];
+  /** the texts that `${file:}` put in (secrets: the caller keeps them out of messages) */
+  secrets: string[];
 }
 
-/** Expand `${VAR}` forms in `s` from `env`. */
-export function interpolateEnv(s: string, env: NodeJS.ProcessEnv): Interpolated {
-  if (!s.includes('${')) return { value: s, changed: false, problems: [] };
+/** Reads the file of a `${file:PATH}`: its text, or why not (naming the file, never its content). */
+export type ReadFileValue = (path: string) => { ok: true; text: string } | { ok: false; message: string };
+
+/** Expand `${VAR}` forms in `s` from `env`, and `${file:PATH}` with `readFile` (left as written without it). */
+export function interpolateEnv(s: string, env: NodeJS.ProcessEnv, readFile?: ReadFileValue): Interpolated {
+  if (!s.includes('${')) return { value: s, changed: false, problems: [], secrets: [] };
   const problems: string[] = [];
+  const secrets: string[] = [];
   let changed = false;
   // Every match ends at a "}": past the last one, a `${NAME:-` would scan to the end of the
   // string at each of its starts (quadratic on a long value), and can only be `$${`.
@@ -35,7 +44,18 @@ export function interpolateEnv(s: string, env: NodeJS.ProcessEnv): Interpolated 
     changed = true;
     return '${';
   });
-  const value = s.slice(0, end).replace(DOLLAR_BRACE, (all, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+  const value = s.slice(0, end).replace(DOLLAR_BRACE, (all, file: string | undefined, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+    if (file !== undefined) {
+      if (readFile === undefined) return all;
+      changed = true;
+      const r = readFile(file.trim());
+      if (r.ok) {
+        secrets.push(r.text);
+        return r.text;
+      }
+      problems.push(`\${file:${file}}: ${r.message}`);
+      return all;
+    }
     changed = true;
     if (name === undefined) return '${';
     const v = env[name];
@@ -57,7 +77,12 @@ export function interpolateEnv(s: string, env: NodeJS.ProcessEnv): Interpolated 
         return all;
     }
   });
-  return { value: value + tail, changed, problems };
+  return { value: value + tail, changed, problems, secrets };
+}
+
+/** A problem of interpolateEnv with the key it is about: a `${file:}` one names it (those of variables name the variable). */
+export function keyed(key: string, problem: string): string {
+  return problem.startsWith('${file:') ? `${key}: ${problem}` : problem;
 }
 
 /** A case-insensitive view of environment variables, later sources winning. */

@@ -93,11 +93,14 @@ export interface Budget {
   bytes: number;
   files: number;
   globEntries: number;
+  /** files read for values: env_file and ${file:} (value-files.ts has their own limits) */
+  valueFiles: number;
+  valueBytes: number;
 }
 
 /** A fresh budget for one configuration. */
 export function newBudget(): Budget {
-  return { bytes: 0, files: 0, globEntries: 0 };
+  return { bytes: 0, files: 0, globEntries: 0, valueFiles: 0, valueBytes: 0 };
 }
 
 /**

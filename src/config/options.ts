@@ -9,7 +9,7 @@
  * - kept: `warmup_delay` (seconds, floats allowed), `umask` (octal), `loglevel`
  *   (`warning` -> `warn`, `critical` -> `error`).
  * - ours: `user`, `group`, `graceful_timeout`, `drain_delay`, `http_host`, `http_port`,
- *   `control_socket`, `log_format`, `subreaper`.
+ *   `control_socket`, `log_format`, `subreaper`, `env_file`.
  * - warned and ignored: the ZMQ endpoints (`endpoint`, `endpoint_owner`, `pubsub_endpoint`,
  *   `stats_endpoint`, `multicast_endpoint`), `statsd*`, `httpd*`, `check_delay`, `debug`,
  *   `debug_gc`, `pidfile`, `logoutput`, `loggerconfig`, `fqdn_prefix`, `stream_backend`.
@@ -28,7 +28,7 @@
  *   (ringmaster writes no log files) as are the other `*_stream.*` keys.
  * - ours: `sockets`, `env` (also `K=V, K2=V2` in INI), `backoff_*`, `output`,
  *   `forward_signals`, `exit_on`, `listen_pid`, `ready`, `watchdog_sec`, `max_surge`,
- *   `success_exit_codes`, `depends_on`.
+ *   `success_exit_codes`, `depends_on`, `env_file`.
  * - warned and ignored: `on_demand`, `check_flapping`, `send_hup`, `copy_path`,
  *   `virtualenv`, `virtualenv_py_ver`, `stdin_socket`, and the free-form `hooks.*`,
  *   `flapping.*` keys.
@@ -63,10 +63,10 @@ export type OptionType =
   | 'names'
   /** a list of exit statuses (integers 0-255); in INI, separated by commas or spaces */
   | 'exit_codes'
-  /** a path or a list of paths (read by the loader) */
-  | 'paths'
   /** a command line (shlex-split later) or a list of words */
   | 'argv'
+  /** a path or a list of paths; in INI (and in one string), separated by commas or newlines */
+  | 'paths'
   | 'ready'
   /** a map of environment variables; in INI `K=V, K2=V2` */
   | 'env'
@@ -132,7 +132,14 @@ function ign(ignored: string): OptionSpec {
 
 const seconds = (description: string): OptionSpec => ({ type: 'number', minimum: 0, maximum: MAX_SECONDS, unit: SECONDS_UNIT, description });
 
+/** `env_file`, on the global section, watchers and tasks. */
+export const ENV_FILE_SPEC: OptionSpec = {
+  type: 'paths',
+  description: "dotenv file(s) read at each load: their variables go below env (later files win); relative paths start at the config file's directory. Default none.",
+};
+
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  env_file: ENV_FILE_SPEC,
   user: { type: 'id', description: 'Drop to this user (name or uid) after binding the sockets.' },
   group: { type: 'id', description: "Drop to this group (name or gid); defaults to the user's primary group." },
   graceful_timeout: seconds('Seconds the whole shutdown may take before what is left gets SIGKILL. Default 25.'),
@@ -215,6 +222,7 @@ const NOT_STREAMED = 'ringmaster writes no log files: worker output goes to the 
 const FLAPPING = 'ringmaster backs off between restarts (backoff_*) and gives up after max_retry; ignored';
 
 export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  env_file: ENV_FILE_SPEC,
   cmd: { type: 'argv', description: 'The command: a command line (shlex-split) or a list of words.' },
   args: { type: 'argv', description: 'Arguments appended to cmd: a command line or a list.' },
   executable: { type: 'string', description: 'Program to run instead of the first word of cmd.' },
@@ -298,12 +306,6 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   virtualenv: ign(PYTHON),
   virtualenv_py_ver: ign(PYTHON),
   stdin_socket: ign('hand sockets over with $(circus.sockets.NAME) or LISTEN_FDS; ignored'),
-};
-
-/** `env_file`: declared here, read by the loader. */
-export const ENV_FILE_SPEC: OptionSpec = {
-  type: 'paths',
-  description: 'dotenv files read into env (in list order, env winning); relative to the config file. Default none.',
 };
 
 /** The longest `schedule` or `timezone` text (checked by the build: ajv's maxLength needs its runtime): a cron expression is a few dozen characters. */
@@ -462,10 +464,10 @@ export function expectOf(spec: OptionSpec): string {
       return 'a list of names';
     case 'exit_codes':
       return `a list of exit statuses (integers between ${spec.minimum ?? 0} and ${spec.maximum ?? 255})`;
-    case 'paths':
-      return 'a path or a list of paths';
     case 'argv':
       return 'a command line or a list of words';
+    case 'paths':
+      return 'a path or a list of paths';
     case 'ready':
       return 'a readiness check';
     case 'env':

@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import type { Alias, Document, Node as YamlNode } from 'yaml';
 import { issue } from './errors.js';
-import { interpolateEnv } from './interpolate.js';
+import { interpolateEnv, keyed, type ReadFileValue } from './interpolate.js';
 import { limitIssue, MAX_ALIASES, MAX_DEPTH, MAX_NAME_LENGTH, MAX_NODES, MAX_YAML_TOKENS, type LimitName } from './limits.js';
 import { emptySource, newMap, pathKey, reservedName, type RawSource } from './tree.js';
 import type { ConfigIssue, SourcePos } from './types.js';
@@ -36,7 +36,7 @@ export function loadYaml(): YamlModule {
 const MAX_SYNTAX_ERRORS = 20;
 
 /** Parse YAML text into the common tree; syntax errors become issues. */
-export function yamlSource(text: string, file: string, env: NodeJS.ProcessEnv): RawSource {
+export function yamlSource(text: string, file: string, env: NodeJS.ProcessEnv, readFile?: ReadFileValue): RawSource {
   const YAML = loadYaml();
   const src = emptySource('yaml', [file]);
   const lc = new YAML.LineCounter();
@@ -75,7 +75,7 @@ export function yamlSource(text: string, file: string, env: NodeJS.ProcessEnv): 
     src.issues.push(issue('RM_CONFIG_VALUE', '', 'the top level must be a map with keys ringmaster, sockets, watchers, env', posAt(top.range?.[0] ?? 0)));
     return src;
   }
-  const walker = new Walker(YAML, doc, src, env, posAt);
+  const walker = new Walker(YAML, doc, src, env, posAt, readFile);
   const data = walker.walk(top, [], 0) as Record<string, unknown>;
   if (walker.stopped) return src;
   // `sockets:` with nothing under it means no sockets, not a null to complain about
@@ -155,6 +155,7 @@ class Walker {
   readonly #Y: YamlModule;
   readonly #src: RawSource;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #readFile: ReadFileValue | undefined;
   readonly #posAt: (offset: number) => SourcePos;
   /** each alias's node: the last node before it with its anchor */
   readonly #anchored = new Map<Alias, YamlNode | undefined>();
@@ -163,8 +164,9 @@ class Walker {
   /** a limit was hit: the walk returns nulls from here on */
   stopped = false;
 
-  constructor(Y: YamlModule, doc: Document, src: RawSource, env: NodeJS.ProcessEnv, posAt: (o: number) => SourcePos) {
+  constructor(Y: YamlModule, doc: Document, src: RawSource, env: NodeJS.ProcessEnv, posAt: (o: number) => SourcePos, readFile: ReadFileValue | undefined) {
     this.#Y = Y;
+    this.#readFile = readFile;
     this.#src = src;
     this.#env = env;
     this.#posAt = posAt;
@@ -222,9 +224,13 @@ class Walker {
       const v = n.value;
       if (n.type === 'PLAIN' && typeof v === 'number' && n.source !== undefined) this.#src.raw.set(k, n.source);
       if (typeof v !== 'string') return v;
-      const r = interpolateEnv(v, this.#env);
-      for (const p of r.problems) this.#src.issues.push(issue('RM_CONFIG_REFERENCE', path.join('.'), p, this.#src.pos.get(k), v));
+      const r = interpolateEnv(v, this.#env, this.#readFile);
+      for (const p of r.problems) this.#src.issues.push(issue('RM_CONFIG_REFERENCE', path.join('.'), keyed(path.join('.'), p), this.#src.pos.get(k), v));
       if (r.changed) this.#src.textual.add(k);
+      if (r.secrets.length > 0) {
+        this.#src.secret.add(k);
+        this.#src.secretTexts.push(...r.secrets);
+      }
       return r.value;
     }
     return null;

@@ -23,7 +23,9 @@ import { yamlSource } from './parser-yaml.js';
 import { prepare } from './prepare.js';
 import { mergeSources, type RawSource } from './tree.js';
 import type { Config, ConfigIssue } from './types.js';
+import { redact, redactIssues } from './secrets.js';
 import { schemaIssues } from './validate.js';
+import { baseDirOf, fileValueReader } from './value-files.js';
 
 export type TextFormat = 'yaml' | 'ini';
 
@@ -55,7 +57,10 @@ export function parseFragment(
   cwd: string,
   budget: Budget = newBudget(),
 ): RawSource {
-  return format === 'ini' ? iniSource(text, file, env, cwd, budget) : yamlSource(text, file, env);
+  const readers = fileValueReader(cwd, budget);
+  const src = format === 'ini' ? iniSource(text, file, env, cwd, budget, readers) : yamlSource(text, file, env, readers(file));
+  for (const f of src.files) src.dirs.set(f, baseDirOf(f, cwd));
+  return src;
 }
 
 /**
@@ -104,7 +109,7 @@ export interface FinishOptions {
 export function* finishSteps(fragments: readonly RawSource[], env: NodeJS.ProcessEnv, opts: FinishOptions = {}): Steps<Config> {
   const src = mergeSources(fragments);
   const fail = (issues: ConfigIssue[]): never => {
-    throw new ConfigError(sortIssues(issues));
+    throw new ConfigError(sortIssues(redactIssues(issues, src)));
   };
   const over = treeLimitIssues(src);
   if (over.length > 0) fail(over);
@@ -133,7 +138,8 @@ export function* finishSteps(fragments: readonly RawSource[], env: NodeJS.Proces
   const built = buildConfig(src);
   if (built.issues.length > 0) fail(built.issues);
   if (built.config.watchers.length === 0 && built.config.tasks.length === 0 && opts.mainCommand !== true) fail([nothingToRun(src)]);
-  built.config.warnings = [...src.warnings, ...prepared.warnings, ...built.warnings];
+  built.config.warnings = [...src.warnings, ...prepared.warnings, ...built.warnings].map((w) => redact(w, src.secretTexts));
+  if (src.secretTexts.length > 0) built.config.secrets = [...new Set(src.secretTexts)];
   yield;
   return deepFreeze(built.config);
 }

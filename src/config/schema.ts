@@ -56,9 +56,8 @@ function optionSchema(spec: OptionSpec): Schema {
       return { type: 'array', items: { type: 'string', pattern: NAME_PATTERN }, ...d };
     case 'exit_codes':
       return { type: 'array', items: { type: 'integer', ...range }, ...d };
-    case 'paths':
-      return { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], ...d };
     case 'argv':
+    case 'paths':
       return { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], ...d };
     case 'env':
       return {

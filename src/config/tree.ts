@@ -37,6 +37,12 @@ export interface RawSource {
   envPatterns: EnvPattern[];
   issues: ConfigIssue[];
   warnings: string[];
+  /** each file's directory (absolute), by its label: where its relative env_file and ${file:} paths start */
+  dirs: Map<string, string>;
+  /** values that hold text read with ${file:} (secrets: never shown in a message) */
+  secret: Set<string>;
+  /** the texts read with ${file:}, for redacting messages and output */
+  secretTexts: string[];
 }
 
 /** The side-table key of a path. */
@@ -77,6 +83,9 @@ export function emptySource(format: RawSource['format'], files: string[]): RawSo
     envPatterns: [],
     issues: [],
     warnings: [],
+    dirs: new Map(),
+    secret: new Set(),
+    secretTexts: [],
   };
 }
 
@@ -134,8 +143,10 @@ function copySide(from: RawSource, to: RawSource, path: Path): void {
     for (const k of [...to[table].keys()]) if (under(k)) to[table].delete(k);
     for (const [k, v] of from[table]) if (under(k)) (to[table] as Map<string, unknown>).set(k, v);
   }
-  for (const k of [...to.textual]) if (under(k)) to.textual.delete(k);
-  for (const k of from.textual) if (under(k)) to.textual.add(k);
+  for (const table of ['textual', 'secret'] as const) {
+    for (const k of [...to[table]]) if (under(k)) to[table].delete(k);
+    for (const k of from[table]) if (under(k)) to[table].add(k);
+  }
 }
 
 /** Where options live: depth 2 for ringmaster/env, 3 for sockets/watchers/tasks, 1 otherwise. */
@@ -157,6 +168,8 @@ export function mergeSources(sources: readonly RawSource[]): RawSource {
     out.envPatterns.push(...src.envPatterns);
     out.issues.push(...src.issues);
     out.warnings.push(...src.warnings);
+    for (const [f, d] of src.dirs) out.dirs.set(f, d);
+    out.secretTexts.push(...src.secretTexts);
     walkOptions(src.data, (path, value) => {
       setAt(out.data, path, value);
       copySide(src, out, path);

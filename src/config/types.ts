@@ -15,6 +15,8 @@ export interface SourcePos {
 }
 
 export interface GlobalConfig {
+  /** `env_file` of the global section, resolved (absolute): read below every watcher's and task's own env_file. @default [] */
+  env_file: string[];
   /** Drop to this user (name or uid) after binding the sockets. */
   user: string | undefined;
   /** Drop to this group (name or gid); defaults to the user's primary group. */
@@ -245,6 +247,8 @@ export interface Config {
   env: Record<string, string>;
   /** one-line notices for options accepted but not applicable (ZMQ endpoints, statsd...) */
   warnings: string[];
+  /** the texts read with `${file:}` (secrets), so that output can hide them (`check`); never shown. @default undefined (none) */
+  secrets?: string[];
 }
 
 /** One validation problem, with where it is and how to fix it. */

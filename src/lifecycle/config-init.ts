@@ -51,6 +51,9 @@ import { actOnSignal } from './signal-actions.js';
 import { Endpoints } from './endpoints.js';
 import { MainCommand, type MainCommandOptions, type MainEnd } from './main-command.js';
 import { copyInheritedSignals } from './exec-shim.js';
+import { ScheduledTasks } from './scheduled-tasks.js';
+import type { TaskRunner } from '../supervisor/task-run.js';
+import type { ScheduleStatus } from '../supervisor/schedule.js';
 
 type Phase =
   | { kind: 'binding' }
@@ -75,6 +78,8 @@ export interface ConfigInitOptions {
   version?: string;
   /** the main command (`ringmaster -c FILE -- CMD`), run once the watchers are ready; see MainCommand */
   main?: MainCommandOptions;
+  /** the task runner for scheduled tasks (a test may give its own). @default loadTaskRunner (execa) */
+  taskRunner?: () => Promise<TaskRunner>;
 }
 
 export class ConfigInit {
@@ -96,6 +101,7 @@ export class ConfigInit {
   readonly #events = new EventBus();
   #unreap: (() => void) | undefined;
   #main: MainCommand | undefined;
+  readonly #scheduled: ScheduledTasks;
 
   constructor(runtime: InitRuntime, config: Config, options: ConfigInitOptions = {}) {
     this.#rt = runtime;
@@ -112,6 +118,12 @@ export class ConfigInit {
       arbiter: () => (this.#serving() ? this.#arbiter : undefined),
       report: (r) => this.#reportReload(r),
     });
+    this.#scheduled = new ScheduledTasks({
+      loadRunner: options.taskRunner ?? loadTaskRunner,
+      emit: (e) => this.#events.emit(e),
+      ctx: { baseEnv: process.env, cwd: this.#cwd, onSpawn: (p) => runtime.reaper.own(p), onExit: (p) => runtime.reaper.disown(p) },
+      log: runtime.log,
+    });
   }
 
   get #config(): Config {
@@ -121,6 +133,11 @@ export class ConfigInit {
   /** The init's event bus (subscribe to it; the core emits on it). */
   get events(): EventBus {
     return this.#events;
+  }
+
+  /** The scheduled tasks: next run, running or not, runs, skipped ticks, last result (for status and metrics). */
+  scheduleStatus(): ScheduleStatus[] {
+    return this.#scheduled.status();
   }
 
   /** Plain data for /metrics, /readyz and `ctl status`. */
@@ -185,6 +202,7 @@ export class ConfigInit {
       if ((this.#config.tasks ?? []).length > 0) await loadTaskRunner().catch((err: unknown) => {
         throw new RingmasterError('RM_INTERNAL', `the config has tasks but execa cannot be loaded: ${(err as Error).message}`);
       });
+      await this.#scheduled.preload(this.#config);
       const ids = dropPrivileges(g.user, g.group);
       if (ids) log.info('dropped privileges', { uid: ids.uid, gid: ids.gid });
       if (g.umask !== undefined) process.umask(g.umask);
@@ -256,6 +274,7 @@ export class ConfigInit {
         this.#phase = { kind: 'running' };
         log.info('all watchers started', { watchers: this.#arbiter?.watchers.length ?? 0, tasks: (this.#config.tasks ?? []).length });
         this.#reloads.watch();
+        void this.#scheduled.start(this.#config);
         if (main) void main.run().then((end) => this.#mainEnded(end));
         return;
       case 'failed':
@@ -327,7 +346,10 @@ export class ConfigInit {
 
   /** Say how a reload ended (Reloads counts it). */
   #reportReload(r: ReloadReport): void {
-    if (r.ok) this.#events.emit({ type: 'reload.result', ...r });
+    if (r.ok) {
+      this.#events.emit({ type: 'reload.result', ...r });
+      void this.#scheduled.reconfigure(this.#config);
+    }
     else this.#events.emit({ type: 'reload.result', ok: false, error: (r.error as Error).message, code: (r.error as { code?: string }).code });
   }
 
@@ -380,6 +402,8 @@ export class ConfigInit {
     const log = this.#rt.log;
     const g = this.#config.ringmaster;
     const arbiter = this.#arbiter as Arbiter;
+    // first: no scheduled run starts during the shutdown; one going is stopped alongside the watchers
+    const scheduledStopped = this.#scheduled.stop();
     if (this.#main) {
       // the main command goes first; its sidecars serve it until it has exited
       this.#phase = { kind: 'draining', skip: () => {} };
@@ -407,9 +431,10 @@ export class ConfigInit {
       this.#rt.signalDescendants('SIGKILL');
     }, g.graceful_timeout * 1000);
     await arbiter.stop();
+    await scheduledStopped;
+    // the `when: stop` tasks: after every watcher, the main command and the scheduled runs have stopped
     await arbiter.runStopTasks(stopTasks.signal);
     clearTimeout(timer);
-    // (the `when: stop` tasks run here: after every watcher and the main command have stopped)
     this.#phase = { kind: 'closing' };
     if ((await this.#rt.terminateDescendants(Math.max(deadline, Date.now()))) > 0) killed = true;
     this.#sockets?.close();

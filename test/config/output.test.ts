@@ -13,6 +13,7 @@ describe('config output, schema and footprint', () => {
   it('fills in the documented defaults', () => {
     const c = yaml('watchers:\n  w: {cmd: node app.js}\n');
     assert.deepEqual(c.ringmaster, {
+      env_file: [],
       user: undefined,
       group: undefined,
       graceful_timeout: 25,
