@@ -28,7 +28,7 @@ const SIGNAL: Schema = {
   ],
 };
 /** `512Mi`, `1 GB`, `40%`: a max_memory as text. */
-export const MEMORY_PATTERN = '^\\s*(\\d+(\\.\\d+)?|\\.\\d+)\\s*(%|[A-Za-z]*)\\s*$';
+export const MEMORY_PATTERN = '^\\s*(\\d+(\\.\\d+)?|\\.\\d+)\\s*(%|B|[kKMGT]B?|[KMGT]iB?)?\\s*$';
 const SECONDS: Schema = { type: 'number', minimum: 0, maximum: MAX_SECONDS };
 
 function optionSchema(spec: OptionSpec): Schema {
