@@ -158,6 +158,7 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
   config = resolveCounts(config);
   for (const w of config.watchers) {
     if (w.numprocesses_source !== undefined) log.info('numprocesses', { watcher: w.name, numprocesses: w.numprocesses, source: w.numprocesses_source });
+    if (w.max_memory > 0) log.info('max_memory', { watcher: w.name, max_memory_bytes: w.max_memory, source: w.max_memory_source });
   }
   const runtime = await runtimeFor(o, log, o.subreaper && config.ringmaster.subreaper);
   const cwd = process.cwd();
