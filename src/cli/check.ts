@@ -7,6 +7,7 @@ import { EXIT, RingmasterError, type ErrorCode } from '../errors/codes.js';
 import type { Config, ConfigIssue, TaskConfig, WatcherConfig } from '../config/types.js';
 import { ConfigError } from '../config/errors.js';
 import { redact } from '../config/secrets.js';
+import { describeMaxMemory, memoryLimits } from '../lifecycle/memory-limit.js';
 import { substitute } from '../supervisor/substitute.js';
 import { resolveIds } from '../supervisor/watcher-status.js';
 import { accessSync, constants as fsConstants, statSync, type Stats } from 'node:fs';
@@ -92,7 +93,7 @@ export function formatPlan(config: Config, sockets: ReadonlyArray<{ name: string
   lines.push('watchers (in start order):');
   if (config.watchers.length === 0) lines.push('  (none)');
   for (const w of config.watchers) {
-    lines.push(`  ${w.name}: ${w.numprocesses} process${w.numprocesses === 1 ? '' : 'es'}${w.numprocesses_source === undefined ? '' : ` (${w.numprocesses_source})`}, priority ${w.priority}${w.autostart ? '' : ', autostart off'}`);
+    lines.push(`  ${w.name}: ${w.numprocesses} process${w.numprocesses === 1 ? '' : 'es'}${w.numprocesses_source === undefined ? '' : ` (${w.numprocesses_source})`}, priority ${w.priority}${w.autostart ? '' : ', autostart off'}${w.max_memory > 0 ? `, max_memory ${describeMaxMemory(w)}` : ''}`);
     const map = new Map(w.sockets.map((n, i) => [n.toLowerCase(), 3 + i]));
     if (w.sockets.length > 0) lines.push(`    sockets: ${w.sockets.map((n, i) => `${n}=fd ${3 + i}`).join(', ')}`);
     const shown = Math.min(w.numprocesses, 3);
@@ -212,10 +213,17 @@ export async function check(argv: string[]): Promise<number> {
   const path = argv.find((a) => !a.startsWith('-'));
   const { loadConfig } = await import('../config/index.js');
   let config: Config | null;
+  let memoryWarnings: string[] = [];
   try {
     config = loadConfig({ path, env: process.env, cwd: process.cwd() });
     // what the init would run here: numprocesses: auto from this cgroup's CPU limit
     if (config) config = (await import('../lifecycle/process-count.js')).resolveProcessCounts(config);
+    // max_memory: 40% of this cgroup's memory limit; none here is a warning (the container may have one)
+    if (config?.watchers.some((w) => w.max_memory_percent !== undefined)) {
+      const r = memoryLimits(config);
+      config = r.config;
+      memoryWarnings = r.issues.map((i) => i.message);
+    }
   } catch (err) {
     if (!(err instanceof RingmasterError)) throw err;
     report.fail(err.code, problemsOf(err), err.message);
@@ -227,7 +235,7 @@ export async function check(argv: string[]): Promise<number> {
     return EXIT.CONFIG;
   }
   const host = hostChecks(config, process.cwd(), process.env);
-  report.warn(host.warnings);
+  report.warn([...host.warnings, ...memoryWarnings]);
   if (host.errors.length > 0) {
     report.fail('RM_CONFIG', host.errors.map((e) => ({ ...e })), host.errors.map((e) => e.message).join('\n'));
     return EXIT.CONFIG;

@@ -158,18 +158,23 @@ async function mainCommandOf(o: RunOptions, log: Logger): Promise<MainCommandOpt
 }
 
 async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promise<number> {
-  const [{ ConfigInit }, { watchSpecsFor }, { findSource, loadConfigAsync, preloadParsers }, { configEndpoints }, { resolveProcessCounts }] = await Promise.all([
+  const [{ ConfigInit }, { watchSpecsFor }, { findSource, loadConfigAsync, preloadParsers }, { configEndpoints }, { resolveProcessCounts }, { resolveMemoryLimits }] = await Promise.all([
     import('../lifecycle/config-init.js'),
     import('../lifecycle/config-watch.js'),
     import('../config/index.js'),
     import('./endpoints.js'),
     import('../lifecycle/process-count.js'),
+    // before the privilege drop: a reload may bring the first percentage (its imports are loaded already)
+    import('../lifecycle/memory-limit.js'),
   ]);
+  // max_memory: 40% becomes bytes likewise (a config error when the cgroup has no memory limit)
+  const resolveCounts = (c: Config): Config => resolveProcessCounts(resolveMemoryLimits(c));
   for (const w of config.warnings) log.warn(w);
   // numprocesses: auto becomes a number here, at start and on each reload
-  config = resolveProcessCounts(config);
+  config = resolveCounts(config);
   for (const w of config.watchers) {
     if (w.numprocesses_source !== undefined) log.info('numprocesses', { watcher: w.name, numprocesses: w.numprocesses, source: w.numprocesses_source });
+    if (w.max_memory > 0) log.info('max_memory', { watcher: w.name, max_memory_bytes: w.max_memory, source: w.max_memory_source });
   }
   const runtime = await runtimeFor(o, log, o.subreaper && config.ringmaster.subreaper);
   const cwd = process.cwd();
@@ -179,7 +184,7 @@ async function runConfigMode(o: RunOptions, config: Config, log: Logger): Promis
   // ... maybe in another format, after the privilege drop: its parser is loaded now.
   const source = findSource(from);
   preloadParsers(source);
-  const load = async (): Promise<Config | null> => ((c) => c && resolveProcessCounts(c))(await loadConfigAsync(from));
+  const load = async (): Promise<Config | null> => ((c) => c && resolveCounts(c))(await loadConfigAsync(from));
   const configDir = from.path !== undefined && statSync(from.path, { throwIfNoEntry: false })?.isDirectory() ? from.path : undefined;
   // RINGMASTER_CONFIG (the text itself) has no file to watch.
   const watch = (c: Config) => (source?.kind === 'path' ? watchSpecsFor(c.source.files.map((f) => resolve(cwd, f)), configDir) : []);

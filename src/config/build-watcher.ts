@@ -68,6 +68,11 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
     w.numprocesses_auto = (auto as { auto: number }).auto;
     w.numprocesses = 1; // until the init resolves it (src/lifecycle/process-count.ts)
   }
+  const mem = o['max_memory'];
+  if (typeof mem === 'string' && mem.endsWith('%')) {
+    w.max_memory_percent = Number(mem.slice(0, -1));
+    w.max_memory = 0; // until the init resolves it (src/lifecycle/memory-limit.ts)
+  }
   w.forward_signals = [...w.forward_signals];
   w.ready = readyCheck(o['ready']);
   const files = envFilesAt(src, p('env_file'), o['env_file'], ctx.budget, issues);

@@ -9,6 +9,7 @@
  * A value that cannot be coerced is a failure; the caller reports it with the option's
  * "must be ..." text. A value of the wrong YAML type is passed through for the schema.
  */
+import { parseMemorySize } from './memory-size.js';
 import { readyFromString } from './ready.js';
 import { normalizeSignal } from './signals.js';
 import { AUTO_EXPECT, MAX_AUTO_FACTOR, MAX_ID, MIN_AUTO_FACTOR, type OptionSpec } from './options.js';
@@ -86,6 +87,11 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
     }
     case 'processes':
       return processes(value, text);
+    case 'memory': {
+      const m = parseMemorySize(value);
+      if (!m.ok) return fail(m.reason);
+      return ok('percent' in m ? `${m.percent}%` : m.bytes);
+    }
     case 'enum':
       return enumValue(spec, value);
   }

@@ -48,6 +48,8 @@
  * - warned and ignored: `proto` (the protocol follows from `type`).
  */
 
+import { MEMORY_EXPECT } from './memory-size.js';
+
 export type OptionType =
   | 'int'
   | 'number'
@@ -74,6 +76,8 @@ export type OptionType =
   | 'rlimit'
   /** a worker count: an integer, or `auto` / `auto*F` (F workers per CPU of the cgroup's limit) */
   | 'processes'
+  /** bytes with a unit (`512Mi`, `1G`) or a percentage of the cgroup's memory limit (`40%`): config/memory-size.ts */
+  | 'memory'
   | 'enum'
   | 'ignored';
 
@@ -293,6 +297,14 @@ export const WATCHER_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     description: 'When a worker counts as ready: none, notify (sd_notify READY=1), an HTTP check, or a delay.',
   },
   watchdog_sec: seconds('Kill a worker that sends no WATCHDOG=1 for this many seconds; 0 = off.'),
+  max_memory: {
+    type: 'memory',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    expect: MEMORY_EXPECT,
+    description: 'Replace a worker (start its replacement, then stop it) whose resident memory with its descendants stays above this for two checks in a row: bytes (512Mi, 1G) or a percentage of the container memory limit (40%); 0 = off. Default 0.',
+  },
+  memory_check_interval: { ...seconds('Seconds between two max_memory checks. Default 5.'), minimum: 0.1 },
   max_surge: {
     type: 'int',
     minimum: 1,
@@ -474,6 +486,8 @@ export function expectOf(spec: OptionSpec): string {
       return 'a map of variable names to strings';
     case 'rlimit':
       return `${range('an integer')}, or empty/"infinity"/"unlimited" for no limit`;
+    case 'memory':
+      return MEMORY_EXPECT;
     case 'processes':
       // the auto forms are named when the value tried one (AUTO_EXPECT): "two" reads as before
       return range('an integer');

@@ -28,6 +28,8 @@ const SIGNAL: Schema = {
     { type: 'integer', minimum: 1, maximum: 31 },
   ],
 };
+/** `512Mi`, `1 GB`, `40%`: a max_memory as text. */
+export const MEMORY_PATTERN = '^\\s*(\\d+(\\.\\d+)?|\\.\\d+)\\s*(%|B|[kKMGT]B?|[KMGT]iB?)?\\s*$';
 const SECONDS: Schema = { type: 'number', minimum: 0, maximum: MAX_SECONDS };
 
 function optionSchema(spec: OptionSpec): Schema {
@@ -82,6 +84,9 @@ function optionSchema(spec: OptionSpec): Schema {
         ],
         ...d,
       };
+    case 'memory':
+      // bytes after coercion; the text forms for editors (their units and range checked by the coercion)
+      return { anyOf: [{ type: 'integer', ...range }, { type: 'string', pattern: MEMORY_PATTERN }], ...d };
     case 'enum':
       return { enum: [...(spec.values ?? []), ...(spec.boolValues === undefined ? [] : [true, false])], ...d };
     case 'ready':

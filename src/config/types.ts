@@ -160,6 +160,19 @@ export interface WatcherConfig {
   /** seconds; restart a worker after this age (0 = off), with max_age_variance. */
   max_age: number;
   max_age_variance: number;
+  /**
+   * Bytes of resident memory (RSS of a worker and its descendants) above which, for two
+   * checks in a row, a worker is replaced (its replacement first); 0 = off. With a
+   * percentage it is 0 in the config as loaded, and the init sets it from the cgroup's
+   * memory limit (src/lifecycle/memory-limit.ts), at start and on each reload. @default 0
+   */
+  max_memory: number;
+  /** `40%` was written: the percentage of the cgroup's memory limit; undefined for bytes. @default undefined */
+  max_memory_percent: number | undefined;
+  /** where a resolved percentage came from (`40% of the cgroup v1 memory limit 256 MiB`). @default undefined */
+  max_memory_source: string | undefined;
+  /** seconds between two max_memory checks (only when max_memory is set). @default 5 */
+  memory_check_interval: number;
   /** Backoff between respawns: initial seconds, multiplier, cap, jitter fraction; reset after `backoff_reset` seconds of healthy uptime. */
   backoff_initial: number;
   backoff_multiplier: number;

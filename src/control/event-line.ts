@@ -79,6 +79,8 @@ function fieldsOf(e: RingmasterEvent): [subject: string, fields: Fields] {
       return [e.task, { attempt: e.attempt, result: e.result.kind, status: e.result.status, signal: e.result.signal, duration: `${Math.round(e.result.durationMs) / 1000}s`, retry_in: e.retryIn }];
     case 'task.skipped':
       return [e.task, { reason: e.reason }];
+    case 'worker.recycle':
+      return [e.watcher, { wid: e.wid, pid: e.pid, reason: e.reason, rss: e.rssBytes, limit: e.limitBytes, replacement: e.replacementPid }];
     case 'orphan.reaped':
       return ['', { pid: e.pid, code: e.code, signal: e.signal, status: e.code === undefined && e.signal === undefined ? e.status : undefined }];
     default: {
@@ -110,6 +112,7 @@ const KNOWN_TYPES: Record<RingmasterEvent['type'], true> = {
   'task.finished': true,
   'task.skipped': true,
   'orphan.reaped': true,
+  'worker.recycle': true,
 };
 const KNOWN = new Set<string>(Object.keys(KNOWN_TYPES));
 

@@ -3,6 +3,7 @@
  * worker under each, the sockets, and the reloads. `--json` prints the snapshot instead;
  * scripts should read that, not this.
  */
+import { formatBytes } from '../config/memory-size.js';
 import type { InitSnapshot } from '../lifecycle/api.js';
 import type { TaskStatus } from '../supervisor/task-tally.js';
 import type { WatcherStatus, WorkerStatus } from '../supervisor/watcher.js';
@@ -53,6 +54,25 @@ function lastExit(w: WatcherStatus, now: number): string {
     }
   }
   return `wid ${e.wid} ${what}, ${formatDuration(now - e.at)} ago`;
+}
+
+/** The last restart, when it was a max_memory replacement or the watcher has max_memory (else RESTARTS and LAST EXIT say it). */
+function lastRestart(w: WatcherStatus, now: number): string | undefined {
+  const r = w.lastRestart;
+  if (!r || (r.reason === 'exit' && w.maxMemory === undefined)) return undefined;
+  const ago = `${formatDuration(now - r.at)} ago`;
+  switch (r.reason) {
+    case 'exit':
+      return `wid ${r.wid} respawned after an exit, ${ago}`;
+    case 'memory': {
+      const seen = r.rssBytes === undefined || r.limitBytes === undefined ? '' : ` (RSS ${formatBytes(r.rssBytes)} > ${formatBytes(r.limitBytes)})`;
+      return `wid ${r.wid} replaced for max_memory${seen}, ${ago}; ${w.restartsByReason?.memory ?? 0} so far`;
+    }
+    default: {
+      const never: never = r.reason;
+      return String(never);
+    }
+  }
 }
 
 function readyText(p: WorkerStatus): string {
@@ -150,6 +170,9 @@ export function formatStatus(s: InitSnapshot, now: number): string {
       if (w.fatalReason !== undefined) out.push(`  fatal: ${clean(w.fatalReason)}`);
       if (w.completed) out.push(`  completed: ${w.completed.map((c) => `wid ${c.wid} (exit ${c.code}, ${formatDuration(now - c.at)} ago)`).join(', ')}`);
       if (w.waitingFor !== undefined) out.push(`  waiting for: ${w.waitingFor.map((d) => dependency(s, d)).join(', ')}`);
+      if (w.maxMemory !== undefined) out.push(`  max_memory: ${formatBytes(w.maxMemory.bytes)}${w.maxMemory.source === undefined ? '' : ` (${clean(w.maxMemory.source)})`}`);
+      const restart = lastRestart(w, now);
+      if (restart !== undefined) out.push(`  last restart: ${restart}`);
       if (w.exits.oom > 0) out.push(`  OOM kills: ${w.exits.oom} (the kernel's OOM killer, at the cgroup's memory limit)`);
       if (w.rollout && w.rollout.state !== 'done') {
         out.push(`  rollout ${w.rollout.state}: ${clean(w.rollout.message)} (${formatDuration(now - w.rollout.at)} ago)`);

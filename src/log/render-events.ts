@@ -112,6 +112,17 @@ export function renderEvent(log: Logger, e: RingmasterEvent): void {
     case 'task.skipped':
       log.warn('scheduled task run skipped: the previous run is still going', { task: e.task });
       return;
+    case 'worker.recycle':
+      log.warn(`worker above max_memory for two checks in a row: replaced (its replacement is ready, it stops now)`, {
+        watcher: e.watcher,
+        wid: e.wid,
+        pid: e.pid,
+        reason: e.reason,
+        rss_bytes: e.rssBytes,
+        max_memory_bytes: e.limitBytes,
+        replacement_pid: e.replacementPid,
+      });
+      return;
     case 'orphan.reaped':
       log.trace('orphan reaped', { pid: e.pid, status: e.status });
       return;

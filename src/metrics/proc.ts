@@ -4,83 +4,10 @@
  * only; on a read error a function returns undefined (omit the metric) rather than a
  * made-up value.
  */
-import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
-import { endianness } from 'node:os';
+import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
+import { readText } from '../sys/procfs.js';
 
-// One buffer for every read: a scrape reads a few hundred small files, and readFileSync
-// (fstat, a fresh buffer, a second read to see EOF) costs three times open/read/close.
-let scratch = Buffer.allocUnsafe(16 * 1024);
-
-/**
- * A /proc file, whole. `oneRead`: the file is one record written by a single show()
- * (stat, statm, a sysctl), which seq_file hands over in the first read when the buffer
- * is big enough, so the read that would return 0 is skipped.
- */
-function readText(path: string, oneRead = false): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    let len = 0;
-    for (;;) {
-      if (len === scratch.length) {
-        const bigger = Buffer.allocUnsafe(scratch.length * 2);
-        scratch.copy(bigger);
-        scratch = bigger;
-      }
-      const n = readSync(fd, scratch, len, scratch.length - len, null);
-      len += n;
-      if (n === 0 || (oneRead && len < scratch.length)) break;
-    }
-    return scratch.toString('latin1', 0, len);
-  } catch {
-    return undefined; // the process exited between open and read (ESRCH)
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export interface KernelUnits {
-  /** bytes per page (/proc/PID/statm counts pages) */
-  pageSize: number;
-  /** USER_HZ: /proc/PID/stat utime and stime are in these ticks */
-  clockTicks: number;
-}
-
-const AT_PAGESZ = 6n;
-const AT_CLKTCK = 17n;
-let units: KernelUnits | undefined;
-
-/**
- * Page size and USER_HZ, from the aux vector the kernel gave this process
- * (/proc/self/auxv: AT_PAGESZ, AT_CLKTCK), read once. Node has no sysconf(); the
- * fallbacks are the values of every mainstream architecture (4 KiB pages, USER_HZ 100).
- */
-export function kernelUnits(): KernelUnits {
-  if (units) return units;
-  units = { pageSize: 4096, clockTicks: 100 };
-  try {
-    const b = readFileSync('/proc/self/auxv');
-    const wide = /64|s390x/.test(process.arch);
-    const le = endianness() === 'LE';
-    const size = wide ? 8 : 4;
-    const word = (off: number): bigint =>
-      wide ? (le ? b.readBigUInt64LE(off) : b.readBigUInt64BE(off)) : BigInt(le ? b.readUInt32LE(off) : b.readUInt32BE(off));
-    for (let off = 0; off + 2 * size <= b.length; off += 2 * size) {
-      const key = word(off);
-      if (key === 0n) break; // AT_NULL ends the vector
-      const value = Number(word(off + size));
-      if (key === AT_PAGESZ && value > 0) units.pageSize = value;
-      if (key === AT_CLKTCK && value > 0) units.clockTicks = value;
-    }
-  } catch {
-    // keep the fallbacks
-  }
-  return units;
-}
+export { kernelUnits, readPidStatm, type KernelUnits, type PidMemory } from '../sys/procfs.js';
 
 export interface ListenTable {
   /** accept-queue length (rx_queue) of the LISTEN rows, by socket inode */
@@ -130,6 +57,9 @@ export function parseListenTable(text: string): ListenTable {
   return t;
 }
 
+/** The buffer of the /proc/net/tcp reads, read in pieces (the whole-file reads use procfs.ts's) */
+const netScratch = Buffer.allocUnsafe(16 * 1024);
+
 /**
  * The LISTEN rows of this network namespace for one family (tcp: inet, tcp6: inet6),
  * read only as far as the listeners go. The whole file can be huge (a busy pod holds
@@ -138,6 +68,7 @@ export function parseListenTable(text: string): ListenTable {
  * non-LISTEN row keeps a scrape O(listeners).
  */
 export function readListenTable(family: 'inet' | 'inet6'): ListenTable | undefined {
+  const scratch = netScratch;
   let fd: number;
   try {
     fd = openSync(family === 'inet' ? '/proc/net/tcp' : '/proc/net/tcp6', 'r');
@@ -220,21 +151,6 @@ export function readPidStat(pid: number | 'self'): PidStat | undefined {
   const n = (field: number): number => Number(rest[field - 3]);
   const s = { cpuTicks: n(14) + n(15), startTicks: n(22) };
   return Number.isFinite(s.cpuTicks) && Number.isFinite(s.startTicks) ? s : undefined;
-}
-
-export interface PidMemory {
-  /** virtual memory size, pages */
-  sizePages: number;
-  /** resident set size, pages */
-  residentPages: number;
-}
-
-/** /proc/PID/statm: `size resident shared text lib data dt`, in pages; undefined when the process is gone. */
-export function readPidStatm(pid: number | 'self'): PidMemory | undefined {
-  const f = readText(`/proc/${pid}/statm`, true)?.split(' ', 2);
-  if (!f) return undefined;
-  const m = { sizePages: Number(f[0]), residentPages: Number(f[1]) };
-  return Number.isFinite(m.sizePages) && Number.isFinite(m.residentPages) ? m : undefined;
 }
 
 /** Boot time in seconds since the epoch (/proc/stat btime), read once. */

@@ -1,11 +1,15 @@
 /** Per-watcher metrics: worker counts, phase, restarts and exits, and the workers' CPU and memory. */
 import type { Registry } from 'prom-client';
 import type { ExitReason, WatcherPhase, WatcherStatus } from '../supervisor/watcher.js';
+import type { RestartReason } from '../supervisor/events.js';
 import { counter, gauge, type Sample } from './define.js';
 import type { Scrape } from './scrape.js';
 
 /** Every watcher phase, as the `state` label of ringmaster_watcher_state (a Record so a new phase fails to compile until listed). */
 const PHASES = Object.keys({ stopped: 0, waiting: 0, running: 0, stopping: 0, completed: 0, fatal: 0 } satisfies Record<WatcherPhase, 0>) as WatcherPhase[];
+
+/** Every restart reason, as the `reason` label of ringmaster_process_restarts_total (a Record so a new one fails to compile until listed). */
+const RESTART_REASONS = Object.keys({ exit: 0, memory: 0 } satisfies Record<RestartReason, 0>) as RestartReason[];
 
 export function watcherMetrics(registry: Registry, scrape: () => Scrape): void {
   const each = (value: (w: WatcherStatus) => number) =>
@@ -52,9 +56,14 @@ export function watcherMetrics(registry: Registry, scrape: () => Scrape): void {
   });
   counter(registry, {
     name: 'ringmaster_process_restarts_total',
-    help: 'Worker processes the watcher started again after an unexpected exit.',
-    labelNames: watcher,
-    samples: each((w) => w.restarts),
+    help: 'Worker processes the watcher started again, by reason (exit: respawned after an exit it did not ask for; memory: replaced for max_memory).',
+    labelNames: ['watcher', 'reason'] as const,
+    *samples() {
+      for (const w of scrape().snap.watchers) {
+        const by = w.restartsByReason ?? { exit: w.restarts, memory: 0 };
+        for (const reason of RESTART_REASONS) yield [{ watcher: w.name, reason }, by[reason]];
+      }
+    },
   });
   counter(registry, {
     name: 'ringmaster_process_exits_total',

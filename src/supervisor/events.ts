@@ -22,6 +22,13 @@ export type ExitCause =
   /** exited while the watcher wanted it running: counted, respawned with backoff */
   | 'unexpected';
 
+/**
+ * Why a worker was started again, as the `reason` label of ringmaster_process_restarts_total:
+ * `exit`: respawned after an exit the watcher did not ask for (a crash, max_age, watchdog);
+ * `memory`: replaced for max_memory (worker.recycle).
+ */
+export type RestartReason = 'exit' | 'memory';
+
 /** How a rolling restart ended (`Watcher.rollingRestart`, `Watcher.reconfigure`). */
 export type RolloutResult =
   /** every old worker was replaced by a new ready one */
@@ -75,6 +82,12 @@ export type EventInput =
   | { type: 'task.finished'; task: string; attempt: number; scheduled: boolean; result: TaskRunResult; retryIn?: number }
   /** a scheduled run was due while the previous run still ran: skipped, counted */
   | { type: 'task.skipped'; task: string; reason: 'overlap' }
+  /**
+   * a worker stayed above max_memory (`limitBytes`) for two checks in a row (`rssBytes`: RSS
+   * with its descendants at the second): its replacement (`replacementPid`, same wid) is
+   * ready and it is being stopped gracefully. Counted as a restart with reason `memory`.
+   */
+  | { type: 'worker.recycle'; watcher: string; wid: number; pid: number | undefined; reason: RestartReason; rssBytes: number; limitBytes: number; replacementPid: number | undefined }
   /** an orphan (not a worker ringmaster started) was reaped: `status` as wait(2) encodes it; `code` or `signal` decoded */
   | { type: 'orphan.reaped'; pid: number; status: number; code?: number; signal?: string };
 

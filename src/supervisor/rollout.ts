@@ -9,6 +9,7 @@
  *      +--a new worker not ready in time, or exited: the batch's new ones retire--> failed
  *      +--the watcher stopped (its signal aborted) meanwhile--> aborted
  *
+ * One batch is replaceBatch, which max_memory also uses for a single worker (replaceWorker).
  * It returns the outcome as data (events.ts RolloutResult) and emits rollout.started,
  * rollout.step (after each batch) and rollout.result. Rolling the watcher's config back
  * after a failure is the watcher's (Watcher.reconfigure).
@@ -43,6 +44,48 @@ function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undef
   });
 }
 
+/** How one batch of replacements ended (replaceBatch). */
+export type BatchResult = { kind: 'done' } | { kind: 'aborted' } | { kind: 'failed'; bad: Worker };
+
+/**
+ * Replace the workers of `batch` (old, serving) by new ones on probation, all at once:
+ * the old ones give their wids to the new ones but keep serving; once every new one is
+ * ready (`ready` is told each pair) the old ones retire gracefully. If one is not ready in
+ * time, or exits, or `signal` is aborted, the new ones retire and the old ones keep their
+ * wids. The one replacement machinery of rollouts and of max_memory (replaceWorker).
+ */
+export async function replaceBatch(
+  pool: Pick<RolloutPool, 'candidate'>,
+  batch: readonly Worker[],
+  signal: AbortSignal,
+  ready?: (old: Worker, fresh: Worker) => void,
+): Promise<BatchResult> {
+  if (signal.aborted) return { kind: 'aborted' };
+  const fresh = batch.map((w) => {
+    // the old worker keeps serving until its replacement is ready; the pool must not refill its wid
+    w.role = 'outgoing';
+    return pool.candidate(w.wid);
+  });
+  const ok = await unlessAborted(Promise.all(fresh.map((w) => w.whenReady())), signal);
+  if (ok === undefined || signal.aborted || ok.includes(false)) {
+    for (const w of batch) w.role = 'member';
+    await Promise.all(fresh.map((w) => w.retire('rollout')));
+    return ok === undefined || signal.aborted ? { kind: 'aborted' } : { kind: 'failed', bad: fresh[ok.indexOf(false)] as Worker };
+  }
+  for (const w of fresh) w.role = 'member';
+  batch.forEach((w, i) => ready?.(w, fresh[i] as Worker));
+  await Promise.all(batch.map((w) => w.retire('rollout')));
+  return { kind: 'done' };
+}
+
+/**
+ * Replace one worker the way a rolling restart does (its replacement first, ready, then
+ * it is stopped gracefully): what max_memory does with a worker over its limit.
+ */
+export function replaceWorker(pool: Pick<RolloutPool, 'candidate'>, worker: Worker, signal: AbortSignal, ready?: (old: Worker, fresh: Worker) => void): Promise<BatchResult> {
+  return replaceBatch(pool, [worker], signal, ready);
+}
+
 export async function rollout(pool: RolloutPool, maxSurge: number, signal: AbortSignal): Promise<RolloutResult> {
   const surge = Math.max(1, Math.floor(maxSurge));
   const old = pool.serving();
@@ -55,25 +98,21 @@ export async function rollout(pool: RolloutPool, maxSurge: number, signal: Abort
   const aborted = (): RolloutResult =>
     finish({ kind: 'aborted', message: `the watcher stopped after ${replaced} of ${old.length} workers were replaced`, replaced });
   for (let i = 0; i < old.length; i += surge) {
-    if (signal.aborted) return aborted();
     const batch = old.slice(i, i + surge);
-    const fresh = batch.map((w) => {
-      // the old worker keeps serving until its replacement is ready; the pool must not refill its wid
-      w.role = 'outgoing';
-      return pool.candidate(w.wid);
-    });
-    const ok = await unlessAborted(Promise.all(fresh.map((w) => w.whenReady())), signal);
-    if (ok === undefined || signal.aborted || ok.includes(false)) {
-      for (const w of batch) w.role = 'member';
-      await Promise.all(fresh.map((w) => w.retire('rollout')));
-      if (ok === undefined || signal.aborted) return aborted();
-      const bad = fresh[ok.indexOf(false)] as Worker;
-      const kept = old.length - i;
-      const message = `new worker ${bad.wid} (pid ${bad.pid}) did not become ready (${pool.check}); ${kept} old workers kept`;
-      return finish({ kind: 'failed', wid: bad.wid, pid: bad.pid, message, replaced, kept });
+    const r = await replaceBatch(pool, batch, signal);
+    switch (r.kind) {
+      case 'aborted':
+        return aborted();
+      case 'failed': {
+        const kept = old.length - i;
+        const message = `new worker ${r.bad.wid} (pid ${r.bad.pid}) did not become ready (${pool.check}); ${kept} old workers kept`;
+        return finish({ kind: 'failed', wid: r.bad.wid, pid: r.bad.pid, message, replaced, kept });
+      }
+      case 'done':
+        break;
+      default:
+        return assertNever(r);
     }
-    for (const w of fresh) w.role = 'member';
-    await Promise.all(batch.map((w) => w.retire('rollout')));
     replaced += batch.length;
     pool.emit({ type: 'rollout.step', watcher: pool.name, replaced, total: old.length });
   }

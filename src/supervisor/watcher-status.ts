@@ -8,7 +8,8 @@ import type { Logger } from '../log/logger.js';
 import { lookupIds } from '../sys/users.js';
 import { assertNever, type ExitOutcome } from './process.js';
 import type { OomCheck, Spawner, Timers, WorkerSys } from './edges.js';
-import type { EventBus } from './events.js';
+import type { EventBus, RestartReason } from './events.js';
+import type { MemoryReader } from './memory-watch.js';
 import type { ShortageStatus } from './shortage.js';
 import type { SocketSet } from './socket-set.js';
 import type { Watcher } from './watcher.js';
@@ -45,6 +46,12 @@ export interface WatcherStatus {
   running: number;
   ready: number;
   restarts: number;
+  /** `restarts` by reason (exit: respawned after an exit; memory: replaced for max_memory) */
+  restartsByReason?: Record<RestartReason, number>;
+  /** the last restart: which wid, why, when (ms since epoch); for `memory` the RSS seen and the limit */
+  lastRestart?: { wid: number; reason: RestartReason; at: number; rssBytes?: number; limitBytes?: number } | undefined;
+  /** max_memory in bytes when set, and where a percentage came from */
+  maxMemory?: { bytes: number; source?: string };
   exits: Record<ExitReason, number>;
   failuresInARow: number;
   /** spawns and setups that failed for want of a resource (EMFILE, ENFILE, EAGAIN, ENOMEM) and were retried */
@@ -102,6 +109,8 @@ export interface WatcherHost {
   sys?: WorkerSys;
   /** names an exit on SIGKILL `oom` when the kernel's OOM killer did it. @default noOomCheck (never) */
   oom?: OomCheck;
+  /** a worker's resident memory with its descendants, for max_memory. @default realMemoryReader (/proc statm) */
+  memory?: MemoryReader;
 }
 
 /** The status of a watcher from its pool and its counters. */

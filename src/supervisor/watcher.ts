@@ -39,7 +39,8 @@ import { WorkerPool } from './pool.js';
 import type { ExitOutcome } from './process.js';
 import { completes, Respawner, type RespawnHost } from './respawn.js';
 import { WatcherTally } from './tally.js';
-import { readyAfterStart, rollout, rolloutStatus } from './rollout.js';
+import { MemoryWatch, realMemoryReader } from './memory-watch.js';
+import { readyAfterStart, replaceWorker, rollout, rolloutStatus } from './rollout.js';
 import { resolveIds, statusOf, type CompletedSlot, type WatcherHost, type WatcherPhase, type WatcherStatus, type WorkerIds } from './watcher-status.js';
 import type { Worker, WorkerHost, WorkerRole } from './worker.js';
 
@@ -70,6 +71,8 @@ export class Watcher {
   readonly #completed = new Map<number, CompletedSlot>();
   /** what its workers and its respawns see of it */
   readonly #core: WorkerHost & RespawnHost;
+  /** max_memory: replaces a worker that stays above it (memory-watch.ts) */
+  readonly #memory: MemoryWatch;
 
   constructor(config: WatcherConfig, host: WatcherHost) {
     this.#config = config;
@@ -96,6 +99,19 @@ export class Watcher {
       spawn: (wid) => void this.#spawn(wid),
     };
     this.#respawns = new Respawner(this.#core);
+    this.#memory = new MemoryWatch({
+      ...this.#core,
+      get config() {
+        return self.#config;
+      },
+      get signal() {
+        return self.#run.signal;
+      },
+      reader: host.memory ?? realMemoryReader,
+      serving: () => this.#pool.list().filter((w) => w.role === 'member' && w.holdsWid && w.state.kind !== 'retiring'),
+      mayReplace: () => this.#isRunning() && this.#rollout?.state !== 'rolling',
+      replace: (w, ready) => this.#replaceOne(w, ready),
+    });
     this.#pool = new WorkerPool({
       host,
       core: this.#core,
@@ -146,6 +162,7 @@ export class Watcher {
     this.#fatalReason = undefined;
     this.#completed.clear();
     this.#setPhase('running');
+    this.#memory.arm();
     const warmup = this.#config.warmup_delay * 1000;
     for (let wid = 1; wid <= this.#desired; wid++) {
       if (signal.aborted || !this.#isRunning()) return;
@@ -258,6 +275,14 @@ export class Watcher {
     return result;
   }
 
+  /** One worker replaced as a rollout would (for max_memory); a wid left without a worker is refilled. */
+  async #replaceOne(w: Worker, ready: (fresh: Worker) => void): Promise<boolean> {
+    const { controller, dispose } = childController(this.#run.signal);
+    const r = await replaceWorker({ candidate: (wid) => this.#spawn(wid, 'probation') }, w, controller.signal, (_, fresh) => ready(fresh)).finally(dispose);
+    if (r.kind !== 'done') this.fillMissing();
+    return r.kind === 'done';
+  }
+
   /**
    * Start a worker for every wid that has none (running watchers only). After a failed
    * rollout: an old worker that died on its own while its replacement was on probation left
@@ -272,6 +297,7 @@ export class Watcher {
   updateConfig(config: WatcherConfig): void {
     this.#ids = resolveIds(config);
     this.#config = config;
+    if (this.#isRunning()) this.#memory.arm();
   }
 
   status(): WatcherStatus {
@@ -288,6 +314,9 @@ export class Watcher {
       fatalReason: this.#fatalReason,
       rollout: this.#rollout,
       ...(this.#completed.size === 0 ? {} : { completed: [...this.#completed.values()].sort((a, b) => a.wid - b.wid) }),
+      restartsByReason: { ...this.#tally.restartsBy },
+      lastRestart: this.#tally.lastRestart,
+      ...(this.#config.max_memory > 0 ? { maxMemory: { bytes: this.#config.max_memory, ...(this.#config.max_memory_source === undefined ? {} : { source: this.#config.max_memory_source }) } } : {}),
       ...(this.#desiredSource === undefined ? {} : { desiredSource: this.#desiredSource }),
     });
   }

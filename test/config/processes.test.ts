@@ -41,3 +41,12 @@ test('bad forms: auto*x, auto*0, auto*100, autox: the file, line, key, value and
   const i = messagesOf(() => ini('[watcher:web]\ncmd = node app.js\nnumprocesses = auto*-1\n'));
   assert.match(i[0] ?? '', /watchers\.web\.numprocesses must be .* got "auto\*-1" .*circus\.ini:3/);
 });
+
+test('the YAML map form {auto: F} (documented) is auto*F, with the same bounds', () => {
+  assert.equal(yaml('watchers:\n  web:\n    cmd: node app.js\n    numprocesses: {auto: 2}\n').watchers[0]?.numprocesses_auto, 2);
+  assert.equal(yaml('watchers:\n  web:\n    cmd: node app.js\n    numprocesses: {auto: 0.5}\n').watchers[0]?.numprocesses_auto, 0.5);
+  for (const bad of ['{auto: 0}', '{auto: 100}', '{auto: two}', '{auto: 2, x: 1}', '{}']) {
+    const m = messagesOf(() => yaml(`watchers:\n  web:\n    cmd: node app.js\n    numprocesses: ${bad}\n`));
+    assert.ok(m.length > 0 && m.every((x) => x.includes('watchers.web.numprocesses')), `${bad}: ${m.join(' | ')}`);
+  }
+});

@@ -13,6 +13,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
+import { resolveMemoryLimits } from '../../src/lifecycle/memory-limit.js';
+import { resolveProcessCounts } from '../../src/lifecycle/process-count.js';
+import { quotaV2 } from '../../src/sys/cgroup.js';
 import { byKind, CHART, cleanup, FULLNAME, helm, helmScript, NAMESPACE, one, render, renderError, validateAll, workDir, type K8sObject } from './helm.js';
 
 after(cleanup);
@@ -251,6 +254,37 @@ describe('helm template', () => {
     assert.notEqual(sum(changed), sum(a));
   });
 
+  test('numprocesses: auto by default, from resources.limits.cpu as the kubelet writes it into cpu.max; max_memory: 40% of limits.memory', async () => {
+    /** what the kubelet writes into the container's cgroup v2 cpu.max for a CPU limit (period 100 ms) */
+    const cpuMax = (limit: string): string => `${Math.round((limit.endsWith('m') ? Number(limit.slice(0, -1)) : Number(limit) * 1000) * 100)} 100000`;
+    const workersFor = async (cpu: string | undefined, name: string): Promise<string> => {
+      const values = cpu === undefined ? { resources: { limits: { cpu: null } } } : { resources: { limits: { cpu } } };
+      const objs = await render({ values });
+      const limits = container(objs).resources.limits;
+      const cfg = loadLikeTheKubelet(one(objs, 'ConfigMap'), name);
+      assert.ok(cfg);
+      assert.equal(cfg.watchers[0]?.numprocesses_auto, 1, 'the default watcher is not numprocesses: auto');
+      const cores = limits.cpu === undefined ? undefined : quotaV2(cpuMax(String(limits.cpu)));
+      const w = resolveProcessCounts(cfg, () => ({ cores, version: cores === undefined ? undefined : 2, cpus: 8 })).watchers[0];
+      return `${w?.numprocesses} (${w?.numprocesses_source})`;
+    };
+    assert.equal(await workersFor('2', 'auto-default'), '2 (auto: cgroup v2 cpu limit 2 CPUs)');
+    assert.equal(container(await render()).resources.limits.cpu, '2');
+    assert.equal(await workersFor('1500m', 'auto-1500m'), '2 (auto: cgroup v2 cpu limit 1.5 CPUs)');
+    assert.equal(await workersFor('500m', 'auto-500m'), '1 (auto: cgroup v2 cpu limit 0.5 CPUs)');
+    // no CPU limit: every CPU of the node (8 here)
+    assert.equal(await workersFor(undefined, 'auto-nolimit'), '8 (auto: 8 CPUs available)');
+
+    const objs = await render({ values: { config: { watchers: { web: { max_memory: '40%', memory_check_interval: 2 } } } } });
+    const cfg = loadLikeTheKubelet(one(objs, 'ConfigMap'), 'max-memory');
+    assert.ok(cfg);
+    const limit = container(objs).resources.limits.memory;
+    assert.equal(limit, '512Mi');
+    const w = resolveMemoryLimits(cfg, () => ({ bytes: 512 * 2 ** 20, version: 2 })).watchers[0];
+    assert.deepEqual([w?.max_memory, w?.memory_check_interval, w?.max_memory_source], [Math.floor(512 * 2 ** 20 * 0.4), 2, '40% of the cgroup v2 memory limit 512 MiB']);
+    assert.equal((await render({ values: { config: { watchers: { web: { max_memory: '300Mi' } } } } })).length > 0, true);
+  });
+
   test('two sockets and a custom http_port: a container and Service port per socket, named after it; the probes follow http_port', async () => {
     const values = {
       config: {
@@ -366,6 +400,8 @@ describe('helm template', () => {
       // ringmaster's own schema, through values.schema.json
       [{ config: { watchers: { web: { numprocesses: 'two' } } } }, /config\/watchers\/web\/numprocesses/],
       [{ config: { watchers: { web: { graceful_timout: 5 } } } }, /graceful_timout/],
+      [{ config: { watchers: { web: { max_memory: '40 percent' } } } }, /config\/watchers\/web\/max_memory/],
+      [{ config: { watchers: { web: { memory_check_interval: 0 } } } }, /config\/watchers\/web\/memory_check_interval/],
       [{ metrics: { monitor: { enabled: 'yes' } } }, /metrics\/monitor\/enabled/],
       [{ podDisruptionBudget: { minAvailable: 1 } }, /not both/],
     ];

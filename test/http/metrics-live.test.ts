@@ -64,7 +64,7 @@ test('metrics of a live init: reaped orphans, forwarded signals, reloads, restar
     assert.equal(v(m1, 'ringmaster_config_reloads_total{result="success"}'), 1);
     assert.ok(v(m1, 'ringmaster_config_last_reload_success_timestamp_seconds') > v(m0, 'ringmaster_config_last_reload_success_timestamp_seconds'));
     assert.equal(v(m1, 'ringmaster_watcher_desired_processes{watcher="web"}'), 2);
-    assert.equal(v(m1, 'ringmaster_process_restarts_total{watcher="web"}'), 2);
+    assert.equal(v(m1, 'ringmaster_process_restarts_total{watcher="web",reason="exit"}'), 2);
     assert.equal(v(m1, 'ringmaster_process_exits_total{watcher="web",reason="signaled"}'), 2);
     process.kill(init, 'SIGTERM');
     assert.equal((await rm.exit()).code, 0);

@@ -57,7 +57,7 @@ watchers:
     process.kill(worker as number, 'SIGKILL');
     await rm.waitStderr((s) => (s.match(/worker ready/g) ?? []).length >= 2);
     let m = (await get(`${base}/metrics`)).body;
-    assert.equal(metric(m, 'ringmaster_process_restarts_total', 'watcher="web"'), 1);
+    assert.equal(metric(m, 'ringmaster_process_restarts_total', 'watcher="web",reason="exit"'), 1);
     assert.equal(metric(m, 'ringmaster_process_exits_total', 'watcher="web",reason="signaled"'), 1);
     assert.equal(metric(m, 'ringmaster_watcher_ready_processes', 'watcher="web"'), 1);
 

@@ -3,6 +3,7 @@
 // and removed afterwards, and a worker grows until the kernel kills it. A SIGKILL sent by
 // someone else in the same cgroup stays `signaled`. Needs root and the v1 memory controller
 // (this project's CI has both); cgroup v2 is covered by the fixture tests (unit/oom.test.ts).
+// In such a cgroup too: the memory limit gauge and `max_memory: N%` read the real limit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { findOomKillFile } from '../../src/sys/oom.js';
 import { ctl } from '../helpers/ctl.js';
 import { tempDir } from '../helpers/config.js';
 import { collectEvents } from '../helpers/events.js';
+import { get } from '../helpers/http.js';
 import { startProcess, BIN } from '../helpers/run.js';
 
 /** Why the test cannot run here, or the v1 memory cgroup to make its own under. */
@@ -105,6 +107,33 @@ test('a worker killed by the kernel OOM killer exits as oom (ctl events, ctl sta
     assert.equal((await rm.exit()).code, 0);
   } finally {
     await events?.close();
+    await rm?.close();
+    await removeCgroup(cg);
+    tmp.cleanup();
+  }
+});
+
+test('in a real v1 memory cgroup of 256 MiB: ringmaster_cgroup_memory_limit_bytes and max_memory: 25% read its limit', { timeout: 60_000 }, async (t) => {
+  const parent = parentCgroup();
+  if ('why' in parent) return t.skip(parent.why);
+  const cg = join(parent.dir, `ringmaster-test-memlimit-${process.pid}`);
+  mkdirSync(cg);
+  const tmp = tempDir();
+  let rm: ReturnType<typeof startProcess> | undefined;
+  try {
+    writeFileSync(join(cg, 'memory.limit_in_bytes'), String(256 << 20));
+    const cfg = tmp.write('r.yaml', `ringmaster:\n  http_host: 127.0.0.1\n  http_port: 0\nwatchers:\n  web:\n    cmd: sleep 1000\n    max_memory: 25%\n`);
+    rm = startProcess(['sh', '-c', `echo $$ > ${cg}/cgroup.procs && exec "$0" "$@"`, process.execPath, BIN, '-c', cfg], { pid1: false });
+    await rm.waitStderr((s) => s.includes('all watchers started') && s.includes('http endpoint listening'), 45_000);
+    const url = /http endpoint listening url=(http:\/\/\S+)/.exec(rm.stderr())?.[1];
+    const metrics = (await get(`${url}/metrics`)).body;
+    assert.match(metrics, /^ringmaster_cgroup_memory_limit_bytes\{cgroup_version="1"\} 268435456$/m);
+    const text = await ctl(rm, ['status']);
+    assert.match(text.stdout, /max_memory: 64 MiB \(25% of the cgroup v1 memory limit 256 MiB\)/);
+    assert.match(rm.stderr(), /max_memory watcher=web max_memory_bytes=67108864 source="25% of the cgroup v1 memory limit 256 MiB"/);
+    process.kill(await rm.initPidNow(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0);
+  } finally {
     await rm?.close();
     await removeCgroup(cg);
     tmp.cleanup();
