@@ -6,6 +6,7 @@
  * listen({fd}) on the inherited socket (RINGMASTER_PRELOAD_SOCKET names one, else the
  * first); later listens (a metrics port, say) go through untouched. Once that server
  * listens, READY=1 goes to NOTIFY_SOCKET, and the watchdog is pinged if one is asked for.
+ * It listens with the socket's own backlog, not Node's 511 (inheritedBacklog).
  *
  * Then it stops gracefully (stop-handler.ts): unless RINGMASTER_PRELOAD_DRAIN=0, a
  * SIGTERM or SIGINT drains that server as `ringmaster serve` does when the app has no
@@ -13,10 +14,13 @@
  * wait for the requests in flight when it has one.
  */
 import net from 'node:net';
-import { ready, socketFd, startWatchdog } from './index.js';
+import { inheritedBacklog, ready, socketFd, startWatchdog } from './index.js';
 import { drainOptions, handleStops } from './stop-handler.js';
 
 const fd = socketFd(process.env.RINGMASTER_PRELOAD_SOCKET || undefined);
+// Node's listen({fd}) calls listen() on the fd again, with 511 unless told: the socket's
+// backlog (ringmaster's `backlog`) is read here and passed on, so that it stays.
+const backlog = fd === undefined ? undefined : await inheritedBacklog(fd);
 
 function isPortListen(args: unknown[]): boolean {
   const a = args[0];
@@ -43,6 +47,8 @@ if (fd !== undefined) {
       void ready(`listening on inherited fd ${fd}`);
       startWatchdog();
     });
-    return original.call(this, { fd }, callback);
+    // Node reads the backlog of listen({fd}) from its second argument only, not from the options.
+    const listenArgs = backlog === undefined ? [{ fd }, callback] : [{ fd }, backlog, callback];
+    return original.apply(this, listenArgs as unknown as Parameters<typeof original>);
   } as typeof original;
 }

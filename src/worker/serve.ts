@@ -16,7 +16,7 @@ import { createServer, Server, type IncomingMessage, type ServerResponse } from 
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ready, socketFd, startWatchdog, stopping } from './index.js';
+import { inheritedBacklog, ready, socketFd, startWatchdog, stopping } from './index.js';
 import { drainable } from './drain.js';
 import { SERVE_EXIT } from './exit.js';
 
@@ -122,10 +122,13 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const server = await toServer(exported);
   // Before any request: a stop tells the responses in progress to close their connection.
   const drain = drainable(server, args.graceMs);
+  // the inherited socket's backlog, passed on: Node's listen({fd}) would reset it to 511
+  const backlog = 'fd' in args.target ? await inheritedBacklog(args.target.fd) : undefined;
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
     const t = args.target;
-    if ('fd' in t) server.listen({ fd: t.fd }, res);
+    // listen({fd}) takes the backlog as its second argument only
+    if ('fd' in t) server.listen({ fd: t.fd }, backlog ?? 511, res);
     else if ('path' in t) server.listen(t.path, res);
     else server.listen(t.port, t.host, res);
   });
