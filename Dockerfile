@@ -9,7 +9,8 @@
 #   docker run --rm -p 8080:8080 -p 9090:9090 ringmaster
 #
 # As a base image: FROM ringmaster, COPY your app to /app and your config to
-# /etc/ringmaster/ringmaster.yaml (`node` is on PATH). Single-command mode (no config):
+# /etc/ringmaster/ringmaster.yaml (`node` is on PATH; an unmodified Node app runs with
+# `cmd: node --import $(ringmaster.preload) server.js`). Single-command mode (no config):
 # CMD ["--", "node", "server.js"] with RINGMASTER_PROBE_URL set or HEALTHCHECK NONE, as
 # the health check reads http_port from the config.
 #

@@ -17,6 +17,12 @@
  *                 with process.send('ready'), listen_timeout: 10000, kill_timeout: 3000, and a
  *                 SIGINT handler that calls server.close() and exits when it is done
  *   restart = `pm2 reload web` (PM2_HOME in a temp dir; `pm2 kill` at the end)
+ *   preload-none, preload-exit, preload-graceful  (only when named in --managers) ringmaster
+ *                 with `node --import $(ringmaster.preload)` and an app of each stop shape of
+ *                 fixtures/apps: no SIGTERM handler (listen-no-handler.mjs), process.exit() on
+ *                 SIGTERM as http-server does (listen-exit-on-sigterm.mjs), its own graceful
+ *                 server.close() (listen-graceful.mjs); each also as NAME-nodrain, with
+ *                 RINGMASTER_PRELOAD_DRAIN=0 (the preload as it was before it drained)
  *   ringmaster-base  with --base DIR (added to the default managers): ringmaster exactly as
  *                 above but from DIR/bin/ringmaster (init, `serve` and `ctl`), another build,
  *                 e.g. the code before a change (see bench/base.mjs); the report adds the
@@ -66,8 +72,10 @@ const GENS = opt('gen', 'wrk,autocannon').split(',');
 const MODES = opt('modes', 'keep-alive,close').split(',');
 const BASE_DIR = baseArg(argv);
 const KNOWN_MANAGERS = ['ringmaster', 'pm2-default', 'pm2-graceful', ...(BASE_DIR ? [BASE] : [])];
+const SHAPES = { 'preload-none': 'listen-no-handler.mjs', 'preload-exit': 'listen-exit-on-sigterm.mjs', 'preload-graceful': 'listen-graceful.mjs' };
+const PRELOAD_MANAGERS = Object.keys(SHAPES).flatMap((m) => [m, `${m}-nodrain`]);
 const MANAGERS = opt('managers', KNOWN_MANAGERS.join(',')).split(',');
-for (const m of MANAGERS) if (!KNOWN_MANAGERS.includes(m)) throw new Error(m === BASE ? `manager ${BASE} needs --base DIR` : `unknown manager ${m}`);
+for (const m of MANAGERS) if (!KNOWN_MANAGERS.includes(m) && !PRELOAD_MANAGERS.includes(m)) throw new Error(m === BASE ? `manager ${BASE} needs --base DIR` : `unknown manager ${m}`);
 const MAX_MS = Number(opt('max-minutes', 20)) * 60_000;
 
 const t0 = Date.now();
@@ -152,7 +160,15 @@ const loadavg = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 
 // ---- managers ---------------------------------------------------------------------------
 /** `name` is ringmaster or ringmaster-base; `bin` its bin/ringmaster (init, serve and ctl). */
+/** The watcher's cmd and env for a manager of PRELOAD_MANAGERS; undefined for the others. */
+function preloadWatcher(name) {
+  const app = SHAPES[name.replace(/-nodrain$/, '')];
+  if (!app) return undefined;
+  return { cmd: `${NODE} --import $(ringmaster.preload) ${path.join(ROOT, 'fixtures', 'apps', app)}`, env: name.endsWith('-nodrain') ? { RINGMASTER_PRELOAD_DRAIN: '0' } : {} };
+}
+
 async function startRingmaster(port, name, bin) {
+  const preload = preloadWatcher(name);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rm-bench-rolling-'));
   const httpPort = await freePort();
   const cfg = path.join(dir, 'ringmaster.yaml');
@@ -165,10 +181,11 @@ sockets:
   web: {host: 127.0.0.1, port: ${port}}
 watchers:
   web:
-    cmd: ${NODE} ${bin} serve ${APP}
+    cmd: ${preload?.cmd ?? `${NODE} ${bin} serve ${APP}`}
     use_sockets: true
     numprocesses: 2
     ready: notify
+    env: ${JSON.stringify(preload?.env ?? {})}
 `,
   );
   const env = { RINGMASTER_CONTROL_SOCKET: path.join(dir, 'ctl.sock') };
@@ -300,7 +317,7 @@ function startAutocannon(url, mode) {
 async function trial(managerName, gen, mode) {
   const port = await freePort();
   const la0 = loadavg();
-  const m = isRingmaster(managerName)
+  const m = isRingmaster(managerName) || PRELOAD_MANAGERS.includes(managerName)
     ? await startRingmaster(port, managerName, managerName === BASE ? base.bin : RINGMASTER)
     : await startPm2(port, managerName === 'pm2-graceful');
   const restarts = [];
@@ -368,7 +385,7 @@ function leftovers() {
     } catch {
       continue;
     }
-    if ((started.has(pid) && alive(pid)) || /rm-bench-rolling-|rm-bench-pm2-|bench\/rolling\//.test(cmd)) mine.push({ pid, cmd: cmd.trim() });
+    if ((started.has(pid) && alive(pid)) || /rm-bench-rolling-|rm-bench-pm2-|bench\/rolling\/|fixtures\/apps\/listen-/.test(cmd)) mine.push({ pid, cmd: cmd.trim() });
   }
   return mine.filter((x) => alive(x.pid));
 }

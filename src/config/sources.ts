@@ -20,6 +20,7 @@ import { ConfigError } from './errors.js';
 import { newBudget, type Budget } from './limits.js';
 import { finishSteps, formatOfName, parseFragment, runSteps, sniffFormat, stepsAsync, type FinishOptions, type Steps } from './pipeline.js';
 import { readConfigText, readConfigTextAsync } from './read.js';
+import { withPreloadWarnings } from './preload-check.js';
 import { givenText } from './read-file.js';
 import type { RawSource } from './tree.js';
 import type { Config } from './types.js';
@@ -81,10 +82,10 @@ function* loadSteps(source: Source, opts: LoadOptions, budget: Budget): Steps<Co
   if (source.kind === 'text') {
     const text = givenText('RINGMASTER_CONFIG', source.text, budget);
     const fragment = parseFragment(text, 'RINGMASTER_CONFIG', sniffFormat(text), opts.env, opts.cwd, budget);
-    return yield* finishSteps([fragment], opts.env, opts);
+    return withPreloadWarnings(yield* finishSteps([fragment], opts.env, opts), opts.cwd);
   }
   const fragments = yield* readPath(source.path, source.origin, opts.env, opts.cwd, budget);
-  return yield* finishSteps(fragments, opts.env, opts);
+  return withPreloadWarnings(yield* finishSteps(fragments, opts.env, opts), opts.cwd);
 }
 
 function* readPath(path: string, origin: string, env: NodeJS.ProcessEnv, cwd: string, budget: Budget): Steps<RawSource[]> {

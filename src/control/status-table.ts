@@ -33,17 +33,26 @@ function table(rows: string[][], indent = ''): string[] {
   return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
 }
 
+/**
+ * The LAST EXIT column. A worker ringmaster stopped on purpose (stop, scale down, a rolling
+ * restart retiring it, shutdown) is `stopped`, with how it ended in parentheses: the stop
+ * signal ending it is what was asked for, not a crash.
+ */
 function lastExit(w: WatcherStatus, now: number): string {
   const e = w.lastExit;
   if (!e) return '-';
   const o = e.outcome;
+  const stopped = e.reason === 'stopped';
   let what: string;
   switch (o.kind) {
     case 'exited':
-      what = `exited ${o.code}`;
+      what = stopped ? `stopped (exit ${o.code})` : `exited ${o.code}`;
       break;
     case 'signaled':
-      what = e.reason === 'oom' ? `killed by the OOM killer (${o.signal})` : `killed by ${o.signal}`;
+      what =
+        stopped ? `stopped (${o.signal})`
+        : e.reason === 'oom' ? `killed by the OOM killer (${o.signal})`
+        : `killed by ${o.signal}`;
       break;
     case 'spawn-failed':
       what = `did not start (${o.code})`;

@@ -1,7 +1,8 @@
 /**
  * The init's HTTP endpoint, on node:http with no framework:
  *
- *   GET /metrics           Prometheus text (a private registry; 404 when metrics are off)
+ *   GET /metrics           Prometheus text, or OpenMetrics when Accept asks for it (a private
+ *                          registry; 404 when metrics are off)
  *   GET /livez             200 `ok` while the event loop answers and no watcher is stuck short of
  *                          workers (a FATAL one, a resource shortage past its grace): see readiness.ts
  *   GET /readyz, /healthz  200 or 503 with JSON: see readiness.ts
@@ -21,6 +22,7 @@ import { RingmasterError } from '../errors/codes.js';
 import type { InitSnapshot } from '../lifecycle/api.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/index.js';
+import { negotiateExposition } from './accept.js';
 import { liveness, readiness } from './readiness.js';
 
 export { liveness, readiness, type ReadinessBody, type NotReady } from './readiness.js';
@@ -86,19 +88,22 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, type: s
 export async function startHttpEndpoint(o: HttpEndpointOptions): Promise<HttpEndpoint> {
   const limits: HttpLimits = { ...HTTP_LIMITS, ...o.limits };
   const stats = { connectionsDropped: 0 };
-  const metrics: Metrics | undefined =
-    o.metrics === false ? undefined : (await import('../metrics/index.js')).createMetrics(o.snapshot, () => stats);
+  const [mod, om] = o.metrics === false ? [] : await Promise.all([import('../metrics/index.js'), import('../metrics/openmetrics.js')]);
+  const metrics: Metrics | undefined = mod?.createMetrics(o.snapshot, () => stats);
+  /** made on the first scrape that asks for OpenMetrics (metrics/openmetrics.ts says why apart) */
+  let openMetrics: Metrics | undefined;
 
   const serveMetrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!metrics) return send(req, res, 404, TEXT, 'metrics are off\n');
+    if (!metrics || !mod || !om) return send(req, res, 404, TEXT, 'metrics are off\n');
+    const m = negotiateExposition(req.headers.accept) === 'openmetrics' ? (openMetrics ??= om.asOpenMetrics(mod.createMetrics(o.snapshot, () => stats))) : metrics;
     let text: string;
     try {
-      text = await metrics.render();
+      text = await m.render();
     } catch (err) {
       o.log.error('metrics scrape failed', { error: (err as Error).message });
       return send(req, res, 500, TEXT, `scrape failed: ${(err as Error).message}\n`);
     }
-    send(req, res, 200, metrics.contentType, text);
+    send(req, res, 200, m.contentType, text, { vary: 'Accept' });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

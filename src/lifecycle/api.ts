@@ -23,6 +23,8 @@ export interface SocketSnapshot {
   inode: number | undefined;
   backlog: number;
   so_reuseport: boolean;
+  /** the init's fd of the listening socket (undefined for so_reuseport: the workers hold theirs), for what the kernel says of it */
+  fd?: number;
 }
 
 export interface ReloadStats {

@@ -158,6 +158,7 @@ export class ConfigInit {
         inode: b.config.so_reuseport ? undefined : socketInode(b.fd),
         backlog: b.config.backlog,
         so_reuseport: b.config.so_reuseport,
+        fd: b.config.so_reuseport ? undefined : b.fd,
       })),
       zombiesReaped: this.#rt.reaper.reapedTotal,
       signalsForwarded: { ...this.#forwarded },

@@ -10,6 +10,7 @@
  */
 import type { InitSnapshot, SocketSnapshot } from '../lifecycle/api.js';
 import { CpuAccounts, type CpuSample } from './cpu.js';
+import { listenBacklog } from '../sys/socket.js';
 import {
   kernelUnits,
   readListenTable,
@@ -96,7 +97,9 @@ function socketQueues(snap: InitSnapshot): SocketQueue[] {
     const limit = Math.min(s.backlog, somaxconn);
     if (s.inode !== undefined) {
       const queued = t.byInode.get(s.inode);
-      if (queued !== undefined) out.push({ socket: s.name, queued, max: limit });
+      // the kernel's value: a worker's listen() on the inherited fd may have replaced the backlog
+      const kernel = s.fd === undefined ? undefined : listenBacklog(s.fd);
+      if (queued !== undefined) out.push({ socket: s.name, queued, max: kernel ?? limit });
     } else if (s.so_reuseport && s.port !== undefined) {
       // One listener per worker in the group, each bound with the socket's backlog.
       const group = t.byPort.get(s.port);

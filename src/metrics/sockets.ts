@@ -18,7 +18,7 @@ export function socketMetrics(registry: Registry, scrape: () => Scrape): void {
   });
   gauge(registry, {
     name: 'ringmaster_socket_accept_queue_max',
-    help: 'Size of the accept queue of the listening socket: min(backlog, net.core.somaxconn), times the listeners of an SO_REUSEPORT group.',
+    help: 'Size of the accept queue of the listening socket, as the kernel has it (TCP_INFO: whatever listen() a worker called on it last); for an SO_REUSEPORT group, min(backlog, net.core.somaxconn) times its listeners.',
     labelNames: socket,
     *samples(): Iterable<Sample<'socket'>> {
       for (const q of scrape().queues()) yield [{ socket: q.socket }, q.max];

@@ -3,7 +3,9 @@
  * `((circus.sockets.web))`, `$(circus.env.HOME)`, any watcher option
  * (`$(circus.numprocesses)`), and the `{SOCKET:web}` form. `ringmaster.` works as a
  * prefix too. Keys match case-insensitively; an unknown key is left as written.
+ * `$(ringmaster.preload)` is the file URL of ringmaster's preload (preload-url.ts).
  */
+import { PRELOAD_URL } from './preload-url.js';
 
 export interface SubstContext {
   wid: number;
@@ -20,6 +22,7 @@ const SOCKET_FORM = /\{SOCKET:([\w.-]+)\}/gi;
 function lookup(key: string, ctx: SubstContext): string | undefined {
   const k = key.toLowerCase();
   if (k === 'wid') return String(ctx.wid);
+  if (k === 'preload') return PRELOAD_URL;
   if (k.startsWith('sockets.')) {
     const fd = ctx.sockets.get(k.slice('sockets.'.length));
     return fd === undefined ? undefined : String(fd);

@@ -32,6 +32,7 @@
  * (events.ts); the phase changes in #setPhase only. Every timer hangs off one
  * AbortController per run (start() to stop()/destroy()).
  */
+import { barePreloadProblem } from '../config/preload-check.js';
 import type { WatcherConfig } from '../config/types.js';
 import { childController, realTimers, sleep, type Timers } from './edges.js';
 import type { EventInput, ExitCause, RolloutResult } from './events.js';
@@ -384,9 +385,12 @@ export class Watcher {
     if (c.respawn === 'never' || c.exit_on === 'exit') return;
     const fatal = this.#respawns.failed(w.wid, (this.#host.now() - w.startedAt) / 1000, outcome);
     if (!fatal) return;
-    this.#fatalReason = fatal.fatal;
+    // The workers' stderr is their own: a preload that cannot resolve is found by asking again.
+    const preload = barePreloadProblem(c, this.#host.cwd);
+    const reason = preload === undefined ? fatal.fatal : `${fatal.fatal}; ${preload}`;
+    this.#fatalReason = reason;
     this.#setPhase('fatal');
-    this.#emit({ type: 'watcher.fatal', watcher: c.name, reason: fatal.fatal });
+    this.#emit({ type: 'watcher.fatal', watcher: c.name, reason });
     this.#host.onFatal?.(this);
   }
 

@@ -14,6 +14,7 @@ import { withListenPid, type SpawnSpec } from './process.js';
 import type { WorkerIds } from './watcher-status.js';
 import type { SocketSet } from './socket-set.js';
 import { substitute } from './substitute.js';
+import { PRELOAD_URL } from './preload-url.js';
 
 export interface WorkerSpec {
   spec: SpawnSpec;
@@ -123,6 +124,7 @@ function build(c: WatcherConfig, wid: number, x: SpecContext, taken: Taken): Wor
   for (const k of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[k];
   env.RINGMASTER_WATCHER = c.name;
   env.RINGMASTER_WID = String(wid);
+  env.RINGMASTER_PRELOAD = PRELOAD_URL;
   if (c.sockets.length > 0) {
     env.LISTEN_FDS = String(c.sockets.length);
     env.LISTEN_FDNAMES = c.sockets.join(':');

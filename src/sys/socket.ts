@@ -6,7 +6,7 @@
  * Every fd is created close-on-exec: it reaches a worker only when spawn places it in
  * the worker's stdio array (dup2 clears the flag on the copy).
  */
-import { constants as osConstants } from 'node:os';
+import { constants as osConstants, endianness as osEndianness } from 'node:os';
 import { libc as sock } from './ffi.js';
 import { SysError } from './libc.js';
 
@@ -173,6 +173,26 @@ export function localPort(fd: number): number {
 /** listen() again on a listening socket: Linux takes the new backlog, the queue stays. */
 export function relisten(fd: number, backlog: number): void {
   check(sock().listen(fd, backlog), 'listen', String(fd));
+}
+
+const IPPROTO_TCP = 6;
+const TCP_INFO = 11;
+const TCP_LISTEN = 10;
+
+/**
+ * The backlog the kernel keeps for a listening TCP socket (sk_max_ack_backlog, already
+ * capped at net.core.somaxconn: what `ss -lt` shows as Send-Q), whoever called listen() on
+ * it last; undefined when `fd` is not a listening TCP socket. For a LISTEN socket
+ * getsockopt(TCP_INFO) reports it in tcpi_sacked (tcp_get_info), at byte 28 of struct
+ * tcp_info (8 one-byte fields, then tcpi_rto, ato, snd_mss, rcv_mss, unacked, sacked), so
+ * no netlink socket is needed.
+ */
+export function listenBacklog(fd: number): number | undefined {
+  const b = Buffer.alloc(104);
+  const len = [b.length];
+  if (sock().getsockopt(fd, IPPROTO_TCP, TCP_INFO, b, len) !== 0) return undefined;
+  if ((len[0] ?? 0) < 32 || b[0] !== TCP_LISTEN) return undefined;
+  return osEndianness() === 'LE' ? b.readUInt32LE(28) : b.readUInt32BE(28);
 }
 
 export function closeSocket(fd: number): void {

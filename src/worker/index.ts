@@ -30,6 +30,21 @@ export function socketFd(name?: string, env: NodeJS.ProcessEnv = process.env): n
   return all.find((s) => s.name === name)?.fd;
 }
 
+/**
+ * The backlog the kernel holds for inherited listening TCP socket `fd` (ringmaster's
+ * `backlog`, capped at net.core.somaxconn), or undefined (not a TCP listener, no FFI). A
+ * server that calls listen() again on the fd, as Node's listen({fd}) does, should pass it:
+ * Node's default (511) would replace it for every worker on the socket.
+ */
+export async function inheritedBacklog(fd: number): Promise<number | undefined> {
+  try {
+    const { listenBacklog } = await import('../sys/socket.js');
+    return listenBacklog(fd);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The worker id ringmaster gave this process (1..numprocesses), if any. */
 export function workerId(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const w = Number(env.RINGMASTER_WID);

@@ -13,11 +13,11 @@
  * 10), then exits 0.
  */
 import { createServer, Server, type IncomingMessage, type ServerResponse } from 'node:http';
-import net from 'node:net';
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ready, socketFd, startWatchdog, stopping } from './index.js';
+import { inheritedBacklog, ready, socketFd, startWatchdog, stopping } from './index.js';
+import { drainable } from './drain.js';
 import { SERVE_EXIT } from './exit.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -120,10 +120,15 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const exported = args.exportName === undefined ? (mod.default ?? mod) : mod[args.exportName];
   if (exported === undefined) throw new ServeUsageError(`${args.module} has no export named "${args.exportName}"`);
   const server = await toServer(exported);
+  // Before any request: a stop tells the responses in progress to close their connection.
+  const drain = drainable(server, args.graceMs);
+  // the inherited socket's backlog, passed on: Node's listen({fd}) would reset it to 511
+  const backlog = 'fd' in args.target ? await inheritedBacklog(args.target.fd) : undefined;
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
     const t = args.target;
-    if ('fd' in t) server.listen({ fd: t.fd }, res);
+    // listen({fd}) takes the backlog as its second argument only
+    if ('fd' in t) server.listen({ fd: t.fd }, backlog ?? 511, res);
     else if ('path' in t) server.listen(t.path, res);
     else server.listen(t.port, t.host, res);
   });
@@ -131,29 +136,11 @@ export async function serve(argv: readonly string[]): Promise<number> {
   await ready(`serving ${args.module} on ${where}`);
   startWatchdog();
   return new Promise((res) => {
-    let draining = false;
-    // While draining, every response closes its connection: a keep-alive client moves to
-    // another worker with its next request instead of losing it to a closed idle socket.
-    server.prependListener('request', (_req: IncomingMessage, resp: ServerResponse) => {
-      if (draining) resp.shouldKeepAlive = false;
-    });
     const stop = (): void => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
-      draining = true;
       void stopping();
-      // Stop accepting, but do not close idle keep-alive connections at once as
-      // http.Server.close() does: a request may be on its way on one of them. A connection
-      // still idle after a second of draining is closed; at the grace deadline, all are.
-      const idle = setInterval(() => server.closeIdleConnections(), 1_000);
-      const force = setTimeout(() => server.closeAllConnections(), args.graceMs);
-      idle.unref();
-      force.unref();
-      net.Server.prototype.close.call(server, () => {
-        clearInterval(idle);
-        clearTimeout(force);
-        res(SERVE_EXIT.OK);
-      });
+      void drain.drain().then(() => res(SERVE_EXIT.OK));
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

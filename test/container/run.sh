@@ -399,6 +399,24 @@ check_configmap_reload() {
 }
 step "ConfigMap reload" check "a ConfigMap-style directory mounted read-only at /etc/ringmaster reloads when ..data is swapped" check_configmap_reload
 
+# An unmodified Node app in /app (no node_modules there) through the preload, named by
+# $(ringmaster.preload) as the README says: the bare ringmaster/preload would not resolve.
+check_preload_app() {
+  local d=$TMP/preload-app c=rmci-preload body
+  mkdir -p "$d"
+  printf '%s\n' "import { createServer } from 'node:http';" \
+    "createServer((q, s) => s.end('hello from the preload in ' + process.cwd() + '\n')).listen(3000);" > "$d/server.mjs"
+  printf '%s\n' 'sockets:' '  web: {host: 0.0.0.0, port: 8080}' 'watchers:' '  web:' \
+    '    cmd: node --import $(ringmaster.preload) server.mjs' '    use_sockets: true' '    numprocesses: 2' '    ready: notify' > "$d/ringmaster.yaml"
+  chmod -R a+rX "$d"
+  run_published "$c" 8080 -- -v "$d/server.mjs:/app/server.mjs:ro" -v "$d/ringmaster.yaml:/etc/ringmaster/ringmaster.yaml:ro" "$IMAGE" || return 1
+  wait_http "http://127.0.0.1:${HOST_PORT[8080]}/" 60 || { podman logs "$c" 2>&1 | tail -n 20; return 1; }
+  body=$(curl -fsS --max-time 5 "http://127.0.0.1:${HOST_PORT[8080]}/") || return 1
+  [ "$body" = "hello from the preload in /app" ] || { echo "unexpected body: $body"; return 1; }
+  stopped_with_0 "$c" 10
+}
+step "preload" check "an unmodified Node app in /app serves through --import \$(ringmaster.preload)" check_preload_app
+
 # The chart's restricted pod: read-only root, /tmp a tmpfs, no capabilities, no privilege
 # escalation, uid 10001. ringmaster ctl finds the init's control socket by the default rule.
 check_restricted() {
