@@ -1,9 +1,10 @@
 /** The bundled examples that need nothing beyond Node run as they are. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { ROOT, startRingmaster } from './helpers/run.js';
 import { get, portFromLog } from './helpers/http.js';
+import { tempDir } from './helpers/config.js';
 
 for (const [file, socket, n] of [
   ['examples/hello/ringmaster.yaml', 'web', 2],
@@ -36,4 +37,28 @@ test('the README\'s worker snippets are the examples the interop tests run: ever
     .filter((l) => /^(cmd|listen_pid|stop_signal):/.test(l));
   assert.ok(lines.length >= 8, `only ${lines.length} snippet lines found`);
   for (const l of lines) assert.ok(examples.some((e) => e.split('\n').some((x) => x.trim() === l)), `README line not in any example: ${l}`);
+});
+
+test('examples/app: the migration gates the web workers, the queue completes, the cleanup runs on its schedule, the flush runs at shutdown', async () => {
+  const state = tempDir();
+  // every second instead of every 5 minutes; PORT=0: a free port
+  const env = { ...process.env, PORT: '0', STATE_DIR: state.dir, CLEANUP_SCHEDULE: '* * * * * *' };
+  const rm = startRingmaster(['-c', 'examples/app/ringmaster.yaml'], { env });
+  try {
+    await rm.waitStdout((s) => (s.match(/accepting on inherited fd 3/g) ?? []).length >= 2);
+    const r = await get(`http://127.0.0.1:${portFromLog(rm.stderr(), 'web')}/`);
+    assert.match(r.body, /^hello from the example app, schema 3, worker \d/);
+    await rm.waitStderr((s) => /worker completed watcher=queue/.test(s));
+    assert.equal(readFileSync(`${state.dir}/queue.log`, 'utf8'), 'job 1\njob 2\njob 3\n');
+    await rm.waitStderr((s) => /task succeeded task=cleanup/.test(s), 5_000);
+    // the migration ran once, before any web worker
+    const err = rm.stderr();
+    assert.ok(err.indexOf('task succeeded task=migrate') < err.indexOf('worker started watcher=web'), err);
+    process.kill(await rm.initPid(), 'SIGTERM');
+    assert.equal((await rm.exit()).code, 0, rm.stderr());
+    assert.ok(existsSync(`${state.dir}/flushed`), rm.stderr());
+  } finally {
+    await rm.close();
+    state.cleanup();
+  }
 });

@@ -4,11 +4,13 @@
  * through checkSchedule (schedule-check.ts), `timezone` known to Intl and only with a
  * schedule, no `when: stop` and no `retries` on a scheduled task.
  *
- * `env_file` is accepted here and left `[]`: the loader's env_file step reads the files
- * and fills it.
+ * `env_file` is read as a watcher's (env-files.ts): its variables above the global
+ * `env_file`, below `[env]` and the task's own `env`.
  */
 import { checkExecStrings, commandOf, complainer, rlimitsOf } from './build-command.js';
 import { TASK_DEFAULTS } from './defaults.js';
+import { envFilesAt, type EnvFiles } from './env-files.js';
+import type { Budget } from './limits.js';
 import { MAX_SCHEDULE_LENGTH } from './options.js';
 import { checkSchedule } from './schedule-check.js';
 import { didYouMean } from './suggest.js';
@@ -18,6 +20,9 @@ import type { ConfigIssue, TaskConfig } from './types.js';
 export interface TaskContext {
   src: RawSource;
   globalEnv: Readonly<Record<string, string>>;
+  /** the global `env_file`'s files and variables */
+  globalFiles: EnvFiles;
+  budget: Budget;
   issues: ConfigIssue[];
 }
 
@@ -31,10 +36,11 @@ export function buildTask(name: string, o: Record<string, unknown>, ctx: TaskCon
   for (const key of Object.keys(TASK_DEFAULTS) as Array<keyof typeof TASK_DEFAULTS>) {
     if (o[key] !== undefined && key !== 'env_file') (t as unknown as Record<string, unknown>)[key] = o[key];
   }
-  t.env_file = [];
+  const files = envFilesAt(src, [...path, 'env_file'], o['env_file'], ctx.budget, issues);
+  t.env_file = [...ctx.globalFiles.files, ...files.files];
   // resolved to the targets' names by the build (depends.ts); not a list only when the schema already said so
   t.depends_on = Array.isArray(t.depends_on) ? [...t.depends_on] : [];
-  t.env = { ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
+  t.env = { ...ctx.globalFiles.env, ...files.env, ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
   t.rlimits = rlimitsOf(path, o, src, issues);
   checkExecStrings(command, t.env, bad);
   if (t.backoff_initial > t.backoff_max) {

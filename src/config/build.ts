@@ -84,7 +84,7 @@ export function buildConfig(src: RawSource): Built {
       issues.push(issue('RM_CONFIG_CONFLICT', `tasks.${name}`, text, keyPosOf(src, ['tasks', name]), name));
       continue;
     }
-    const t = buildTask(name, isMap(o) ? o : {}, { src, globalEnv: env, issues });
+    const t = buildTask(name, isMap(o) ? o : {}, { src, globalEnv: env, globalFiles, budget, issues });
     tasks.push(t);
     taskByLowerName.set(lower, t);
   }

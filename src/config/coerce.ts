@@ -71,6 +71,9 @@ export function coerce(spec: OptionSpec, value: unknown, textual: boolean, raw?:
     case 'argv':
       return ok(value);
     case 'paths':
+      if ((Array.isArray(value) ? value : [value]).some((v) => typeof v === 'string' && v.includes('\0'))) {
+        return { ok: false, expect: 'a path or a list of paths without a NUL byte (\\0), which no path can carry' };
+      }
       if (typeof value === 'string') return ok(value.split(/[,\n]/).map((p) => p.trim()).filter(Boolean));
       return ok(value);
     case 'ready':

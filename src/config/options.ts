@@ -392,6 +392,8 @@ export const WATCHER_ONLY_HINTS: Readonly<Record<string, string>> = {
   close_child_stdin: 'a task reads no stdin',
   close_child_stdout: 'use output',
   close_child_stderr: 'use output',
+  max_memory: 'a task runs once; use timeout',
+  memory_check_interval: 'a task runs once; use timeout',
 };
 
 /** Free-form dotted keys Circus passes to plugins and hooks: warned about, not errors. */

@@ -216,7 +216,7 @@ export interface TaskConfig {
   gid: string | undefined;
   /** @default true */
   copy_env: boolean;
-  /** [env] merged with [env:PATTERN] sections matching the task, env_file, then its own `env` */
+  /** from lowest to highest: the global env_file, its own env_file, [env], the [env:PATTERN] sections matching the task, its own `env` */
   env: Record<string, string>;
   /** resolved paths, as WatcherConfig.env_file. @default [] */
   env_file: string[];

@@ -144,9 +144,17 @@ depends_on = db
     assert.deepEqual(ini('[task:report]\ncmd = x\nschedule = 0 3 * * *\ntimezone = UTC\n').tasks[0]?.schedule, '0 3 * * *');
   });
 
-  it('accepts env_file (a path or a list; the loader reads the files), and refuses a NUL byte in it', () => {
-    assert.deepEqual(yaml('tasks:\n  m: {cmd: x, env_file: .env}\n  n: {cmd: x, env_file: [a.env, b.env]}\n').tasks.map((t) => t.env_file), [[], []]);
-    assert.deepEqual(ini('[task:m]\ncmd = x\nenv_file = .env\n').tasks[0]?.env_file, []);
+  it('reads env_file (a path or a list) as a watcher does: below [env] and its own env, later files winning; refuses a NUL byte in it', () => {
+    withTempDir((dir) => {
+      writeFileSync(join(dir, 'a.env'), 'A=1\nB=2\n');
+      writeFileSync(join(dir, 'b.env'), 'B=3\nC=x\n');
+      writeFileSync(join(dir, 'r.yaml'), 'env: {C: "from [env]"}\ntasks:\n  n: {cmd: x, env_file: [a.env, b.env], env: {D: "4"}}\n');
+      const c = loadConfig({ path: join(dir, 'r.yaml'), env: {}, cwd: dir });
+      assert.deepEqual(c?.tasks[0]?.env_file, [join(dir, 'a.env'), join(dir, 'b.env')]);
+      assert.deepEqual(c?.tasks[0]?.env, { A: '1', B: '3', C: 'from [env]', D: '4' });
+      writeFileSync(join(dir, 'r.ini'), '[task:m]\ncmd = x\nenv_file = a.env\n');
+      assert.deepEqual(loadConfig({ path: join(dir, 'r.ini'), env: {}, cwd: dir })?.tasks[0]?.env, { A: '1', B: '2' });
+    });
     assert.deepEqual(messagesOf(() => yaml('tasks:\n  m: {cmd: x, env_file: [a, "b\\u0000"]}\n  n: {cmd: x, env_file: 3}\n')), [
       'tasks.m.env_file must be a path or a list of paths without a NUL byte (\\0), which no path can carry, got ["a","b\\u0000"] (ringmaster.yaml:2:25)',
       'tasks.n.env_file must be a path or a list of paths, got 3 (ringmaster.yaml:3:25)',

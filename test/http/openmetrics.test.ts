@@ -62,7 +62,7 @@ test('/metrics answers OpenMetrics to Prometheus and the text format to others, 
     // a counter: the family without _total, its samples with it
     assert.match(om.body, /^# TYPE ringmaster_process_restarts counter$/m);
     assert.match(om.body, /^# HELP ringmaster_process_restarts /m);
-    assert.match(om.body, /^ringmaster_process_restarts_total\{watcher="web"\} 4$/m);
+    assert.match(om.body, /^ringmaster_process_restarts_total\{watcher="web",reason="exit"\} 4$/m);
     assert.match(om.body, /^ringmaster_process_exits_total\{watcher="web",reason="stopped"\} 3$/m);
     assert.doesNotMatch(om.body, /^# TYPE \S+_total /m);
     // every sample belongs to the family declared before it, and each family is declared once
@@ -88,7 +88,7 @@ test('/metrics answers OpenMetrics to Prometheus and the text format to others, 
     for (const text of [before, after]) {
       assert.equal(text.type, 'text/plain; version=0.0.4; charset=utf-8');
       assert.match(text.body, /^# TYPE ringmaster_process_restarts_total counter$/m);
-      assert.match(text.body, /^ringmaster_process_restarts_total\{watcher="web"\} 4$/m);
+      assert.match(text.body, /^ringmaster_process_restarts_total\{watcher="web",reason="exit"\} 4$/m);
       assert.doesNotMatch(text.body, /# EOF/);
     }
   } finally {
