@@ -102,6 +102,20 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
+/**
+ * `collectEvents` once `ready` resolved (the init is up); when either fails, `rm` is closed
+ * before the error goes on, so that a test that fails there leaves no init behind.
+ */
+export async function eventsAfter(rm: Started, ready: () => Promise<unknown>): Promise<EventLog> {
+  try {
+    await ready();
+    return await collectEvents(rm);
+  } catch (err) {
+    await rm.close();
+    throw err;
+  }
+}
+
 /** Stream `ctl events --json` of `rm`; resolves once the stream is up. */
 export async function collectEvents(rm: Started): Promise<EventLog> {
   const ctl = await startCtlEvents(rm, ['--json']);

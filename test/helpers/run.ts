@@ -37,7 +37,8 @@ export interface StartOptions {
   stdio?: Array<'pipe' | 'ignore' | 'inherit' | number>;
 }
 
-async function until<T>(fn: () => T | undefined, ms: number, what: string | (() => string)): Promise<T> {
+/** Poll `fn` every 10 ms until it returns a value (not undefined); throws after `ms`, naming `what`. */
+export async function until<T>(fn: () => T | undefined, ms: number, what: string | (() => string)): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();

@@ -4,7 +4,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, readdirSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
-import { startRingmaster, FIXTURES, sleep } from '../helpers/run.js';
+import { startRingmaster, FIXTURES, sleep, until } from '../helpers/run.js';
 
 test('when the main child exits, the processes it left get SIGTERM and ringmaster exits with its code', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rm-test-'));
@@ -65,8 +65,8 @@ test("the child keeps the invocation's cwd while the init moves to /", async () 
   try {
     await rm.waitStdout((s) => s.includes(dir));
     const init = await rm.initPid();
-    await sleep(100);
-    assert.equal(readlinkSync(`/proc/${init}/cwd`), '/');
+    // the init leaves the directory once its child runs: wait for it (bounded), a loaded machine is slow
+    await until(() => (readlinkSync(`/proc/${init}/cwd`) === '/' ? true : undefined), 10_000, () => `the init's cwd to be /, it is ${readlinkSync(`/proc/${init}/cwd`)}`);
     process.kill(init, 'SIGTERM');
     await rm.exit();
   } finally {
@@ -85,15 +85,16 @@ test('an inherited fd is handed to the child at the same number and closed in th
   try {
     await rm.waitStdout((s) => s.includes(file));
     const init = await rm.initPid();
-    await sleep(100);
-    const held = readdirSync(`/proc/${init}/fd`).map((f) => {
-      try {
-        return readlinkSync(`/proc/${init}/fd/${f}`);
-      } catch {
-        return '';
-      }
-    });
-    assert.ok(!held.includes(file), `init still holds the inherited fd: ${held.join(' ')}`);
+    const held = (): string[] =>
+      readdirSync(`/proc/${init}/fd`).map((f) => {
+        try {
+          return readlinkSync(`/proc/${init}/fd/${f}`);
+        } catch {
+          return '';
+        }
+      });
+    // closed once the child runs: wait for it (bounded), a loaded machine is slow
+    await until(() => (held().includes(file) ? undefined : true), 10_000, () => `the init to close the inherited fd: ${held().join(' ')}`);
     process.kill(init, 'SIGTERM');
     await rm.exit();
   } finally {

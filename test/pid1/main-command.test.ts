@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ROOT, startRingmaster } from '../helpers/run.js';
 import { tempDir, type TempDir } from '../helpers/config.js';
 import { ctl } from '../helpers/ctl.js';
-import { collectEvents } from '../helpers/events.js';
+import { eventsAfter } from '../helpers/events.js';
 import { get } from '../helpers/http.js';
 
 /** A sidecar that logs its start, says READY=1 after `delayMs`, and logs the SIGTERM it gets. */
@@ -58,7 +58,7 @@ watchers:
 `;
   const main = `trap 'echo "main got TERM" >> ${log}; exit 5' TERM; echo "main started" >> ${log}; while :; do sleep 0.05; done`;
   const rm = startRingmaster(['-c', t.write('m.yaml', cfg), '--', 'sh', '-c', main]);
-  const events = await rm.waitStderr((s) => s.includes('http endpoint listening')).then(() => collectEvents(rm));
+  const events = await eventsAfter(rm, () => rm.waitStderr((s) => s.includes('http endpoint listening')));
   try {
     await rm.waitStderr((s) => s.includes('main command started'));
     const base = /http endpoint listening url=(http:\/\/\S+)/.exec(rm.stderr())?.[1] as string;

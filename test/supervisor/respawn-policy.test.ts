@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startRingmaster } from '../helpers/run.js';
 import { tempDir } from '../helpers/config.js';
 import { ctl } from '../helpers/ctl.js';
-import { collectEvents } from '../helpers/events.js';
+import { eventsAfter } from '../helpers/events.js';
 import { get } from '../helpers/http.js';
 
 /** A worker that exits with the codes given, one per run (a count kept in `file`), then with the last one. */
@@ -43,7 +43,7 @@ watchers:
     autostart: false
 `;
   const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
-  const events = await rm.waitStderr((s) => s.includes('http endpoint listening')).then(() => collectEvents(rm));
+  const events = await eventsAfter(rm, () => rm.waitStderr((s) => s.includes('http endpoint listening')));
   try {
     const base = /http endpoint listening url=(http:\/\/\S+)/.exec(rm.stderr())?.[1] as string;
     for (const w of ['job', 'three', 'loop', 'once']) assert.equal((await ctl(rm, ['start', w])).code, 0);

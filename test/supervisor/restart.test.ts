@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { childPids, startRingmaster } from '../helpers/run.js';
 import { ctl } from '../helpers/ctl.js';
 import { tempDir } from '../helpers/config.js';
-import { collectEvents } from '../helpers/events.js';
+import { collectEvents, eventsAfter } from '../helpers/events.js';
 import { backoffDelay } from '../../src/supervisor/backoff.js';
 
 test('backoff: first quick failure respawns at once, then grows by the multiplier up to the cap, with jitter', () => {
@@ -33,7 +33,7 @@ test('a crash-looping watcher goes FATAL after max_retry quick failures and says
   const t = tempDir();
   // started by ctl once the events stream: its first exits come at once
   const rm = startRingmaster(['-c', t.write('r.yaml', crashConfig('    autostart: false\n'))]);
-  const events = await initOf(rm).then(() => collectEvents(rm));
+  const events = await eventsAfter(rm, () => initOf(rm));
   try {
     assert.equal((await ctl(rm, ['start', 'crash'])).code, 0);
     const fatal = await events.waitFor('watcher.fatal', (e) => e.watcher === 'crash');
@@ -79,7 +79,7 @@ test('exit_on: exit ends the init as soon as a worker exits, with its status, st
     cmd: sleep 60
 `;
   const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
-  const events = await initOf(rm).then(() => collectEvents(rm));
+  const events = await eventsAfter(rm, () => initOf(rm));
   try {
     await ctl(rm, ['start', 'job']);
     const r = await rm.exit();
@@ -104,7 +104,7 @@ test('respawn = false: an exited worker stays down', async () => {
     autostart: false
 `;
   const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
-  const events = await initOf(rm).then(() => collectEvents(rm));
+  const events = await eventsAfter(rm, () => initOf(rm));
   try {
     await ctl(rm, ['start', 'once']);
     await events.waitFor('worker.exited', (e) => e.watcher === 'once');
@@ -178,7 +178,7 @@ test('max_age recycles a worker: stopped gracefully, then respawned', async () =
     max_age_variance: 0
 `;
   const rm = startRingmaster(['-c', t.write('age.yaml', cfg)]);
-  const events = await initOf(rm).then(() => collectEvents(rm));
+  const events = await eventsAfter(rm, () => initOf(rm));
   try {
     const recycled = await events.waitFor('worker.exited', (e) => e.watcher === 'aging', { ms: 10_000 });
     assert.deepEqual(recycled.outcome, { kind: 'signaled', signal: 'SIGTERM', number: 15 });
@@ -203,7 +203,7 @@ test('backoff_reset: a worker that ran long enough before failing starts the cou
     backoff_initial: 0.05
 `;
   const rm = startRingmaster(['-c', t.write('r.yaml', cfg)]);
-  const events = await initOf(rm).then(() => collectEvents(rm));
+  const events = await eventsAfter(rm, () => initOf(rm));
   try {
     await events.waitFor('worker.respawn_scheduled', () => events.all('worker.respawn_scheduled').length >= 4, { ms: 15_000 });
     assert.deepEqual(events.all('watcher.fatal'), []);
