@@ -88,13 +88,41 @@ export function fileValueReader(cwd: string, budget: Budget): (fromFile: string 
   return (fromFile) => (path) => fileValue(path, baseDirOf(fromFile, cwd), budget);
 }
 
+/**
+ * The number of the first line that defines nothing (no `=`), outside a quoted value that
+ * spans lines. Node 20's parseEnv glues such a line to the next name, Node 22 and later
+ * drop it: either way a mistake would pass unseen, and differently on each Node.
+ */
+function strayLine(text: string): number | undefined {
+  let open: string | undefined;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (open !== undefined) {
+      if (line.includes(open)) open = undefined;
+      continue;
+    }
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    const eq = t.indexOf('=');
+    if (eq < 0) return i + 1;
+    const v = t.slice(eq + 1).trimStart();
+    const q = v[0];
+    if ((q === '"' || q === "'" || q === '`') && !v.slice(1).includes(q)) open = q;
+  }
+  return undefined;
+}
+
 export type EnvFileRead = { ok: true; env: Record<string, string>; abs: string } | { ok: false; message: string };
 
 /** One env_file, parsed as dotenv (`NAME=value`, `#` comments, quotes; `export ` prefixes allowed). */
 export function readEnvFile(path: string, dir: string, budget: Budget): EnvFileRead {
   const r = readValueFile(path, dir, MAX_ENV_FILE_BYTES, budget);
   if (!r.ok) return r;
-  const env = Object.assign(Object.create(null) as Record<string, string>, parseEnv(r.text.replace(/^\uFEFF/, '')));
+  const text = r.text.replace(/^\uFEFF/, '');
+  const stray = strayLine(text);
+  if (stray !== undefined) return { ok: false, message: `${path} line ${stray} has no "=": write one NAME=value per line (# starts a comment)` };
+  const env = Object.assign(Object.create(null) as Record<string, string>, parseEnv(text));
   for (const name of Object.keys(env)) {
     if (name === '' || /[\s=\0]/.test(name)) {
       return { ok: false, message: `${path} defines a variable named ${JSON.stringify(name.slice(0, 40))}: write one NAME=value per line, with no space or "=" in NAME` };

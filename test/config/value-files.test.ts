@@ -71,7 +71,7 @@ describe('env_file', () => {
         ['/dev/zero', /not a regular file/],
         ['big.env', /10485763 bytes, over the limit of 262144/],
         ['nul.env', /NUL byte/],
-        ['bad.env', /defines a variable named "B\\n"/],
+        ['bad.env', /bad\.env line 2 has no "=": write one NAME=value per line/],
       ];
       for (const [file, re] of cases) {
         writeFileSync(join(dir, 'r.yaml'), `watchers:\n  web:\n    cmd: node app.js\n    env_file: ${JSON.stringify(file)}\n`);
@@ -84,11 +84,12 @@ describe('env_file', () => {
       }
     }));
 
-  it('an env_file naming itself or the config file is read once, as text: no loop', () =>
+  it('an env_file named twice, or naming the config file, is read as text: no loop (and the YAML is no dotenv: its line 1 has no "=")', () =>
     withTempDir((dir) => {
-      files(dir, { 'self.env': 'A=1\n', 'r.yaml': 'watchers:\n  web:\n    cmd: node app.js\n    env_file: [self.env, self.env, r.yaml]\n' });
-      const w = load(join(dir, 'r.yaml'))?.watchers[0];
-      assert.deepEqual({ ...w?.env }, { A: '1' });
+      files(dir, { 'self.env': 'A=1\n', 'r.yaml': 'watchers:\n  web:\n    cmd: node app.js\n    env_file: [self.env, self.env]\n' });
+      assert.deepEqual({ ...load(join(dir, 'r.yaml'))?.watchers[0]?.env }, { A: '1' });
+      files(dir, { 'r.yaml': 'watchers:\n  web:\n    cmd: node app.js\n    env_file: [self.env, r.yaml]\n' });
+      assert.throws(() => load(join(dir, 'r.yaml')), /r\.yaml line 1 has no "="/);
     }));
 });
 
