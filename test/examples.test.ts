@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { ROOT, startRingmaster } from './helpers/run.js';
 import { get, portFromLog } from './helpers/http.js';
 import { tempDir } from './helpers/config.js';
+import { ctl } from './helpers/ctl.js';
 
 for (const [file, socket, n] of [
   ['examples/hello/ringmaster.yaml', 'web', 2],
@@ -51,6 +52,11 @@ test('examples/app: the migration gates the web workers, the queue completes, th
     await rm.waitStderr((s) => /worker completed watcher=queue/.test(s));
     assert.equal(readFileSync(`${state.dir}/queue.log`, 'utf8'), 'job 1\njob 2\njob 3\n');
     await rm.waitStderr((s) => /task succeeded task=cleanup/.test(s), 5_000);
+    // ctl status shows when the cleanup runs next
+    const st = await ctl(rm, ['status', '--json']);
+    const cleanup = (JSON.parse(st.stdout) as { tasks: Array<{ name: string; nextRunAt?: number }> }).tasks.find((t) => t.name === 'cleanup');
+    assert.ok(cleanup?.nextRunAt !== undefined && cleanup.nextRunAt > Date.now() - 1000, st.stdout);
+    assert.match((await ctl(rm, ['status'])).stdout, /next run: \d{4}-\d\d-\d\dT/);
     // the migration ran once, before any web worker
     const err = rm.stderr();
     assert.ok(err.indexOf('task succeeded task=migrate') < err.indexOf('worker started watcher=web'), err);

@@ -153,6 +153,7 @@ function taskLines(s: InitSnapshot, now: number): string[] {
     out.push(lines[i + 1] as string);
     if (t.waitingFor !== undefined) out.push(`  waiting for: ${t.waitingFor.map((d) => dependency(s, d)).join(', ')}`);
     if (t.state === 'running' && t.pid !== undefined) out.push(`  pid ${t.pid}, attempt ${t.attempt ?? 1}`);
+    if (t.nextRunAt !== undefined) out.push(`  next run: ${new Date(t.nextRunAt).toISOString()} (in ${formatDuration(Math.max(0, t.nextRunAt - now))})`);
     if (t.skipped > 0) out.push(`  skipped runs: ${t.skipped} (the previous run was still going)`);
     if (t.lastRun?.message !== undefined && t.lastRun.result !== 'success') out.push(`  ${clean(t.lastRun.message)}`);
   });

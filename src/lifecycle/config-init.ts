@@ -54,6 +54,7 @@ import { copyInheritedSignals } from './exec-shim.js';
 import { ScheduledTasks } from './scheduled-tasks.js';
 import type { TaskRunner } from '../supervisor/task-run.js';
 import type { ScheduleStatus } from '../supervisor/schedule.js';
+import type { TaskStatus } from '../supervisor/task-tally.js';
 
 type Phase =
   | { kind: 'binding' }
@@ -149,7 +150,7 @@ export class ConfigInit {
       phase: this.#publicPhase(),
       startedAt: this.#startedAt,
       watchers: status?.watchers ?? [],
-      tasks: status?.tasks ?? [],
+      tasks: withNextRuns(status?.tasks ?? [], this.#scheduled.status()),
       sockets: (this.#sockets?.list() ?? []).map((b) => ({
         name: b.name,
         url: b.url,
@@ -453,4 +454,14 @@ export class ConfigInit {
 /** A reaped orphan as an event: `status` as wait(2) encodes it, `code` or `signal` decoded. */
 function orphanReaped(pid: number, status: WaitStatus): EventInput {
   return { type: 'orphan.reaped', pid, status: rawWaitStatus(status), ...waitFields(status) };
+}
+
+/** The tasks' status with each scheduled task's next run, from its scheduler. */
+function withNextRuns(tasks: readonly TaskStatus[], schedules: readonly ScheduleStatus[]): TaskStatus[] {
+  if (schedules.length === 0) return [...tasks];
+  const next = new Map(schedules.map((s) => [s.task.toLowerCase(), s.next]));
+  return tasks.map((t) => {
+    const at = next.get(t.name.toLowerCase());
+    return at === undefined ? t : { ...t, nextRunAt: at };
+  });
 }

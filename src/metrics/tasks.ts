@@ -35,6 +35,12 @@ export function taskMetrics(registry: Registry, scrape: () => Scrape): void {
     labelNames: ['task'] as const,
     samples: () => tasks().flatMap((t) => (t.lastRun === undefined ? [] : [[{ task: t.name }, t.lastRun.durationMs / 1000] as const])),
   });
+  gauge(registry, {
+    name: 'ringmaster_task_next_run_timestamp_seconds',
+    help: 'A scheduled task: when its next run is due, seconds since the epoch (absent when it has none).',
+    labelNames: ['task'] as const,
+    samples: () => tasks().flatMap((t) => (t.nextRunAt === undefined ? [] : [[{ task: t.name }, t.nextRunAt / 1000] as const])),
+  });
   counter(registry, {
     name: 'ringmaster_task_skipped_total',
     help: 'Scheduled runs of the task skipped because its previous run was still going.',

@@ -48,6 +48,8 @@ export interface TaskStatus {
   lastRun?: TaskLastRun;
   /** ms since epoch of the last run that succeeded */
   lastSuccessAt?: number;
+  /** a scheduled task: ms since epoch of its next run (none when its schedule has none, or it is stopped) */
+  nextRunAt?: number;
 }
 
 /** What the tally keeps of a task, whatever its config says. */

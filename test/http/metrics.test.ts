@@ -144,6 +144,7 @@ test('metrics: every family, with its type, labels and values, for a snapshot of
       ringmaster_task_runs_total: 'counter',
       ringmaster_task_last_success_timestamp_seconds: 'gauge',
       ringmaster_task_duration_seconds: 'gauge',
+      ringmaster_task_next_run_timestamp_seconds: 'gauge',
       ringmaster_task_skipped_total: 'counter',
       ringmaster_info: 'gauge',
       ringmaster_zombies_reaped_total: 'counter',
@@ -170,7 +171,7 @@ test('metrics: tasks, from the snapshot (runs by result, last success, last dura
   const runs = { success: 2, failure: 1, timeout: 0, 'spawn-failed': 0 };
   const tasks: NonNullable<InitSnapshot['tasks']> = [
     { name: 'migrate', when: 'start', state: 'succeeded', runs: 3, runsByResult: runs, skipped: 0, lastSuccessAt: 1_700_000_123_500, lastRun: { result: 'success', status: 0, durationMs: 1500, finishedAt: 1_700_000_123_500, attempt: 2, scheduled: false } },
-    { name: 'backup', when: 'schedule', schedule: '0 3 * * *', state: 'pending', runs: 0, runsByResult: { success: 0, failure: 0, timeout: 0, 'spawn-failed': 0 }, skipped: 4 },
+    { name: 'backup', when: 'schedule', schedule: '0 3 * * *', state: 'pending', runs: 0, runsByResult: { success: 0, failure: 0, timeout: 0, 'spawn-failed': 0 }, skipped: 4, nextRunAt: 1_700_010_800_000 },
   ];
   const text = await createMetrics(() => snapshot({ tasks })).render();
   assert.match(text, /^ringmaster_task_runs_total\{task="migrate",result="success"\} 2$/m);
@@ -180,6 +181,8 @@ test('metrics: tasks, from the snapshot (runs by result, last success, last dura
   assert.doesNotMatch(text, /ringmaster_task_last_success_timestamp_seconds\{task="backup"\}/, 'absent until it succeeded');
   assert.match(text, /^ringmaster_task_duration_seconds\{task="migrate"\} 1.5$/m);
   assert.match(text, /^ringmaster_task_skipped_total\{task="backup"\} 4$/m);
+  assert.match(text, /^ringmaster_task_next_run_timestamp_seconds\{task="backup"\} 1700010800$/m);
+  assert.doesNotMatch(text, /ringmaster_task_next_run_timestamp_seconds\{task="migrate"\}/, 'only a scheduled task has one');
 });
 
 test('metrics: the process_* metrics describe this process', async () => {
