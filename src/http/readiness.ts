@@ -30,6 +30,7 @@
 import type { InitPhase, InitSnapshot } from '../lifecycle/api.js';
 import type { TaskStatus } from '../supervisor/task-tally.js';
 import type { WatcherStatus } from '../supervisor/watcher.js';
+import { readyNeeded } from '../supervisor/watcher-status.js';
 
 export interface NotReady {
   /** the watcher at fault; absent when it is the whole init (starting, shutting down) */
@@ -82,15 +83,10 @@ function shortageReason(s: NonNullable<WatcherStatus['shortage']>): string {
   return `cannot start workers: ${s.error} (out of a system resource), retrying since ${new Date(s.since).toISOString()} (${s.tries} tries)`;
 }
 
-/** the workers a watcher needs ready: its desired count less its completed slots */
-function needed(w: WatcherStatus): number {
-  return w.desired - (w.completed?.length ?? 0);
-}
-
 function watcherReason(w: WatcherStatus): string | undefined {
   if (w.phase === 'fatal') return fatalReason(w);
-  if (w.ready >= needed(w)) return undefined;
-  let why = `not enough ready workers: ${w.ready} of ${needed(w)}`;
+  if (w.ready >= readyNeeded(w)) return undefined;
+  let why = `not enough ready workers: ${w.ready} of ${readyNeeded(w)}`;
   if (w.completed) why += ` (${w.completed.length} more completed)`;
   if (w.shortage) why += `; ${shortageReason(w.shortage)}`;
   return w.rollout?.state === 'failed' ? `${why}; rollout failed: ${w.rollout.message}` : why;

@@ -16,6 +16,7 @@ import type { ExitOutcome } from '../supervisor/process.js';
 import { assertNever, exitCodeOf, withListenPid } from '../supervisor/process.js';
 import type { EventBus } from '../supervisor/events.js';
 import type { WatcherStatus } from '../supervisor/watcher.js';
+import { readyNeeded } from '../supervisor/watcher-status.js';
 import type { Logger } from '../log/logger.js';
 import type { Reaper } from './reaper.js';
 import { CommandChild, type ChildOptions } from './command-child.js';
@@ -69,7 +70,7 @@ export function sidecarGate(watchers: ReadonlyArray<{ autostart: boolean; status
       case 'fatal':
         return { kind: 'fatal', watcher: w.name, reason: w.fatalReason ?? 'gave up restarting its workers' };
       case 'running':
-        if (w.ready < w.desired - (w.completed?.length ?? 0)) on.push(w.name);
+        if (w.ready < readyNeeded(w)) on.push(w.name);
         break;
       case 'waiting':
         on.push(w.name);

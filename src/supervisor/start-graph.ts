@@ -31,14 +31,14 @@ import type { EventBus } from './events.js';
 import type { StartOutcome } from './arbiter.js';
 import { assertNever } from './process.js';
 import { runAttempts, type TaskAttemptsHost } from './task-attempts.js';
-import type { WatcherPhase } from './watcher-status.js';
+import { readyNeeded, type WatcherStatus, type WatcherPhase } from './watcher-status.js';
 
 /** What the graph uses of a watcher (Watcher has it). */
 export interface GraphWatcher {
   readonly name: string;
   readonly config: { readonly autostart: boolean; readonly depends_on: readonly string[]; readonly priority: number };
   readonly phase: WatcherPhase;
-  status(): { desired: number; ready: number };
+  status(): Pick<WatcherStatus, 'desired' | 'ready' | 'completed'>;
   start(): Promise<void>;
 }
 
@@ -286,7 +286,7 @@ export class StartGraph {
     const w = n.watcher;
     const st = w.status();
     if (w.phase === 'completed') return 'met';
-    if (w.phase === 'running' && st.desired > 0 && st.ready >= st.desired) return 'met';
+    if (w.phase === 'running' && st.desired > 0 && st.ready >= readyNeeded(st)) return 'met';
     if (w.phase === 'running') return st.desired > 0 ? 'pending' : 'blocked';
     if (n.state.kind === 'starting') return 'pending';
     if (n.state.kind === 'waiting') return this.#nodeCanProgress(n, seen) ? 'pending' : 'blocked';

@@ -74,6 +74,15 @@ export interface WatcherStatus {
   workers: WorkerStatus[];
 }
 
+/**
+ * The workers a watcher needs ready: its desired count less its completed slots (a slot
+ * completed under `respawn: on-failure` or `never` is not missing). /readyz, a main
+ * command's sidecars and a `depends_on` on a watcher all count with it.
+ */
+export function readyNeeded(w: Pick<WatcherStatus, 'desired' | 'completed'>): number {
+  return w.desired - (w.completed?.length ?? 0);
+}
+
 /** A completed slot: its wid, the exit code, when (ms since epoch). */
 export interface CompletedSlot {
   wid: number;

@@ -46,6 +46,7 @@ class FakeGraphWatcher implements GraphWatcher {
   phase: WatcherPhase = 'stopped';
   desired: number;
   ready = 0;
+  completed: Array<{ wid: number; code: number; at: number }> | undefined;
   config: GraphWatcher['config'];
   readonly name: string;
   readonly log: string[];
@@ -56,7 +57,7 @@ class FakeGraphWatcher implements GraphWatcher {
     this.desired = o.numprocesses ?? 1;
   }
   status() {
-    return { desired: this.desired, ready: this.ready };
+    return { desired: this.desired, ready: this.ready, completed: this.completed };
   }
   async start(): Promise<void> {
     this.phase = 'running';
@@ -178,6 +179,25 @@ test('a watcher dependency is met once all its desired workers are ready', async
   g.events.emit({ type: 'worker.ready', watcher: 'db', wid: 2, pid: 2 });
   await settle();
   assert.deepEqual(g.log, ['start db', 'start web']);
+  assert.deepEqual(g.outcome(), { kind: 'started' });
+});
+
+test('a watcher dependency counts its completed slots as done (respawn: on-failure), as /readyz does', async () => {
+  const g = setup();
+  const queue = g.watcher('queue', { numprocesses: 2 });
+  const web = g.watcher('web', { depends_on: ['queue'] });
+  g.graph.add([queue, web], []);
+  g.start();
+  await settle();
+  queue.ready = 1;
+  g.events.emit({ type: 'worker.ready', watcher: 'queue', wid: 1, pid: 1 });
+  await settle();
+  assert.deepEqual(g.log, ['start queue'], 'one of two ready is not enough');
+  // wid 2 exited 0 under on-failure: its slot is completed, the watcher still runs
+  queue.completed = [{ wid: 2, code: 0, at: 0 }];
+  g.events.emit({ type: 'worker.completed', watcher: 'queue', wid: 2, pid: 2, code: 0 });
+  await settle();
+  assert.deepEqual(g.log, ['start queue', 'start web']);
   assert.deepEqual(g.outcome(), { kind: 'started' });
 });
 
