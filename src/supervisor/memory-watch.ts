@@ -14,12 +14,10 @@
  * Nothing is read and no timer runs while max_memory is 0. The timer hangs off the
  * watcher's run signal: a stop cancels it.
  */
-import type { WatcherConfig } from '../config/types.js';
-import type { Logger } from '../log/logger.js';
 import { treeResidentBytes } from '../sys/memory.js';
 import { backoffDelay } from './backoff.js';
-import { later, type Timers } from './edges.js';
-import type { EventInput } from './events.js';
+import { later } from './edges.js';
+import type { RespawnHost } from './respawn.js';
 import type { Worker } from './worker.js';
 
 /** Reads a worker's resident memory (the real one: sys/memory.ts; a test passes a fake). */
@@ -33,16 +31,8 @@ export const realMemoryReader: MemoryReader = { residentBytes: treeResidentBytes
 /** Checks in a row above the limit before a worker is replaced: one spike is not a leak. */
 export const CHECKS_OVER = 2;
 
-/** What the check needs from its watcher. */
-export interface MemoryWatchHost {
-  readonly config: WatcherConfig;
-  readonly log: Logger;
-  readonly timers: Timers;
-  /** the watcher's run: aborted by stop() and destroy() */
-  readonly signal: AbortSignal;
-  now(): number;
-  random?: () => number;
-  emit(event: EventInput): void;
+/** What the check needs from its watcher: what its respawns see of it (config, log, timers, its run, now, emit), and the below. */
+export interface MemoryWatchHost extends Omit<RespawnHost, 'wants' | 'spawn'> {
   reader: MemoryReader;
   /** the workers that serve now: members, not retiring */
   serving(): Worker[];
