@@ -9,7 +9,7 @@
  */
 import { checkExecStrings, commandOf, complainer, rlimitsOf } from './build-command.js';
 import { TASK_DEFAULTS } from './defaults.js';
-import { envFilesAt, type EnvFiles } from './env-files.js';
+import { sectionEnv, type EnvFiles } from './env-files.js';
 import type { Budget } from './limits.js';
 import { MAX_SCHEDULE_LENGTH } from './options.js';
 import { checkSchedule } from './schedule-check.js';
@@ -36,11 +36,9 @@ export function buildTask(name: string, o: Record<string, unknown>, ctx: TaskCon
   for (const key of Object.keys(TASK_DEFAULTS) as Array<keyof typeof TASK_DEFAULTS>) {
     if (o[key] !== undefined && key !== 'env_file') (t as unknown as Record<string, unknown>)[key] = o[key];
   }
-  const files = envFilesAt(src, [...path, 'env_file'], o['env_file'], ctx.budget, issues);
-  t.env_file = [...ctx.globalFiles.files, ...files.files];
+  ({ env_file: t.env_file, env: t.env } = sectionEnv(src, [...path, 'env_file'], o['env_file'], ctx, o['env']));
   // resolved to the targets' names by the build (depends.ts); not a list only when the schema already said so
   t.depends_on = Array.isArray(t.depends_on) ? [...t.depends_on] : [];
-  t.env = { ...ctx.globalFiles.env, ...files.env, ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
   t.rlimits = rlimitsOf(path, o, src, issues);
   checkExecStrings(command, t.env, bad);
   if (t.backoff_initial > t.backoff_max) {

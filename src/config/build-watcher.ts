@@ -7,7 +7,7 @@
  * Circus matches substrings, so `web` also caught `web2`), plus its `sockets` list, or
  * all of them with `use_sockets`. Naming a socket that does not exist is an error.
  */
-import { envFilesAt, type EnvFiles } from './env-files.js';
+import { sectionEnv, type EnvFiles } from './env-files.js';
 import { at, issue } from './errors.js';
 import { checkExecStrings, commandOf, complainer, rlimitsOf } from './build-command.js';
 import type { Budget } from './limits.js';
@@ -75,9 +75,7 @@ export function buildWatcher(name: string, o: Record<string, unknown>, ctx: Watc
   }
   w.forward_signals = [...w.forward_signals];
   w.ready = readyCheck(o['ready']);
-  const files = envFilesAt(src, p('env_file'), o['env_file'], ctx.budget, issues);
-  w.env_file = [...ctx.globalFiles.files, ...files.files];
-  w.env = { ...ctx.globalFiles.env, ...files.env, ...ctx.globalEnv, ...((o['env'] as Record<string, string> | undefined) ?? {}) };
+  ({ env_file: w.env_file, env: w.env } = sectionEnv(src, p('env_file'), o['env_file'], ctx, o['env']));
   w.output = (o['output'] as OutputMode | undefined) ?? outputFromStream(o);
   w.rlimits = rlimitsOf(['watchers', name], o, src, issues);
   w.sockets = sockets(name, o, argv, ctx);

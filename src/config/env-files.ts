@@ -43,3 +43,29 @@ export function envFilesAt(src: RawSource, path: Path, value: unknown, budget: B
   }
   return out;
 }
+
+/** What a section's env_file and env come to. */
+export interface SectionEnv {
+  /** the global env_file's paths, then the section's own */
+  env_file: string[];
+  env: Record<string, string>;
+}
+
+/**
+ * A watcher's or task's environment in the order of the comment above (the copied
+ * environment is the spawn's): the global env_file, the section's own env_file at `path`,
+ * `sectionEnv` ([env] and the matching [env:PATTERN]), then its own `env` (`own`).
+ */
+export function sectionEnv(
+  src: RawSource,
+  path: Path,
+  value: unknown,
+  ctx: { globalFiles: EnvFiles; globalEnv: Readonly<Record<string, string>>; budget: Budget; issues: ConfigIssue[] },
+  own: unknown,
+): SectionEnv {
+  const files = envFilesAt(src, path, value, ctx.budget, ctx.issues);
+  return {
+    env_file: [...ctx.globalFiles.files, ...files.files],
+    env: { ...ctx.globalFiles.env, ...files.env, ...ctx.globalEnv, ...((own as Record<string, string> | undefined) ?? {}) },
+  };
+}
