@@ -3,7 +3,7 @@
  * time (prom-client's collect()), so nothing runs between scrapes and a series that
  * disappears (a watcher removed by a reload) is gone from the next scrape.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from './prom.js';
 
 /** One series: its label values and its value. */
 export type Sample<L extends string> = readonly [labels: Record<L, string>, value: number];

@@ -8,7 +8,7 @@
  * on counters only) and pass `promtool check metrics` without a warning; `process_*` are
  * the standard metrics of the init process itself.
  */
-import { Registry } from 'prom-client';
+import { Registry } from './prom.js';
 import type { InitSnapshot } from '../lifecycle/api.js';
 import type { CgroupOptions } from '../sys/cgroup.js';
 import { cgroupMetrics } from './cgroup.js';

@@ -9,7 +9,8 @@
  * so a registry shared with the text format would lose `_total` there. The collectors read
  * the snapshot and /proc at scrape time, so the two never disagree.
  */
-import { Registry, type RegistryContentType } from 'prom-client';
+import type { RegistryContentType } from 'prom-client';
+import { Registry } from './prom.js';
 import type { Metrics } from './index.js';
 
 /** What OpenMetrics wants escaped in a HELP text and prom-client leaves as it is: `"`. */
