@@ -32,7 +32,7 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=peer --ignore-scripts
 COPY tsconfig.json ./
-COPY scripts/build-validator.mjs scripts/
+COPY scripts/build-validator.mjs scripts/bundle.mjs scripts/
 COPY bin/ bin/
 COPY src/ src/
 COPY examples/ examples/

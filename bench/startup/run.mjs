@@ -14,11 +14,13 @@
  * --base adds the ringmaster cases again with DIR's build (bench/base.mjs), side by side.
  * NODE_EXTRA_CA_CERTS is unset for every case (it costs every Node start ~60 ms here).
  * Prints a Markdown table: the median overhead in ms, and its ratio to a bare node start
- * (node's own time to its first instruction, measured the same way) within each run.
+ * (node's own time to its first instruction, measured the same way) within each run; and
+ * the CPU time the init had used when the stamp was seen (the sum over its threads of
+ * /proc/PID/task/TID/schedstat), which a loaded machine disturbs less than wall time.
  * Writes the samples to bench/out/startup-<time>.json. Needs root (unshare --pid).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,7 +92,18 @@ const children = (pid) => {
   }
 };
 
-/** One start: ms from the spawn to the worker's stamp, or NaN when it did not come in 10 s. */
+/** CPU ms used so far by `pid`, all threads (schedstat: ns on the CPU), or NaN. */
+function cpuMs(pid) {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+    return ns / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** One start: {ms} from the spawn to the worker's stamp (NaN when it did not come in 10 s), {cpu} the init's CPU ms then. */
 async function measure(c) {
   rmSync(stampFile, { force: true });
   const env = { ...process.env, RINGMASTER_CONTROL_SOCKET: join(dir, 'ctl.sock'), PATH: c.path ?? process.env.PATH };
@@ -106,14 +119,15 @@ async function measure(c) {
     line = stamps()[0];
   }
   const init = children(p.pid)[0];
+  const cpu = init === undefined ? Number.NaN : cpuMs(init);
   if (init !== undefined) process.kill(init, 'SIGKILL');
   else p.kill('SIGKILL');
   await exited;
   if (line === undefined) {
     process.stderr.write(`\n${c.name}: no stamp in 10 s; stderr:\n${err.slice(-2000)}\n`);
-    return Number.NaN;
+    return { ms: Number.NaN, cpu };
   }
-  return Number(BigInt(line) - t0) / 1e6;
+  return { ms: Number(BigInt(line) - t0) / 1e6, cpu };
 }
 
 const samples = Object.fromEntries(CASES.map((c) => [c.name, []]));
@@ -127,8 +141,8 @@ for (let run = 0; run < RUNS && Date.now() < DEADLINE; run++, runs++) {
 process.stderr.write('\n');
 rmSync(dir, { recursive: true, force: true });
 
-const direct = samples['direct (the worker alone)'];
-const overhead = (name) => samples[name].map((ms, i) => ms - direct[i]);
+const direct = samples['direct (the worker alone)'].map((x) => x.ms);
+const overhead = (name) => samples[name].map((x, i) => x.ms - direct[i]);
 const bare = overhead('bare node');
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '-');
@@ -136,16 +150,17 @@ const load = readFileSync('/proc/loadavg', 'latin1').split(' ').slice(0, 3).join
 const lines = [
   `# Start-up overhead, ${new Date().toISOString()}, node ${nodeVersion} (${NODE}), ${runs} runs, load ${load}`,
   '',
-  '| init | overhead ms median (min-max) | x bare node start (per-run min-max) |',
-  '|---|---:|---:|',
+  '| init | overhead ms median (min-max) | x bare node start (per-run min-max) | init CPU ms at the stamp, median (min-max) |',
+  '|---|---:|---:|---:|',
 ];
 for (const c of CASES.filter((x) => !x.direct)) {
   const xs = overhead(c.name);
   const s = summary(xs.filter(Number.isFinite));
   const r = pairedRatios(xs, bare);
-  lines.push(`| ${c.name} | ${f1(s.median)} (${f1(s.min)}-${f1(s.max)}) | ${f2(median(r))} (${f2(Math.min(...r))}-${f2(Math.max(...r))}) |`);
+  const cpu = summary(samples[c.name].map((x) => x.cpu).filter(Number.isFinite));
+  lines.push(`| ${c.name} | ${f1(s.median)} (${f1(s.min)}-${f1(s.max)}) | ${f2(median(r))} (${f2(Math.min(...r))}-${f2(Math.max(...r))}) | ${f1(cpu.median)} (${f1(cpu.min)}-${f1(cpu.max)}) |`);
 }
-const d = summary(direct);
+const d = summary(direct.filter(Number.isFinite));
 lines.push('', `direct run of the worker (subtracted from each): ${f1(d.median)} ms median (${f1(d.min)}-${f1(d.max)})`);
 console.log(lines.join('\n'));
 mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });

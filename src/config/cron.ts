@@ -10,8 +10,8 @@
  * job in a gap runs once, after the gap; a repeated hour runs it once). BENCHMARKS.md has
  * the figures.
  */
-import { createRequire } from 'node:module';
 import type { Cron as CronClass } from 'croner';
+import { requireVendored } from './vendored.js';
 
 type CronModule = { Cron: typeof CronClass };
 
@@ -20,7 +20,7 @@ let cronModule: CronModule | undefined;
 /** croner, loaded now if it is not yet; throws when it cannot be loaded. */
 export function loadCron(): CronModule {
   // its CommonJS build: synchronous, as the config loader is
-  cronModule ??= createRequire(import.meta.url)('croner') as CronModule;
+  cronModule ??= requireVendored('croner') as CronModule;
   return cronModule;
 }
 

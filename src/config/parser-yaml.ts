@@ -15,8 +15,8 @@
  * every call), and duplicate keys are found with the map being built (the package's
  * `uniqueKeys` compares every key with every other).
  */
-import { createRequire } from 'node:module';
 import type { Alias, Document, Node as YamlNode } from 'yaml';
+import { requireVendored } from './vendored.js';
 import { issue } from './errors.js';
 import { interpolateEnv, keyed, type ReadFileValue } from './interpolate.js';
 import { limitIssue, MAX_ALIASES, MAX_DEPTH, MAX_NAME_LENGTH, MAX_NODES, MAX_YAML_TOKENS, type LimitName } from './limits.js';
@@ -28,7 +28,7 @@ let yamlModule: YamlModule | undefined;
 
 /** The `yaml` package, loaded on first use. */
 export function loadYaml(): YamlModule {
-  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  yamlModule ??= requireVendored('yaml') as YamlModule;
   return yamlModule;
 }
 

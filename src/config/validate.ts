@@ -25,12 +25,13 @@ export interface SchemaError {
 
 export type ValidateFunction = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
 
-const require = createRequire(import.meta.url);
+// from dist/src/config/ or the bundle's dist/src/bundle/: the same depth, so `../config/` is right from both
+const requireHere = createRequire(import.meta.url);
 let validator: ValidateFunction | undefined;
 
 /** Compile the schema with ajv now (the fallback; also used by tests). */
 export function compileAtRuntime(): ValidateFunction {
-  const mod = require('ajv') as { default: new (o: object) => { compile(s: object): ValidateFunction } };
+  const mod = requireHere('ajv') as { default: new (o: object) => { compile(s: object): ValidateFunction } };
   const ajv = new mod.default({ allErrors: true, strict: true, allowUnionTypes: true });
   return ajv.compile(configSchema());
 }
@@ -38,7 +39,7 @@ export function compileAtRuntime(): ValidateFunction {
 /** The prebuilt validator if it matches the schema, else undefined. */
 export function prebuiltValidator(): ValidateFunction | undefined {
   try {
-    const mod = require('./validator.generated.cjs') as ValidateFunction & { schemaHash?: string };
+    const mod = requireHere('../config/validator.generated.cjs') as ValidateFunction & { schemaHash?: string };
     return mod.schemaHash === schemaHash(configSchema()) ? mod : undefined;
   } catch (e) {
     if ((e as { code?: string }).code === 'MODULE_NOT_FOUND') return undefined;

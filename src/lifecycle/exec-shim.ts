@@ -30,7 +30,7 @@ export interface ShimTask {
 }
 
 export function execShim(logFormat: string): ExecShim {
-  return { node: process.execPath, program: fileURLToPath(new URL('./foreground-exec.js', import.meta.url)), logFormat };
+  return { node: process.execPath, program: fileURLToPath(new URL('../lifecycle/foreground-exec.js', import.meta.url)), logFormat };
 }
 
 /** The argv that runs `file args` through the shim. */

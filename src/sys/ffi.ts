@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Fn = (...args: any[]) => any;
@@ -49,7 +49,7 @@ let discard: number | undefined;
 
 export function libc(): Libc {
   if (loaded) return loaded;
-  const koffi = require('koffi');
+  const koffi = requireHere('koffi');
   const lib = koffi.load('libc.so.6');
   loaded = {
     errno: () => koffi.errno() as number,
