@@ -40,7 +40,7 @@ import { waitFields } from './reaper.js';
 import { assertNever } from '../supervisor/process.js';
 import { socketInode } from '../sys/proc.js';
 import { oomKillCounter } from '../sys/oom.js';
-import type { InitEndpoint, InitPhase, InitSnapshot } from './api.js';
+import type { Controller, InitEndpoint, InitPhase, InitSnapshot } from './api.js';
 import { createController } from './controller.js';
 import type { InitRuntime } from './runtime.js';
 import { dropPrivileges } from './privileges.js';
@@ -103,6 +103,7 @@ export class ConfigInit {
   #unreap: (() => void) | undefined;
   #main: MainCommand | undefined;
   readonly #scheduled: ScheduledTasks;
+  #controller: Controller | undefined;
 
   constructor(runtime: InitRuntime, config: Config, options: ConfigInitOptions = {}) {
     this.#rt = runtime;
@@ -197,9 +198,14 @@ export class ConfigInit {
     const snapshot = (): InitSnapshot => this.snapshot();
     this.#sockets = await SocketSet.bind(this.#config.sockets);
     for (const s of this.#sockets.list()) log.info('socket listening', { socket: s.name, url: s.url, fd: s.fd });
+    // With a privilege drop, the endpoints' modules (HTTP, metrics, control) load before it, as
+    // everything does: the install may be unreadable after it. Without one (the common case
+    // in a pod: runAsUser), they load once the first workers are spawned: a worker does not
+    // wait for what only the probes and `ctl` need (BENCHMARKS.md, "Start-up").
+    const drops = g.user !== undefined || g.group !== undefined;
     try {
       // Before dropping privileges, like the sockets: a port below 1024, a directory for the user dropped to.
-      await this.#endpoints.start((e) => e.beforeDrop?.({ snapshot }));
+      if (drops) await this.#endpoints.start((e) => e.beforeDrop?.({ snapshot }));
       // execa (~200 ms) only for a config with tasks, and before the drop: the install may be unreadable after it
       if ((this.#config.tasks ?? []).length > 0) await loadTaskRunner().catch((err: unknown) => {
         throw new RingmasterError('RM_INTERNAL', `the config has tasks but execa cannot be loaded: ${(err as Error).message}`);
@@ -230,8 +236,9 @@ export class ConfigInit {
       });
       this.#arbiter = arbiter;
       const controller = createController({ arbiter, events: this.#events, snapshot, reload: () => this.reload(), quit: () => this.#beginShutdown() });
+      this.#controller = controller;
       // After dropping privileges: the control socket's file belongs to the user who will run ctl.
-      await this.#endpoints.start((e) => e.afterDrop?.({ snapshot, controller }));
+      if (drops) await this.#endpoints.start((e) => e.afterDrop?.({ snapshot, controller }));
     } catch (err) {
       await this.#endpoints.close();
       this.#sockets.close();
@@ -249,7 +256,9 @@ export class ConfigInit {
     const main = this.#makeMain(this.#arbiter);
     try {
       const aborted: StartOutcome = { kind: 'aborted' };
-      const outcome = await Promise.race([this.#arbiter.start(), stopRequested.then(() => aborted)]);
+      const starting = this.#arbiter.start();
+      if (!drops) await this.#lateEndpoints();
+      const outcome = await Promise.race([starting, stopRequested.then(() => aborted)]);
       this.#started(outcome, main);
     } catch (err) {
       // A bug of ours, or an OS failure no watcher turns into a failed spawn: the workers
@@ -265,6 +274,19 @@ export class ConfigInit {
     } finally {
       clearInterval(keepAlive);
     }
+  }
+
+  /**
+   * The endpoints of an init that drops no privileges, started once the first workers are
+   * spawned (the arbiter spawns them in the microtasks of its start: one turn of the event
+   * loop lets them run). One that comes up after the shutdown began is closed at once (Endpoints).
+   */
+  async #lateEndpoints(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const snapshot = (): InitSnapshot => this.snapshot();
+    const controller = this.#controller;
+    await this.#endpoints.start((e) => e.beforeDrop?.({ snapshot }));
+    if (controller) await this.#endpoints.start((e) => e.afterDrop?.({ snapshot, controller }));
   }
 
   /** How the start ended: running, or a shutdown with a failed start task's status. */

@@ -9,6 +9,7 @@ export class Endpoints {
   readonly #list: readonly InitEndpoint[];
   readonly #log: Logger;
   readonly #open: EndpointHandle[] = [];
+  #closed = false;
 
   constructor(list: readonly InitEndpoint[], log: Logger) {
     this.#list = list;
@@ -20,15 +21,18 @@ export class Endpoints {
     for (const e of this.#list) {
       try {
         const handle = await step(e);
-        if (handle) this.#open.push(handle);
+        // started after close() (a shutdown while it loaded): it must not keep the init alive
+        if (handle && this.#closed) await handle.close();
+        else if (handle) this.#open.push(handle);
       } catch (err) {
         this.#log.warn(`${e.name} endpoint not available, running without it: ${(err as Error).message}`, { endpoint: e.name });
       }
     }
   }
 
-  /** Close every endpoint started, the last first. Idempotent; never throws. */
+  /** Close every endpoint started, the last first, and any that a later start() brings up. Idempotent; never throws. */
   async close(): Promise<void> {
+    this.#closed = true;
     for (const h of this.#open.splice(0).reverse()) {
       try {
         await h.close();

@@ -29,3 +29,13 @@ test('endpoints: each step in order, a hook that throws is a warning and the nex
   await eps.close();
   assert.deepEqual(calls, ['http', 'control prepare', 'control', 'close control', 'close http']);
 });
+
+test('endpoints: one that comes up after close() (a shutdown while it loaded) is closed at once, not kept', async () => {
+  const calls: string[] = [];
+  const eps = new Endpoints([{ name: 'http', beforeDrop: async () => (calls.push('http'), { close: () => void calls.push('close http') }) }], createLogger({ verbosity: 0, write: () => {} }));
+  await eps.close();
+  await eps.start((e) => e.beforeDrop?.({ snapshot: () => assert.fail('not asked for') }));
+  assert.deepEqual(calls, ['http', 'close http']);
+  await eps.close();
+  assert.deepEqual(calls, ['http', 'close http']);
+});
