@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// Bundles the init (tsc's dist/src/cli/entry.js and everything it imports) into
-// dist/src/bundle/, one chunk per lazily imported part (a mode, the metrics, execa...), and
-// the CommonJS packages the config loader requires on first use into dist/vendor/ (one
-// file each; src/config/vendored.ts). Run after tsc and build-validator. Why: a PID 1 loads
-// ~100 modules at start, and Node's per-file cost (resolve, stat, read, compile) is most of
-// the time it takes (BENCHMARKS.md, "Start-up"). bin/ringmaster runs the bundle when it is
-// there, else dist/src/cli/entry.js. Workers' programs (serve, the preload, ringmaster/worker,
-// the exec shim) stay in dist/src/: they are other processes, loaded from there.
+// Bundles the init (tsc's dist/src/cli/entry.js and everything it imports) into one
+// CommonJS file, dist/src/bundle/init.cjs, and the CommonJS packages the config loader
+// requires on first use into dist/vendor/ (one file each; src/config/vendored.ts). Run after
+// tsc and build-validator. bin/ringmaster requires the bundle when it is there, else imports
+// dist/src/cli/entry.js. Workers' programs (serve, the preload, ringmaster/worker, the exec
+// shim) stay in dist/src/: they are other processes, loaded from there.
+//
+// Why (BENCHMARKS.md, "Start-up"): Node's per-file cost (resolve, stat, read, compile) of
+// ~100 modules was most of a start, and its ESM loader is itself ~15 internal modules: one
+// CommonJS file reaches the first worker's spawn ~30 ms sooner than ESM chunks did. The
+// modules of a mode still run only when imported (esbuild keeps import() lazy), and all of
+// the init's own code is in memory from the start, so nothing of ours is read after the
+// privilege drop. execa (ESM, ~200 ms, only for tasks) stays outside, imported on demand.
 //
 // The bundle lives at dist/src/bundle/, the depth of every dist/src/<dir>/ module, so that
 // the paths taken from import.meta.url (the preload, the exec shim, the validator,
@@ -23,15 +28,14 @@ rmSync(`${root}dist/vendor`, { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none', absWorkingDir: root };
 const result = await build({
   ...common,
-  entryPoints: { entry: 'dist/src/cli/entry.js' },
-  outdir: out,
-  format: 'esm',
-  splitting: true,
-  chunkNames: 'chunk-[hash]',
-  // koffi is a native addon; ajv is only the fallback compiler for a missing validator
-  external: ['koffi', 'ajv'],
-  // the CommonJS packages bundled in (prom-client) require Node's built-ins
-  banner: { js: "import { createRequire as __rmCreateRequire } from 'node:module'; const require = __rmCreateRequire(import.meta.url);" },
+  entryPoints: ['dist/src/cli/entry.js'],
+  outfile: `${out}/init.cjs`,
+  format: 'cjs',
+  // koffi is a native addon; ajv is only the fallback compiler for a missing validator;
+  // execa is ESM and needed only with tasks
+  external: ['koffi', 'ajv', 'execa'],
+  define: { 'import.meta.url': '__rmModuleUrl' },
+  banner: { js: "'use strict'; const __rmModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   metafile: true,
 });
 for (const name of ['yaml', 'croner']) {
@@ -39,4 +43,4 @@ for (const name of ['yaml', 'croner']) {
 }
 const outputs = Object.keys(result.metafile.outputs);
 const bytes = outputs.reduce((n, f) => n + statSync(`${root}${f}`).size, 0);
-console.log(`wrote dist/src/bundle/ (${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB) and dist/vendor/{yaml,croner}.cjs`);
+console.log(`wrote dist/src/bundle/init.cjs (${(bytes / 1024).toFixed(0)} KiB) and dist/vendor/{yaml,croner}.cjs`);

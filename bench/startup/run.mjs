@@ -70,6 +70,8 @@ const ringmasterCases = (label, bin) => [
 const ALL = [
   { name: 'direct (the worker alone)', argv: [worker], direct: true },
   { name: 'bare node', argv: [NODE, '-e', nodeStamp], bare: true },
+  // the floor of any init written for Node: spawn the child, forward signals, nothing else
+  { name: 'smallest Node forwarder (bench/pid1/node-fwd.cjs)', argv: [NODE, join(ROOT, 'bench', 'pid1', 'node-fwd.cjs'), worker], bare: true },
   ...(which('tini') ? [{ name: 'tini', argv: [which('tini'), '--', worker] }] : []),
   ...(which('dumb-init') ? [{ name: 'dumb-init', argv: [which('dumb-init'), '--', worker] }] : []),
   ...(which('supervisord') ? [{ name: 'supervisord', argv: [which('supervisord'), '-n', '-c', supervisorConf] }] : []),

@@ -1,6 +1,6 @@
 /**
- * The init's entry (bin/ringmaster imports it, or its bundle, for everything but `serve`).
- * Its two static imports are small; the rest loads after them.
+ * The init's entry (bin/ringmaster loads its bundle, or this module when there is none, for
+ * everything but `serve`). Its two static imports are small; the rest loads after them.
  */
 import { takeInheritedSignals } from '../lifecycle/inherited-signals.js';
 import { holdSignals } from '../lifecycle/early-signals.js';
@@ -9,4 +9,5 @@ import { holdSignals } from '../lifecycle/early-signals.js';
 takeInheritedSignals();
 // First thing, before the modules of a mode load: keep a SIGTERM that comes meanwhile.
 holdSignals();
-await import('./main.js');
+// (no top-level await: the bundle of this file is CommonJS, scripts/bundle.mjs)
+void import('./main.js');
