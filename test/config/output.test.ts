@@ -132,7 +132,8 @@ describe('config output, schema and footprint', () => {
         import { createRequire } from 'node:module';
         parseConfigText(${JSON.stringify(text)}, { file: 'x.${format}', env: {} });
         const cache = Object.keys(createRequire(import.meta.url).cache);
-        console.log(JSON.stringify(['yaml', 'ajv'].filter((m) => cache.some((p) => p.includes('/node_modules/' + m + '/')))));`;
+        // a package, or its one-file build in dist/vendor/ (config/vendored.ts)
+        console.log(JSON.stringify(['yaml', 'ajv'].filter((m) => cache.some((p) => p.includes('/node_modules/' + m + '/') || p.endsWith('/dist/vendor/' + m + '.cjs')))));`;
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       return JSON.parse(r.stdout) as string[];

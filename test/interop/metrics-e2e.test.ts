@@ -37,6 +37,7 @@ tasks:
   const rm = startRingmaster(['-c', t.write('m.yaml', cfg)]);
   try {
     await rm.waitStdout((s) => (s.match(/listening \d+/g) ?? []).length >= 2);
+    await rm.waitStderr((s) => s.includes('http endpoint listening'));
     const base = /http endpoint listening url=(http:\/\/\S+)/.exec(rm.stderr())?.[1];
     assert.ok(base);
     const init = await rm.initPid();

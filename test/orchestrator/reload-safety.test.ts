@@ -24,7 +24,7 @@ test('the file watch never applies a config that does not load: truncated, half 
   const path = t.write('r.yaml', config({ http: true }));
   const rm = startRingmaster(['-c', path]);
   try {
-    await rm.waitStderr((s) => count(s, /worker ready watcher=web/) >= 2);
+    await rm.waitStderr((s) => count(s, /worker ready watcher=web/) >= 2 && s.includes('http endpoint listening'));
     const base = httpUrl(rm);
     const s0 = await snap(rm);
     const port = s0.sockets[0]?.port;

@@ -68,6 +68,7 @@ test('the production tree runs as PID 1, non-root, from a ConfigMap-style direct
     const port = portFromLog(rm.stderr(), 'web');
     const r = await get(`http://127.0.0.1:${port}/`);
     assert.equal(r.status, 200);
+    await rm.waitStderr((s) => s.includes('http endpoint listening'));
     const http = /http endpoint listening url=(http:\/\/\S+)/.exec(rm.stderr())?.[1] as string;
     const probe = spawnSync(process.execPath, [join(app, 'bin/ringmaster'), 'probe', '--ready', '--url', http], { encoding: 'utf8' });
     assert.equal(probe.status, 0, probe.stderr);

@@ -215,7 +215,8 @@ watchers:
 `;
   const rm = startRingmaster(['-c', t.write('f.yaml', yaml)]);
   try {
-    await rm.waitStderr((s) => s.includes('worker started'));
+    // the endpoints are up too (without a privilege drop they start after the first workers): their fds are in the count
+    await rm.waitStderr((s) => s.includes('worker started') && s.includes('http endpoint listening') && s.includes('control socket listening'));
     const init = await rm.initPid();
     const { socket } = await until('the notify socket', () => notifySockets(init).get('w'));
     const fds = (): number => spawnSync('ls', [`/proc/${init}/fd`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;

@@ -62,6 +62,7 @@ ${GUNICORN ? `  gun:\n    cmd: ${GUNICORN} -b fd://$(circus.sockets.gun) -w 1 ap
         await new Promise((r) => setTimeout(r, 50));
       }
     }
+    await rm.waitStderr((s) => s.includes('http endpoint listening'));
     const metricsUrl = `${/http endpoint listening url=(http:\/\/\S+)/.exec(rm.stderr())?.[1] as string}/metrics`;
     const metrics = (await get(metricsUrl)).body;
     const metric = (name: string): number => Number(new RegExp(`^ringmaster_socket_accept_queue_max\\{socket="${name}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
