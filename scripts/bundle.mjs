@@ -25,6 +25,14 @@ const out = `${root}dist/src/bundle`;
 rmSync(out, { recursive: true, force: true });
 rmSync(`${root}dist/vendor`, { recursive: true, force: true });
 
+// The schema's hash, for the bundle's check of the prebuilt validator (src/config/validate.ts);
+// build-validator.mjs wrote the validator from the same dist/ just before: they must agree.
+const { configSchema, schemaHash } = await import(`${root}dist/src/config/schema.js`);
+const hash = schemaHash(configSchema());
+const { createRequire } = await import('node:module');
+const built = createRequire(import.meta.url)(`${root}dist/src/config/validator.generated.cjs`).schemaHash;
+if (built !== hash) throw new Error(`dist/src/config/validator.generated.cjs was built from another schema (${built}, now ${hash}): run npm run build`);
+
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none', absWorkingDir: root };
 const result = await build({
   ...common,
@@ -34,7 +42,7 @@ const result = await build({
   // koffi is a native addon; ajv is only the fallback compiler for a missing validator;
   // execa is ESM and needed only with tasks
   external: ['koffi', 'ajv', 'execa'],
-  define: { 'import.meta.url': '__rmModuleUrl' },
+  define: { 'import.meta.url': '__rmModuleUrl', __RM_SCHEMA_HASH__: JSON.stringify(hash) },
   banner: { js: "'use strict'; const __rmModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   metafile: true,
 });

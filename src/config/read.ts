@@ -11,7 +11,6 @@
  * place (what kubelet and most editors do), which no reader can see half done.
  */
 import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
 import type { Budget } from './limits.js';
 import { chargeBytes, countFile, notRegularIssue, readBounded, readBoundedAsync, sizeIssue, stripBom, type FileRead } from './read-file.js';
@@ -54,6 +53,8 @@ export function readConfigText(abs: string, label: string, budget: Budget): stri
 
 /** Read a config file without blocking the event loop (a running init's reload): regular files only, a FIFO would wait for a writer. */
 export async function readConfigTextAsync(abs: string, label: string, budget: Budget): Promise<string> {
+  // node:fs/promises (~5-20 ms to load) only for a reload: the first load is synchronous
+  const { open, stat } = await import('node:fs/promises');
   refuse(countFile(label, budget));
   for (let attempt = 1; ; attempt++) {
     let fh;

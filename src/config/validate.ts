@@ -29,6 +29,12 @@ export type ValidateFunction = ((data: unknown) => boolean) & { errors?: SchemaE
 const requireHere = createRequire(import.meta.url);
 let validator: ValidateFunction | undefined;
 
+// The schema's hash as computed at build time: scripts/bundle.mjs defines it in the bundle,
+// where it was checked against the validator built just before (hashing the schema costs a
+// start ~5 ms). tsc's modules compute it.
+declare const __RM_SCHEMA_HASH__: string | undefined;
+const expectedHash = (): string => (typeof __RM_SCHEMA_HASH__ === 'string' ? __RM_SCHEMA_HASH__ : schemaHash(configSchema()));
+
 /** Compile the schema with ajv now (the fallback; also used by tests). */
 export function compileAtRuntime(): ValidateFunction {
   const mod = requireHere('ajv') as { default: new (o: object) => { compile(s: object): ValidateFunction } };
@@ -40,7 +46,7 @@ export function compileAtRuntime(): ValidateFunction {
 export function prebuiltValidator(): ValidateFunction | undefined {
   try {
     const mod = requireHere('../config/validator.generated.cjs') as ValidateFunction & { schemaHash?: string };
-    return mod.schemaHash === schemaHash(configSchema()) ? mod : undefined;
+    return mod.schemaHash === expectedHash() ? mod : undefined;
   } catch (e) {
     if ((e as { code?: string }).code === 'MODULE_NOT_FOUND') return undefined;
     throw e;

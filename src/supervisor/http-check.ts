@@ -1,9 +1,9 @@
 /**
  * HTTP readiness: GET a URL until it answers 2xx or 3xx (what a Kubernetes httpGet probe
  * accepts), or the deadline passes. `$(circus.sockets.NAME.port)` in the URL becomes the
- * bound port of socket NAME (useful with port 0).
+ * bound port of socket NAME (useful with port 0). node:http (~10-50 ms to load) is imported
+ * at the first check: a config without `ready: http` never loads it.
  */
-import { request } from 'node:http';
 
 export function expandPorts(url: string, portOf: (socket: string) => number | undefined): string {
   return url.replace(/\$\((?:circus|ringmaster)\.sockets\.([\w-]+)\.port\)/gi, (whole, name: string) => {
@@ -13,7 +13,8 @@ export function expandPorts(url: string, portOf: (socket: string) => number | un
 }
 
 /** One GET; resolves true on 200-399, false otherwise (errors included). Never rejects. */
-export function httpOk(url: string, timeoutMs = 1_000): Promise<boolean> {
+export async function httpOk(url: string, timeoutMs = 1_000): Promise<boolean> {
+  const { request } = await import('node:http');
   return new Promise((resolve) => {
     let u: URL;
     try {

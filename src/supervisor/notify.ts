@@ -14,7 +14,6 @@
  * or one of its descendants (see notify-access.ts). Others are dropped and counted, and
  * reported at most once per REJECT_REPORT_MS per worker, so a flood cannot fill the log.
  */
-import { randomBytes } from 'node:crypto';
 import { getsid } from '../sys/libc.js';
 import { NOTIFY_DATAGRAM_MAX, bindNotifySocket, receiveDatagram } from '../sys/notify-socket.js';
 import { procStat } from '../sys/proc.js';
@@ -86,7 +85,9 @@ const kernelProcesses: ProcessTable = {
 
 let sequence = 0;
 
-const newToken = (): string => randomBytes(6).toString('hex');
+// 48 random bits: the name needs to be unique, not secret (a sender is judged by its
+// credentials, notify-access.ts), and node:crypto costs a start 17 modules.
+const newToken = (): string => Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, '0');
 let token = newToken();
 
 export class NotifyChannel {

@@ -9,7 +9,6 @@
  * not listening, which reserves the port (and fixes it when port 0 was asked for)
  * without ever being handed a connection.
  */
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { chmodSync, chownSync, lstatSync, unlinkSync } from 'node:fs';
 import { endpointsClash, type Endpoint } from '../config/socket-clash.js';
@@ -81,6 +80,8 @@ async function resolve(s: SocketConfig): Promise<SockAddr> {
   const want = s.family === 'AF_INET6' ? 6 : 4;
   let results: Array<{ address: string; family: number }>;
   try {
+    // node:dns only for a host name: most configs give an address
+    const { lookup } = await import('node:dns/promises');
     results = await lookup(host, { all: true });
   } catch (err) {
     throw new RingmasterError('RM_SOCKET', `socket "${s.name}": cannot resolve host "${s.host}": ${(err as { code?: string }).code ?? err} (check the name, or use an IP address)`, { cause: err });
