@@ -7,7 +7,8 @@
  * name reaches the same address on every Node. Node has no unix datagram socket, so a Node worker
  * (ringmaster/worker, the preload, `ringmaster serve`) connects here with net.connect()
  * instead of loading an FFI to send datagrams. The messages are the datagram protocol's
- * assignments, one per line (READY=1\n, STATUS=...\n).
+ * assignments, one per line (READY=1\n, STATUS=...\n), written once ringmaster has said
+ * "OK\n" on the connection: it says that when it takes it, and nothing else ever.
  *
  * Who may speak is judged as for datagrams (notify-access.ts), on the pid the kernel
  * recorded at connect() (SO_PEERCRED, which a sender cannot forge), once per connection, as
@@ -47,6 +48,8 @@ export const MAX_QUEUED = 64;
 /** The kernel's queue of connections not yet accepted. */
 const LISTEN_BACKLOG = 16;
 const NEWLINE = 0x0a;
+/** What ringmaster writes on a connection it has taken, and all it ever writes. */
+export const ACCEPTED = 'OK\n';
 /** sizeof(sockaddr_un.sun_path) on Linux */
 const SUN_PATH_BYTES = 108;
 
@@ -170,6 +173,9 @@ export class NotifyStream {
     p.socket.once('close', () => this.#peers.delete(p));
     p.socket.on('data', (chunk: Buffer) => this.#lines(p, chunk));
     p.socket.resume();
+    // Taken: the client writes once it reads this, so a connection refused (too many, say)
+    // is one it knows of, and sends as a datagram instead, rather than a message lost.
+    p.socket.write(ACCEPTED);
   }
 
   /** Cut `chunk`, after what `p` had already sent, into lines; stop reading `p` when the queue is full. */

@@ -1,22 +1,27 @@
 /**
  * The notify channel a Node worker can write without FFI: ringmaster listens on a unix
  * stream socket (RINGMASTER_NOTIFY_STREAM, '@name': abstract, padded to the whole of
- * sun_path) beside the datagram one
- * (NOTIFY_SOCKET), and a worker sends each assignment as a line on one connection that it
- * opens on its first message and keeps. Node has no unix datagram socket, and the libc
- * FFI it would take to send one (koffi) costs a worker ~4 MiB of memory and ~25 ms of its
- * start-up (BENCHMARKS.md, "Node workers pay less").
+ * sun_path) beside the datagram one (NOTIFY_SOCKET), and a worker sends each assignment as
+ * a line on one connection that it opens on its first message and keeps. Node has no unix
+ * datagram socket, and the libc FFI it would take to send one (koffi) costs a worker ~4 MiB
+ * of memory and ~25 ms of its start-up (BENCHMARKS.md, "Node workers pay less").
+ *
+ * Ringmaster says "OK\n" when it takes a connection (it judges the sender first); lines are
+ * written only after that, so a refused connection is known, and notify() then sends the
+ * message as a datagram instead.
  *
  * The connection never keeps the process alive: it is ref'd only while a message is on its
  * way (connect + write), so `await ready()` as the last thing a script does still resolves.
  *
- *   (none) --first send--> connecting --connect--> open --close/error--> (none)
- *                                                  the next send connects again
+ *   (none) --first send--> connecting --"OK"--> open --close/error--> (none)
+ *                              \--close/error (refused)--> (none)   the next send connects again
  */
 import net from 'node:net';
 
 interface Connection {
   socket: net.Socket;
+  /** true once ringmaster has taken the connection ("OK\n"), false if it closes before */
+  taken: Promise<boolean>;
   /** sends not yet settled: the socket is ref'd while there is one */
   inFlight: number;
 }
@@ -41,12 +46,17 @@ function connection(path: string): Connection {
   const had = open.get(path);
   if (had && !had.socket.destroyed) return had;
   const socket = net.connect({ path: nodePath(path) });
-  const c: Connection = { socket, inFlight: 0 };
-  // ringmaster never writes: reading only lets us see it close the connection.
-  socket.resume();
+  socket.on('error', () => {});
   // one 'close' listener per send in flight
   socket.setMaxListeners(0);
-  socket.on('error', () => {});
+  const taken = new Promise<boolean>((resolve) => {
+    // ringmaster writes "OK\n" once, when it takes the connection, then nothing: reading
+    // on is what lets us see it close.
+    socket.once('data', () => resolve(true));
+    socket.once('close', () => resolve(false));
+  });
+  socket.resume();
+  const c: Connection = { socket, taken, inFlight: 0 };
   socket.once('close', () => {
     if (open.get(path) === c) open.delete(path);
   });
@@ -56,29 +66,30 @@ function connection(path: string): Connection {
 
 /**
  * Send `text` (newline-separated assignments) on the stream channel at `path`. Resolves true
- * once it is in the kernel's buffer toward ringmaster, false when it could not be sent.
+ * once it is in the kernel's buffer toward ringmaster, false when it could not be sent
+ * (nobody listens, or ringmaster refused the connection): never throws.
  */
-export function sendStream(path: string, text: string): Promise<boolean> {
+export async function sendStream(path: string, text: string): Promise<boolean> {
   let c: Connection;
   try {
     c = connection(path);
   } catch {
-    return Promise.resolve(false);
+    return false;
   }
-  const lines = text.endsWith('\n') ? text : `${text}\n`;
   c.inFlight++;
   c.socket.ref();
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (ok: boolean): void => {
-      if (settled) return;
-      settled = true;
-      c.socket.off('close', onClose);
-      if (--c.inFlight === 0) c.socket.unref();
-      resolve(ok);
-    };
-    const onClose = (): void => settle(false);
-    c.socket.once('close', onClose);
-    c.socket.write(lines, (err) => settle(!err));
-  });
+  try {
+    if (!(await c.taken)) return false;
+    const lines = text.endsWith('\n') ? text : `${text}\n`;
+    return await new Promise<boolean>((resolve) => {
+      const onClose = (): void => resolve(false);
+      c.socket.once('close', onClose);
+      c.socket.write(lines, (err) => {
+        c.socket.off('close', onClose);
+        resolve(!err);
+      });
+    });
+  } finally {
+    if (--c.inFlight === 0) c.socket.unref();
+  }
 }
