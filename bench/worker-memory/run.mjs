@@ -29,7 +29,10 @@
  * variants run at the same time while measured, so every worker's PSS shares the same
  * company.
  *
- *   node bench/worker-memory/run.mjs [--rounds 5] [--workers 4] [--settle-ms 2000] [--variants a,b]
+ *   node bench/worker-memory/run.mjs [--rounds 5] [--workers 4] [--settle-ms 2000] [--variants a,b] [--base DIR]
+ *
+ * --base DIR adds preload-base, serve-base and lib-base: the same three from a built
+ * checkout of the code before (`git worktree add DIR REF && cd DIR && npm ci && npm run build`).
  *
  * Prints a Markdown table (medians over every worker of every round) and writes the
  * samples to bench/out/worker-memory-<time>.json. Needs `npm run build` first.
@@ -69,6 +72,19 @@ const VARIANTS = [
   { name: 'lib-before', argv: [NODE, join(ROOT, 'fixtures', 'notify-worker.mjs')], notify: true, stream: false, http: false },
   { name: 'lib-after', argv: [NODE, join(ROOT, 'fixtures', 'notify-worker.mjs')], notify: true, stream: true, http: false },
 ];
+// --base DIR: a built checkout of the code before (git worktree add DIR REF; npm ci; npm run
+// build there): its preload, serve and library, given the same environment as "after"
+// (it ignores what it does not know), side by side with this tree's.
+const BASE = opt('base', undefined);
+if (BASE) {
+  const b = (...p) => join(BASE, ...p);
+  const basePreload = new URL(`file://${b('dist', 'src', 'worker', 'preload.js')}`).href;
+  VARIANTS.push(
+    { name: 'preload-base', argv: [NODE, '--import', basePreload, here('app.mjs')], notify: true, stream: true },
+    { name: 'serve-base', argv: [NODE, b('bin', 'ringmaster'), 'serve', join(ROOT, 'bench', 'serve', 'handler.mjs')], notify: true, stream: true },
+    { name: 'lib-base', argv: [NODE, b('fixtures', 'notify-worker.mjs')], notify: true, stream: true, http: false },
+  );
+}
 const only = opt('variants', undefined)?.split(',');
 const chosen = only ? VARIANTS.filter((v) => only.includes(v.name)) : VARIANTS;
 
@@ -195,6 +211,9 @@ const pairs = [
   ['preload', 'preload-before', 'preload-after'],
   ['serve', 'serve-before', 'serve-after'],
   ['lib', 'lib-before', 'lib-after'],
+  ['preload (base build)', 'preload-base', 'preload-after'],
+  ['serve (base build)', 'serve-base', 'serve-after'],
+  ['lib (base build)', 'lib-base', 'lib-after'],
 ].filter(([, b, a]) => samples[b] && samples[a]);
 if (pairs.length > 0) {
   lines.push('', '| worker | RSS after - before, MiB | PSS after - before, MiB | READY=1 after - before, ms |', '|---|---:|---:|---:|');
