@@ -3,8 +3,8 @@
  * stream socket (RINGMASTER_NOTIFY_STREAM, '@name': abstract, padded to the whole of
  * sun_path) beside the datagram one (NOTIFY_SOCKET), and a worker sends each assignment as
  * a line on one connection that it opens on its first message and keeps. Node has no unix
- * datagram socket, and the libc FFI it would take to send one (koffi) costs a worker ~4 MiB
- * of memory and ~25 ms of its start-up (BENCHMARKS.md, "Node workers pay less").
+ * datagram socket, and the libc FFI it would take to send one (koffi) costs a worker ~2.5 MiB
+ * of RSS and some tens of ms of its start-up (BENCHMARKS.md, "Node workers pay less").
  *
  * Ringmaster says "OK\n" when it takes a connection (it judges the sender first); lines are
  * written only after that, so a refused connection is known, and notify() then sends the
@@ -14,7 +14,8 @@
  * way (connect + write), so `await ready()` as the last thing a script does still resolves.
  *
  *   (none) --first send--> connecting --"OK"--> open --close/error--> (none)
- *                              \--close/error (refused)--> (none)   the next send connects again
+ *                              \--close/error (refused), 5 s without "OK"--> (none)
+ *   from (none), the next send connects again
  */
 import net from 'node:net';
 
@@ -27,6 +28,13 @@ interface Connection {
 }
 
 const open = new Map<string, Connection>();
+
+/**
+ * How long a connection may wait for ringmaster's "OK": a listener that never accepts (an
+ * init stalled, a socket nobody serves) must not hold a message for ever; it then goes as a
+ * datagram.
+ */
+const TAKEN_TIMEOUT_MS = 5_000;
 
 /** sizeof(sockaddr_un.sun_path) on Linux */
 const SUN_PATH_BYTES = 108;
@@ -52,8 +60,16 @@ function connection(path: string): Connection {
   const taken = new Promise<boolean>((resolve) => {
     // ringmaster writes "OK\n" once, when it takes the connection, then nothing: reading
     // on is what lets us see it close.
-    socket.once('data', () => resolve(true));
-    socket.once('close', () => resolve(false));
+    const timer = setTimeout(() => socket.destroy(), TAKEN_TIMEOUT_MS);
+    timer.unref();
+    socket.once('data', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
   });
   socket.resume();
   const c: Connection = { socket, taken, inFlight: 0 };

@@ -13,6 +13,8 @@ import { NotifyChannel, type NotifyMessage } from '../../src/supervisor/notify.j
 import { MAX_CONNECTIONS, MAX_QUEUED, MAX_UNJUDGED, paddedAbstract } from '../../src/supervisor/notify-stream.js';
 import type { ProcessTable } from '../../src/supervisor/notify-access.js';
 import { sendStream } from '../../src/worker/notify-stream.js';
+import { notify } from '../../src/worker/index.js';
+import { bindAndListen, closeSockets, SOCK_STREAM } from '../../src/sys/socket.js';
 import { sleep } from '../helpers/run.js';
 
 /** Every process is in a session of its own, parented to PID 1: only the worker itself passes. */
@@ -54,7 +56,7 @@ async function drainUntil(ch: NotifyChannel, pid: number, done: (got: { messages
   return got;
 }
 
-test('the worker notifies on the stream: lines in any chunks, one connection kept, the process not held open', async () => {
+test('the worker notifies on the stream: lines in any chunks, on the connection it keeps', async () => {
   const ch = NotifyChannel.create('stream-ok', procs);
   try {
     ch.attach(process.pid);
@@ -85,7 +87,7 @@ test('the worker notifies on the stream: lines in any chunks, one connection kep
   }
 });
 
-test('a stranger is closed unread, counted and reported; the worker still gets through', async () => {
+test('a stranger is closed unread, counted and reported, and its sender told so (false)', async () => {
   const ch = NotifyChannel.create('stream-stranger', procs);
   try {
     ch.attach(OTHER);
@@ -205,5 +207,19 @@ test('before the worker has a pid: connections wait unread, at most MAX_UNJUDGED
     for (const s of early) s.destroy();
   } finally {
     ch.close();
+  }
+});
+
+test('a listener that never takes the connection: the message is not held for ever, and nothing throws', async () => {
+  // listening in the kernel, never accepted: no "OK" ever comes
+  const path = `@ringmaster-test/never/${process.pid}`;
+  const fd = bindAndListen({ family: 'unix', path: paddedAbstract(path) }, { type: SOCK_STREAM, backlog: 4 });
+  try {
+    // no NOTIFY_SOCKET to fall back to: false, once the wait for "OK" is over
+    assert.equal(await notify('READY=1', { RINGMASTER_NOTIFY_STREAM: path }), false);
+    // nobody at all there
+    assert.equal(await notify('READY=1', { RINGMASTER_NOTIFY_STREAM: '@ringmaster-test/nobody' }), false);
+  } finally {
+    closeSockets([fd]);
   }
 });
