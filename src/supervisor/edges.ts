@@ -101,6 +101,10 @@ export const unstarted: WorkerProcess = {
 /** A worker's notify socket, as the watcher drains it (NotifyChannel, or a fake). */
 export interface NotifyEndpoint {
   readonly path: string;
+  /** the stream socket beside it, for Node workers (RINGMASTER_NOTIFY_STREAM) */
+  readonly streamPath?: string;
+  /** the worker's pid, once spawned */
+  attach?(pid: number): void;
   drain(workerPid: number | undefined, now: number): NotifyDrain;
   close(): void;
 }

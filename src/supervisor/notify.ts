@@ -2,7 +2,9 @@
  * The systemd notify protocol, worker side of the init: each worker gets a unix datagram
  * socket of its own (abstract namespace, so no file to clean up and no directory that a
  * non-root worker cannot reach), named in its NOTIFY_SOCKET. Messages are newline-separated
- * KEY=VALUE assignments: READY=1, STOPPING=1, STATUS=..., WATCHDOG=1, MAINPID=N.
+ * KEY=VALUE assignments: READY=1, STOPPING=1, STATUS=..., WATCHDOG=1, MAINPID=N. Beside it,
+ * at the same name, a stream socket (RINGMASTER_NOTIFY_STREAM, notify-stream.ts) takes the
+ * same assignments as lines from Node workers, which cannot send datagrams without an FFI.
  *
  * Node cannot wait on a datagram socket, so the channel is drained when the watcher polls:
  * every 10 ms while a worker has not said READY=1 yet, and more slowly afterwards for the
@@ -19,6 +21,7 @@ import { NOTIFY_DATAGRAM_MAX, bindNotifySocket, receiveDatagram } from '../sys/n
 import { procStat } from '../sys/proc.js';
 import { closeSocket } from '../sys/socket.js';
 import { judgeSender, type ProcessTable, type SenderVerdict } from './notify-access.js';
+import { NotifyStream, type StreamDrop } from './notify-stream.js';
 
 export interface NotifyMessage {
   ready: boolean;
@@ -92,12 +95,26 @@ let token = newToken();
 
 export class NotifyChannel {
   readonly path: string;
+  /** where the stream half listens: the same abstract name, another socket type */
+  readonly streamPath: string;
   readonly #fd: number;
+  readonly #stream: NotifyStream;
+  readonly #procs: ProcessTable;
+  /** stream connections refused since the last drain */
+  #streamRefused = 0;
   #closed = false;
 
-  private constructor(path: string, fd: number) {
+  private constructor(path: string, fd: number, procs: ProcessTable) {
     this.path = path;
+    this.streamPath = path;
     this.#fd = fd;
+    this.#procs = procs;
+    try {
+      this.#stream = new NotifyStream(path, procs, (d) => this.#streamDropped(d));
+    } catch (err) {
+      closeSocket(fd);
+      throw err;
+    }
   }
 
   /**
@@ -106,12 +123,12 @@ export class NotifyChannel {
    * own PID namespace (where ringmaster is PID 1 in all of them): so the name carries a
    * random token, not our pid, and a clash, however unlikely, draws a new token.
    */
-  static create(label: string): NotifyChannel {
+  static create(label: string, procs: ProcessTable = kernelProcesses): NotifyChannel {
     const name = label.replace(/[^\w.-]/g, '_');
     for (let attempt = 0; ; attempt++) {
       const path = `@ringmaster/${token}/${name}/${++sequence}`;
       try {
-        return new NotifyChannel(path, bindNotifySocket(path));
+        return new NotifyChannel(path, bindNotifySocket(path), procs);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 3) throw err;
         token = newToken();
@@ -123,9 +140,13 @@ export class NotifyChannel {
    * Every message from the worker (pid `workerPid`) or its descendants received since the
    * last call, up to MAX_PER_DRAIN datagrams; `now` (ms) paces the reports of dropped ones.
    */
-  drain(workerPid: number | undefined, now: number, procs: ProcessTable = kernelProcesses): NotifyDrain {
-    const out: NotifyDrain = { messages: [], rejected: 0, report: undefined };
+  drain(workerPid: number | undefined, now: number, procs: ProcessTable = this.#procs): NotifyDrain {
+    const out: NotifyDrain = { messages: [], rejected: this.#streamRefused, report: undefined };
+    this.#streamRefused = 0;
     if (this.#closed) return out;
+    // A channel drained before attach() (a fake spawner): the stream learns the pid here.
+    if (workerPid !== undefined) this.#stream.attach(workerPid);
+    for (const line of this.#stream.take()) out.messages.push(parseNotify(line));
     // One verdict per sender and drain: a flood from one process costs one look-up.
     const verdicts = new Map<number, SenderVerdict>();
     for (let i = 0; i < MAX_PER_DRAIN; i++) {
@@ -154,6 +175,16 @@ export class NotifyChannel {
     return out;
   }
 
+  /** The worker's pid, right after its spawn: its stream connections are judged as they come. */
+  attach(pid: number): void {
+    this.#stream.attach(pid);
+  }
+
+  #streamDropped(d: StreamDrop): void {
+    if (d.refused) this.#streamRefused++;
+    this.#dropped(d, d.why);
+  }
+
   #pending: Omit<NotifyReport, 'dropped'> | undefined;
   #pendingCount = 0;
   #lastReport = -Infinity;
@@ -176,6 +207,7 @@ export class NotifyChannel {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stream.close();
     try {
       closeSocket(this.#fd);
     } catch {

@@ -21,7 +21,7 @@ import { signalNumber } from '../sys/signals.js';
 import { writeAll } from './output.js';
 import type { TaskRunContext, TaskRunner, TaskRunResult } from './task-run.js';
 import { resolveIds } from './watcher-status.js';
-import { PRLIMIT, rlimitPlan, SETPRIV, userSwitch } from './worker-spec.js';
+import { INHERITED_HANDOFF, PRLIMIT, rlimitPlan, SETPRIV, userSwitch } from './worker-spec.js';
 
 /** How many of a run's last output lines a result keeps. */
 export const TAIL_LINES = 20;
@@ -72,7 +72,7 @@ export function taskSpawn(task: TaskConfig, ctx: Pick<TaskRunContext, 'baseEnv' 
   const env: Record<string, string | undefined> = task.copy_env ? { ...ctx.baseEnv } : {};
   Object.assign(env, task.env);
   // what ringmaster hands its workers means nothing to a task
-  for (const k of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[k];
+  for (const k of INHERITED_HANDOFF) delete env[k];
   env.RINGMASTER_TASK = task.name;
   const argv = task.shell ? ['/bin/sh', '-c', task.argv.join(' ')] : task.argv;
   let file = argv[0] as string;

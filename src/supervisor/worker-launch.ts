@@ -48,6 +48,8 @@ export function launch(c: WatcherConfig, wid: number, host: WatcherHost, x: Laun
   x.sys.closeSockets(ownedFds);
   const pid = proc.pid;
   if (pid === undefined) return worker;
+  // From now on its stream notify connections are judged as they come.
+  notify?.attach?.(pid);
   x.spawned(worker);
   for (const [name, resource, value] of rlimitsAfter) {
     try {

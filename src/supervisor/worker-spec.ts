@@ -8,7 +8,7 @@ import type { StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RLIMITS } from '../sys/libc.js';
-import type { WatcherConfig } from '../config/types.js';
+import type { SocketConfig, WatcherConfig } from '../config/types.js';
 import { realWorkerSys, type NotifyEndpoint, type WorkerSys } from './edges.js';
 import { withListenPid, type SpawnSpec } from './process.js';
 import type { WorkerIds } from './watcher-status.js';
@@ -25,6 +25,12 @@ export interface WorkerSpec {
   /** rlimits the init sets on the worker once spawned (prlimit), those the exec shim could not */
   rlimitsAfter: Array<[name: string, resource: number, value: number | null]>;
 }
+
+/**
+ * What a process is told about the sockets and the notify channel handed to it: never
+ * passed on from ringmaster's own environment (they were meant for ringmaster).
+ */
+export const INHERITED_HANDOFF = ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'RINGMASTER_NOTIFY_STREAM', 'RINGMASTER_BACKLOGS'];
 
 /** util-linux's prlimit, when the image has it */
 export const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
@@ -80,7 +86,7 @@ export function rlimitPlan(
 export type CopySignals = (command: { file: string; args: string[] }, fds: readonly number[]) => { file: string; args: string[] };
 
 export interface SpecContext {
-  sockets: Pick<SocketSet, 'fdForWorker'>;
+  sockets: Pick<SocketSet, 'fdForWorker' | 'get'>;
   baseEnv: NodeJS.ProcessEnv;
   /** where ringmaster was started: the default, and the base of a relative, working_dir */
   cwd: string;
@@ -89,6 +95,11 @@ export interface SpecContext {
   copySignals?: CopySignals;
   /** @default realWorkerSys */
   sys?: Pick<WorkerSys, 'hardRlimit' | 'closeSockets' | 'openNotify'>;
+}
+
+/** A socket's backlog as RINGMASTER_BACKLOGS gives it: empty for one that does not listen. */
+function listenBacklogOf(s: SocketConfig | undefined): string {
+  return s === undefined || s.type === 'SOCK_DGRAM' ? '' : String(s.backlog);
 }
 
 export function buildWorkerSpec(c: WatcherConfig, wid: number, x: SpecContext): WorkerSpec {
@@ -121,19 +132,22 @@ function build(c: WatcherConfig, wid: number, x: SpecContext, taken: Taken): Wor
   });
   const env: NodeJS.ProcessEnv = c.copy_env ? { ...x.baseEnv } : {};
   Object.assign(env, c.env);
-  for (const k of ['LISTEN_PID', 'LISTEN_FDS', 'LISTEN_FDNAMES', 'NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID']) delete env[k];
+  for (const k of INHERITED_HANDOFF) delete env[k];
   env.RINGMASTER_WATCHER = c.name;
   env.RINGMASTER_WID = String(wid);
   env.RINGMASTER_PRELOAD = PRELOAD_URL;
   if (c.sockets.length > 0) {
     env.LISTEN_FDS = String(c.sockets.length);
     env.LISTEN_FDNAMES = c.sockets.join(':');
+    // So that a Node worker re-listens with it without asking the kernel through an FFI.
+    env.RINGMASTER_BACKLOGS = c.sockets.map((name) => listenBacklogOf(x.sockets.get(name)?.config)).join(':');
   }
   // Every worker gets one, whatever its readiness check: STATUS= and STOPPING=1 count too.
   const sys = x.sys ?? realWorkerSys;
   const notify = sys.openNotify(`${c.name}.${wid}`);
   taken.notify = notify;
   env.NOTIFY_SOCKET = notify.path;
+  if (notify.streamPath !== undefined) env.RINGMASTER_NOTIFY_STREAM = notify.streamPath;
   if (c.watchdog_sec > 0) env.WATCHDOG_USEC = String(Math.round(c.watchdog_sec * 1e6));
   const ctx = { wid, sockets: socketFds, env, options: c as unknown as Record<string, unknown> };
   let argv = c.argv.map((a) => substitute(a, ctx));

@@ -3,7 +3,10 @@
  * the systemd notify protocol (ready, stopping, status, watchdog) toward ringmaster, or
  * systemd, or anything else that sets NOTIFY_SOCKET.
  *
- * It imports nothing of the init: only the FFI declarations, loaded on the first notify.
+ * It imports nothing of the init. Under ringmaster it loads no FFI either: messages go on
+ * the stream channel (RINGMASTER_NOTIFY_STREAM, notify-stream.ts) and the backlog comes from
+ * RINGMASTER_BACKLOGS. Only with a bare NOTIFY_SOCKET (systemd, another supervisor) does it
+ * load the FFI declarations, on the first notify, to send datagrams.
  * Every function is a no-op returning false when there is nobody to tell.
  */
 export interface InheritedSocket {
@@ -31,18 +34,28 @@ export function socketFd(name?: string, env: NodeJS.ProcessEnv = process.env): n
 }
 
 /**
- * The backlog the kernel holds for inherited listening TCP socket `fd` (ringmaster's
- * `backlog`, capped at net.core.somaxconn), or undefined (not a TCP listener, no FFI). A
- * server that calls listen() again on the fd, as Node's listen({fd}) does, should pass it:
- * Node's default (511) would replace it for every worker on the socket.
+ * The backlog of inherited listening socket `fd`: ringmaster's `backlog` for it, from
+ * RINGMASTER_BACKLOGS (one entry per LISTEN_FDS socket, ':'-separated, empty for a socket
+ * that does not listen); without it (not started by ringmaster), what the kernel holds for
+ * a TCP listener (TCP_INFO, through the FFI); else undefined. A server that calls listen()
+ * again on the fd, as Node's listen({fd}) does, should pass it: Node's default (511) would
+ * replace it for every worker on the socket. The kernel caps either at net.core.somaxconn.
  */
-export async function inheritedBacklog(fd: number): Promise<number | undefined> {
+export async function inheritedBacklog(fd: number, env: NodeJS.ProcessEnv = process.env): Promise<number | undefined> {
+  // ringmaster said it for each of its sockets: no need to ask the kernel (nor load the FFI)
+  if (env.RINGMASTER_BACKLOGS !== undefined && sockets(env).some((s) => s.fd === fd)) return configuredBacklog(fd, env);
   try {
     const { listenBacklog } = await import('../sys/socket.js');
     return listenBacklog(fd);
   } catch {
     return undefined;
   }
+}
+
+/** The entry of RINGMASTER_BACKLOGS for inherited socket `fd`, if it is a number. */
+function configuredBacklog(fd: number, env: NodeJS.ProcessEnv): number | undefined {
+  const v = (env.RINGMASTER_BACKLOGS ?? '').split(':')[fd - 3] ?? '';
+  return /^\d{1,10}$/.test(v) ? Number(v) : undefined;
 }
 
 /** The worker id ringmaster gave this process (1..numprocesses), if any. */
@@ -52,10 +65,17 @@ export function workerId(env: NodeJS.ProcessEnv = process.env): number | undefin
 }
 
 /**
- * Send raw notify assignments ("READY=1\nSTATUS=up"). Returns false when NOTIFY_SOCKET is
- * unset or the message could not be sent (the supervisor went away): never throws.
+ * Send raw notify assignments ("READY=1\nSTATUS=up"): on RINGMASTER_NOTIFY_STREAM when
+ * ringmaster gives one, else (or when that fails) as a datagram to NOTIFY_SOCKET. Returns
+ * false when neither is set or the message could not be sent (the supervisor went away):
+ * never throws.
  */
 export async function notify(state: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const stream = env.RINGMASTER_NOTIFY_STREAM;
+  if (stream) {
+    const { sendStream } = await import('./notify-stream.js');
+    if (await sendStream(stream, state)) return true;
+  }
   const path = env.NOTIFY_SOCKET;
   if (!path) return false;
   try {
