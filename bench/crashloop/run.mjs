@@ -17,12 +17,15 @@
  *
  *   node bench/crashloop/run.mjs [--restarts 10000] [--marks 0,1000,5000,10000]
  *        [--runs 1] [--base DIR] [--v8-flags "--max-semi-space-size=1"]
- *        [--runtime-v8-flags "--optimize-for-size"] [--snapshots] [--delay S]
+ *        [--runtime-v8-flags "--optimize-for-size"] [--also-v8-flags "--optimize-for-size"]
+ *        [--snapshots] [--delay S]
  *
  * --base DIR   also run DIR/bin/ringmaster (another build, see bench/base.mjs); the builds
  *              run one after the other, the order alternating from run to run.
  * --v8-flags   V8 flags for the init, on node's command line (as bin/ringmaster would give
  *              them: `exec node FLAGS "$0"`), for both builds.
+ * --also-v8-flags  adds a case: this tree's build again, with these V8 flags on node's command
+ *              line (e.g. the build with a flag, the build without and --base, in one run).
  * --runtime-v8-flags  V8 flags the hook sets with v8.setFlagsFromString() as the init starts
  *              (before its own modules load), to see whether a flag works when set at run time.
  * --snapshots  write a heap snapshot at each mark (after a full GC) into bench/out/, to
@@ -61,8 +64,10 @@ const DELAY = Number(opt('delay', 0));
 const baseDir = baseArg(argv);
 const base = baseDir === undefined ? undefined : resolveBase(baseDir);
 
-const BUILDS = [{ name: 'ringmaster', bin: path.join(ROOT, 'bin', 'ringmaster') }];
-if (base) BUILDS.push({ name: `ringmaster-base (${base.git ?? base.dir})`, bin: base.bin });
+const ALSO_FLAGS = opt('also-v8-flags', '');
+const BUILDS = [{ name: 'ringmaster', bin: path.join(ROOT, 'bin', 'ringmaster'), flags: V8_FLAGS }];
+if (ALSO_FLAGS) BUILDS.push({ name: `ringmaster, node ${ALSO_FLAGS}`, bin: BUILDS[0].bin, flags: ALSO_FLAGS });
+if (base) BUILDS.push({ name: `ringmaster-base (${base.git ?? base.dir})`, bin: base.bin, flags: V8_FLAGS });
 
 const dir = mkdtempSync(path.join(tmpdir(), 'rm-bench-crashloop-'));
 const hook = path.join(dir, 'hook.cjs');
@@ -155,7 +160,7 @@ async function runOne(build, run) {
     RM_MEMHOOK_FLAGS: RUNTIME_FLAGS,
     NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', `--require ${hook}`].join(' ').trim(),
   };
-  const flags = V8_FLAGS.split(' ').filter(Boolean);
+  const flags = build.flags.split(' ').filter(Boolean);
   const p = spawn('unshare', ['--pid', '--fork', '--mount-proc', NODE, ...flags, build.bin, '-c', config], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let restarts = -1; // the first start is not a restart
   let tail = '';
@@ -184,7 +189,7 @@ async function runOne(build, run) {
     const at = restarts;
     if (v8.snapshot) {
       mkdirSync(OUT_DIR, { recursive: true });
-      const dest = path.join(OUT_DIR, `crashloop-${build.name.split(' ')[0]}-${tag}.heapsnapshot`);
+      const dest = path.join(OUT_DIR, `crashloop-${build.name.replace(/[^\w-]+/g, '_')}-${tag}.heapsnapshot`);
       renameSync(v8.snapshot, dest);
       v8.snapshot = dest;
     }
