@@ -18,7 +18,7 @@
  *   node bench/crashloop/run.mjs [--restarts 10000] [--marks 0,1000,5000,10000]
  *        [--runs 1] [--base DIR] [--v8-flags "--max-semi-space-size=1"]
  *        [--runtime-v8-flags "--optimize-for-size"] [--also-v8-flags "--optimize-for-size"]
- *        [--snapshots] [--delay S]
+ *        [--snapshots] [--delay S] [--http]
  *
  * --base DIR   also run DIR/bin/ringmaster (another build, see bench/base.mjs); the builds
  *              run one after the other, the order alternating from run to run.
@@ -30,6 +30,8 @@
  *              (before its own modules load), to see whether a flag works when set at run time.
  * --snapshots  write a heap snapshot at each mark (after a full GC) into bench/out/, to
  *              compare in DevTools (Comparison view); slows the marks down.
+ * --http       the config has http_port (metrics and probes loaded) and /metrics is scraped
+ *              every 500 restarts, so the metrics' per-watcher state is part of what is measured.
  * --delay S    backoff_initial = backoff_max = S seconds between restarts (default 0).
  *
  * Prints a Markdown table per build and writes bench/out/crashloop-<time>.json. Needs root
@@ -37,7 +39,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baseArg, resolveBase } from '../base.mjs';
@@ -61,6 +63,7 @@ const V8_FLAGS = opt('v8-flags', '');
 const RUNTIME_FLAGS = opt('runtime-v8-flags', '');
 const SNAPSHOTS = argv.includes('--snapshots');
 const DELAY = Number(opt('delay', 0));
+const HTTP = argv.includes('--http');
 const baseDir = baseArg(argv);
 const base = baseDir === undefined ? undefined : resolveBase(baseDir);
 
@@ -97,7 +100,7 @@ if (dir && process.pid === 1) {
 const config = path.join(dir, 'crash.yaml');
 writeFileSync(
   config,
-  `watchers:\n  crash:\n    cmd: /bin/true\n    max_retry: -1\n    backoff_initial: ${DELAY}\n    backoff_max: ${DELAY}\n    backoff_multiplier: 1\n    backoff_jitter: 0\n    backoff_reset: 0\n`,
+  `${HTTP ? 'ringmaster:\n  http_host: 127.0.0.1\n  http_port: 0\n' : ''}watchers:\n  crash:\n    cmd: /bin/true\n    max_retry: -1\n    backoff_initial: ${DELAY}\n    backoff_max: ${DELAY}\n    backoff_multiplier: 1\n    backoff_jitter: 0\n    backoff_reset: 0\n`,
 );
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -165,11 +168,20 @@ async function runOne(build, run) {
   let restarts = -1; // the first start is not a restart
   let tail = '';
   let waiter;
+  let url;
+  let scrapes = 0;
   p.stderr.setEncoding('utf8');
   p.stderr.on('data', (d) => {
     const lines = (tail + d).split('\n');
     tail = lines.pop();
-    for (const l of lines) if (l.includes('worker started')) restarts++;
+    for (const l of lines) {
+      if (l.includes('worker started')) restarts++;
+      url ??= /http endpoint listening url=(\S+)/.exec(l)?.[1];
+    }
+    if (url && restarts >= scrapes * 500) {
+      scrapes++;
+      fetch(`${url}/metrics`).then((r) => r.text(), () => {});
+    }
     if (waiter && restarts >= waiter.n) waiter.resolve();
   });
   const reach = (n) => (restarts >= n ? Promise.resolve() : new Promise((resolve) => (waiter = { n, resolve })));
@@ -233,7 +245,7 @@ rmSync(dir, { recursive: true, force: true });
 const f1 = (x) => x.toFixed(1);
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const lines = [
-  `# Init memory in a crash loop, ${new Date().toISOString()}, node ${process.version}, ${RUNS} run(s), delay ${DELAY} s${V8_FLAGS ? `, V8 flags ${V8_FLAGS}` : ''}${RUNTIME_FLAGS ? `, V8 flags set at run time ${RUNTIME_FLAGS}` : ''}`,
+  `# Init memory in a crash loop, ${new Date().toISOString()}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}, ${RUNS} run(s), delay ${DELAY} s${V8_FLAGS ? `, V8 flags ${V8_FLAGS}` : ''}${RUNTIME_FLAGS ? `, V8 flags set at run time ${RUNTIME_FLAGS}` : ''}`,
 ];
 for (const b of BUILDS) {
   const runs = results[b.name];

@@ -15,14 +15,17 @@
  * one init costs alone; PSS, what it adds beside what is already there. The driver runs on
  * the same node binary, so PSS here is at most about half of RssFile.
  *
- *   node bench/memory/run.mjs [--runs 5] [--settle-ms 1500]
+ *   node bench/memory/run.mjs [--runs 5] [--settle-ms 1500] [--v8-flags "--optimize-for-size"]
+ *
+ * --v8-flags adds the ringmaster cases again with these flags on node's command line (as
+ * bin/ringmaster would give them), side by side in the same runs.
  *
  * Prints a Markdown table (medians, and the ratios to bare node within each run) and writes
  * the samples to bench/out/memory-<time>.json. Needs root (unshare --pid).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, pairedRatios, summary } from '../pid1/stats.mjs';
@@ -37,6 +40,8 @@ const opt = (name, def) => {
 };
 const RUNS = opt('runs', 5);
 const SETTLE = opt('settle-ms', 1500);
+const fi = args.indexOf('--v8-flags');
+const V8_FLAGS = fi >= 0 ? (args[fi + 1] ?? '').split(' ').filter(Boolean) : [];
 
 const dir = mkdtempSync(join(tmpdir(), 'rm-bench-mem-'));
 const ini = join(dir, 'c.ini');
@@ -56,6 +61,11 @@ const CASES = [
   { name: 'YAML + http_port (1 scrape)', argv: [NODE, BIN, '-c', http], scrape: true },
   { name: 'YAML + http_port, 8 workers, socket', argv: [NODE, BIN, '-c', http8], scrape: true },
 ];
+if (V8_FLAGS.length > 0) {
+  for (const c of CASES.filter((c) => c.argv[1] === BIN)) {
+    CASES.push({ ...c, name: `${c.name}, node ${V8_FLAGS.join(' ')}`, argv: [NODE, ...V8_FLAGS, ...c.argv.slice(1)] });
+  }
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = (pid) => {
@@ -127,7 +137,7 @@ rmSync(dir, { recursive: true, force: true });
 const bare = samples['bare node'].map((s) => s.rss);
 const barePss = samples['bare node'].map((s) => s.pss);
 const lines = [
-  `# Init memory by mode, ${new Date().toISOString()}, node ${process.version}, ${RUNS} runs, settle ${SETTLE} ms`,
+  `# Init memory by mode, ${new Date().toISOString()}, node ${process.version}, ${RUNS} runs, settle ${SETTLE} ms, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
   '',
   '| init | VmRSS MB median (min-max) | RssAnon | RssFile | PSS | Pss_Anon | Pss_File | threads | x bare node (per-run min-max) | PSS x bare node |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -145,5 +155,5 @@ for (const c of CASES) {
 console.log(lines.join('\n'));
 mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });
 const out = join(ROOT, 'bench', 'out', `memory-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(out, JSON.stringify({ node: process.version, runs: RUNS, settleMs: SETTLE, samples }, null, 2));
+writeFileSync(out, JSON.stringify({ node: process.version, runs: RUNS, settleMs: SETTLE, v8Flags: V8_FLAGS, samples }, null, 2));
 console.log(`\nraw samples: ${out}`);
