@@ -234,28 +234,17 @@ async function runOne(build, run) {
   return marks;
 }
 
-const results = Object.fromEntries(BUILDS.map((b) => [b.name, []]));
-for (let run = 0; run < RUNS; run++) {
-  const order = BUILDS.map((_, i) => BUILDS[(i + run) % BUILDS.length]);
-  for (const b of order) results[b.name].push(await runOne(b, run));
-}
-for (const n of readdirSync(dir)) if (n.endsWith('.heapsnapshot')) rmSync(path.join(dir, n));
-rmSync(dir, { recursive: true, force: true });
-
 const f1 = (x) => x.toFixed(1);
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const lines = [
-  `# Init memory in a crash loop, ${new Date().toISOString()}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}, ${RUNS} run(s), delay ${DELAY} s${V8_FLAGS ? `, V8 flags ${V8_FLAGS}` : ''}${RUNTIME_FLAGS ? `, V8 flags set at run time ${RUNTIME_FLAGS}` : ''}`,
-];
-for (const b of BUILDS) {
-  const runs = results[b.name];
-  lines.push(
-    '',
-    `## ${b.name} (medians over runs; MB)`,
+
+/** The Markdown table of one build's runs (medians over runs, MB). */
+function table(name, runs) {
+  const lines = [
+    `## ${name} (${runs.length} run(s), medians; MB)`,
     '',
     '| restarts | s | VmRSS | VmHWM | RssAnon | RssFile | PSS | Pss_Anon | heap used | heap total | new space | old space (used) | external | CPU ms / restart since last mark |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  );
+  ];
   MARKS.forEach((m, i) => {
     const at = (k) => med(runs.map((r) => r[i][k]));
     const cpu =
@@ -267,11 +256,30 @@ for (const b of BUILDS) {
   const last = MARKS.length - 1;
   if (last > 0) {
     const grow = (k) => med(runs.map((r) => r[last][k] - r[0][k]));
-    lines.push('', `${b.name}: ${MARKS[last]} restarts add ${f1(grow('rss'))} MB VmRSS (peak ${f1(med(runs.map((r) => r[last].hwm - r[0].rss)))} MB above the start), ${f1(grow('pss'))} MB PSS, ${f1(grow('heapTotal'))} MB heap total`);
+    lines.push('', `${name}: ${MARKS[last]} restarts add ${f1(grow('rss'))} MB VmRSS (peak ${f1(med(runs.map((r) => r[last].hwm - r[0].rss)))} MB above the start), ${f1(grow('pss'))} MB PSS, ${f1(grow('heapTotal'))} MB heap total`);
   }
+  return lines.join('\n');
 }
-console.log(lines.join('\n'));
+
+// Written after every case, so that a run cut short keeps what it measured.
 mkdirSync(OUT_DIR, { recursive: true });
 const out = path.join(OUT_DIR, `crashloop-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(out, JSON.stringify({ node: process.version, runs: RUNS, delay: DELAY, v8Flags: V8_FLAGS, runtimeV8Flags: RUNTIME_FLAGS, marks: MARKS, results }, null, 2));
-console.log(`\nraw samples: ${out}`);
+const results = Object.fromEntries(BUILDS.map((b) => [b.name, []]));
+for (let run = 0; run < RUNS; run++) {
+  const order = BUILDS.map((_, i) => BUILDS[(i + run) % BUILDS.length]);
+  for (const b of order) {
+    results[b.name].push(await runOne(b, run));
+    writeFileSync(out, JSON.stringify({ node: process.version, runs: RUNS, delay: DELAY, v8Flags: V8_FLAGS, runtimeV8Flags: RUNTIME_FLAGS, marks: MARKS, results }, null, 2));
+    process.stderr.write(`${table(`${b.name}, run ${run}`, [results[b.name].at(-1)])}\n\n`);
+  }
+}
+for (const n of readdirSync(dir)) if (n.endsWith('.heapsnapshot')) rmSync(path.join(dir, n));
+rmSync(dir, { recursive: true, force: true });
+
+console.log(
+  [
+    `# Init memory in a crash loop, ${new Date().toISOString()}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}, ${RUNS} run(s), delay ${DELAY} s${V8_FLAGS ? `, V8 flags ${V8_FLAGS}` : ''}${RUNTIME_FLAGS ? `, V8 flags set at run time ${RUNTIME_FLAGS}` : ''}`,
+    ...BUILDS.map((b) => `\n${table(b.name, results[b.name])}`),
+    `\nraw samples: ${out}`,
+  ].join('\n'),
+);
