@@ -18,7 +18,7 @@
  *   node bench/crashloop/run.mjs [--restarts 10000] [--marks 0,1000,5000,10000]
  *        [--runs 1] [--base DIR] [--v8-flags "--max-semi-space-size=1"]
  *        [--runtime-v8-flags "--optimize-for-size"] [--also-v8-flags "--optimize-for-size"]
- *        [--snapshots] [--delay S] [--http]
+ *        [--snapshots] [--delay S] [--http] [--parallel]
  *
  * --base DIR   also run DIR/bin/ringmaster (another build, see bench/base.mjs); the builds
  *              run one after the other, the order alternating from run to run.
@@ -30,6 +30,8 @@
  *              (before its own modules load), to see whether a flag works when set at run time.
  * --snapshots  write a heap snapshot at each mark (after a full GC) into bench/out/, to
  *              compare in DevTools (Comparison view); slows the marks down.
+ * --parallel   run the cases of a run at the same time instead of one after the other (the
+ *              same load for all of them, in a third of the time, with as many cores busy).
  * --http       the config has http_port (metrics and probes loaded) and /metrics is scraped
  *              every 500 restarts, so the metrics' per-watcher state is part of what is measured.
  * --delay S    backoff_initial = backoff_max = S seconds between restarts (default 0).
@@ -38,7 +40,7 @@
  * (unshare --pid). Only the pids it started are signalled.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +66,7 @@ const RUNTIME_FLAGS = opt('runtime-v8-flags', '');
 const SNAPSHOTS = argv.includes('--snapshots');
 const DELAY = Number(opt('delay', 0));
 const HTTP = argv.includes('--http');
+const PARALLEL = argv.includes('--parallel');
 const baseDir = baseArg(argv);
 const base = baseDir === undefined ? undefined : resolveBase(baseDir);
 
@@ -126,9 +129,10 @@ const children = (pid) => {
   }
 };
 
-async function ask(tag) {
-  const resp = path.join(dir, `resp-${tag}.json`);
-  writeFileSync(path.join(dir, `req-${tag}`), '');
+/** Ask the hook of the init that watches `hookDir` for its heap figures. */
+async function ask(hookDir, tag) {
+  const resp = path.join(hookDir, `resp-${tag}.json`);
+  writeFileSync(path.join(hookDir, `req-${tag}`), '');
   for (let i = 0; i < 600; i++) {
     if (existsSync(resp)) {
       const out = JSON.parse(readFileSync(resp, 'utf8'));
@@ -156,10 +160,13 @@ function sampleProc(pid) {
 }
 
 async function runOne(build, run) {
+  // one directory per init: with --parallel, each hook must answer only its own requests
+  const hookDir = path.join(dir, `hook-${run}-${BUILDS.indexOf(build)}`);
+  mkdirSync(hookDir);
   const env = {
     ...process.env,
-    RINGMASTER_CONTROL_SOCKET: path.join(dir, `ctl-${run}.sock`),
-    RM_MEMHOOK_DIR: dir,
+    RINGMASTER_CONTROL_SOCKET: path.join(dir, `ctl-${run}-${BUILDS.indexOf(build)}.sock`),
+    RM_MEMHOOK_DIR: hookDir,
     RM_MEMHOOK_FLAGS: RUNTIME_FLAGS,
     NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', `--require ${hook}`].join(' ').trim(),
   };
@@ -195,9 +202,9 @@ async function runOne(build, run) {
   const marks = [];
   for (const m of MARKS) {
     await reach(m);
-    const tag = `${run}-${m}${SNAPSHOTS ? '-snap' : ''}`;
+    const tag = `${run}-${BUILDS.indexOf(build)}-${m}${SNAPSHOTS ? '-snap' : ''}`;
     const proc = sampleProc(init);
-    const v8 = await ask(tag);
+    const v8 = await ask(hookDir, tag);
     const at = restarts;
     if (v8.snapshot) {
       mkdirSync(OUT_DIR, { recursive: true });
@@ -220,7 +227,7 @@ async function runOne(build, run) {
       oldUsed: (space('old_space')?.space_used_size ?? 0) / 2 ** 20,
       snapshot: v8.snapshot,
     });
-    process.stderr.write(`${build.name} run ${run}: ${m} restarts, rss ${proc.rss.toFixed(1)} MB\n`);
+    process.stderr.write(`${new Date().toISOString()} ${build.name} run ${run}: ${m} restarts, rss ${proc.rss.toFixed(1)} MB\n`);
   }
   const exited = new Promise((r) => p.once('exit', r));
   process.kill(init, 'SIGTERM');
@@ -267,18 +274,19 @@ const out = path.join(OUT_DIR, `crashloop-${new Date().toISOString().replace(/[:
 const results = Object.fromEntries(BUILDS.map((b) => [b.name, []]));
 for (let run = 0; run < RUNS; run++) {
   const order = BUILDS.map((_, i) => BUILDS[(i + run) % BUILDS.length]);
-  for (const b of order) {
+  const one = async (b) => {
     results[b.name].push(await runOne(b, run));
-    writeFileSync(out, JSON.stringify({ node: process.version, runs: RUNS, delay: DELAY, v8Flags: V8_FLAGS, runtimeV8Flags: RUNTIME_FLAGS, marks: MARKS, results }, null, 2));
+    writeFileSync(out, JSON.stringify({ node: process.version, runs: RUNS, delay: DELAY, v8Flags: V8_FLAGS, runtimeV8Flags: RUNTIME_FLAGS, parallel: PARALLEL, marks: MARKS, results }, null, 2));
     process.stderr.write(`${table(`${b.name}, run ${run}`, [results[b.name].at(-1)])}\n\n`);
-  }
+  };
+  if (PARALLEL) await Promise.all(order.map(one));
+  else for (const b of order) await one(b);
 }
-for (const n of readdirSync(dir)) if (n.endsWith('.heapsnapshot')) rmSync(path.join(dir, n));
 rmSync(dir, { recursive: true, force: true });
 
 console.log(
   [
-    `# Init memory in a crash loop, ${new Date().toISOString()}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}, ${RUNS} run(s), delay ${DELAY} s${V8_FLAGS ? `, V8 flags ${V8_FLAGS}` : ''}${RUNTIME_FLAGS ? `, V8 flags set at run time ${RUNTIME_FLAGS}` : ''}`,
+    `# Init memory in a crash loop, ${new Date().toISOString()}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}, ${RUNS} run(s)${PARALLEL ? ' (cases in parallel)' : ''}, delay ${DELAY} s${V8_FLAGS ? `, V8 flags ${V8_FLAGS}` : ''}${RUNTIME_FLAGS ? `, V8 flags set at run time ${RUNTIME_FLAGS}` : ''}`,
     ...BUILDS.map((b) => `\n${table(b.name, results[b.name])}`),
     `\nraw samples: ${out}`,
   ].join('\n'),
