@@ -8,14 +8,24 @@
  * RssFile are read from /proc and it is stopped with SIGTERM (bare node, which ignores it as
  * PID 1, with SIGKILL). Workers are `sleep`, so only the init is measured.
  *
- *   node bench/memory/run.mjs [--runs 5] [--settle-ms 1500]
+ * PSS (Pss, Pss_Anon, Pss_File from /proc/PID/smaps_rollup) is given next to RSS: a page
+ * mapped by N processes counts 1/N in each, so the node binary's text (~40 MB of RssFile)
+ * counts in full in a lone init but shrinks with every other Node process of the machine
+ * mapping the same binary (Node workers in the container, this driver itself). RSS is what
+ * one init costs alone; PSS, what it adds beside what is already there. The driver runs on
+ * the same node binary, so PSS here is at most about half of RssFile.
  *
- * Prints a Markdown table (medians, and the ratio to bare node within each run) and writes
+ *   node bench/memory/run.mjs [--runs 5] [--settle-ms 1500] [--v8-flags "--optimize-for-size"]
+ *
+ * --v8-flags adds the ringmaster cases again with these flags on node's command line (as
+ * bin/ringmaster would give them), side by side in the same runs.
+ *
+ * Prints a Markdown table (medians, and the ratios to bare node within each run) and writes
  * the samples to bench/out/memory-<time>.json. Needs root (unshare --pid).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, pairedRatios, summary } from '../pid1/stats.mjs';
@@ -30,6 +40,8 @@ const opt = (name, def) => {
 };
 const RUNS = opt('runs', 5);
 const SETTLE = opt('settle-ms', 1500);
+const fi = args.indexOf('--v8-flags');
+const V8_FLAGS = fi >= 0 ? (args[fi + 1] ?? '').split(' ').filter(Boolean) : [];
 
 const dir = mkdtempSync(join(tmpdir(), 'rm-bench-mem-'));
 const ini = join(dir, 'c.ini');
@@ -49,6 +61,11 @@ const CASES = [
   { name: 'YAML + http_port (1 scrape)', argv: [NODE, BIN, '-c', http], scrape: true },
   { name: 'YAML + http_port, 8 workers, socket', argv: [NODE, BIN, '-c', http8], scrape: true },
 ];
+if (V8_FLAGS.length > 0) {
+  for (const c of CASES.filter((c) => c.argv[1] === BIN)) {
+    CASES.push({ ...c, name: `${c.name}, node ${V8_FLAGS.join(' ')}`, argv: [NODE, ...V8_FLAGS, ...c.argv.slice(1)] });
+  }
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const children = (pid) => {
@@ -58,9 +75,10 @@ const children = (pid) => {
     return [];
   }
 };
-const status = (pid) => {
+/** The `Key: value` lines of /proc/PID/FILE (status, smaps_rollup) as an object. */
+const status = (pid, file = 'status') => {
   const m = {};
-  for (const l of readFileSync(`/proc/${pid}/status`, 'latin1').split('\n')) {
+  for (const l of readFileSync(`/proc/${pid}/${file}`, 'latin1').split('\n')) {
     const [k, v] = l.split(':');
     if (v !== undefined) m[k] = v.trim();
   }
@@ -85,7 +103,16 @@ async function measure(c) {
     await sleep(200);
   }
   const s = status(init);
-  const sample = { rss: kb(s.VmRSS), anon: kb(s.RssAnon), file: kb(s.RssFile), threads: Number(s.Threads) };
+  const r = status(init, 'smaps_rollup');
+  const sample = {
+    rss: kb(s.VmRSS),
+    anon: kb(s.RssAnon),
+    file: kb(s.RssFile),
+    pss: kb(r.Pss),
+    pssAnon: kb(r.Pss_Anon),
+    pssFile: kb(r.Pss_File),
+    threads: Number(s.Threads),
+  };
   const exited = new Promise((r) => p.once('exit', r));
   process.kill(init, c.kill ?? 'SIGTERM');
   const t = setTimeout(() => {
@@ -108,22 +135,25 @@ process.stderr.write('\n');
 rmSync(dir, { recursive: true, force: true });
 
 const bare = samples['bare node'].map((s) => s.rss);
+const barePss = samples['bare node'].map((s) => s.pss);
 const lines = [
-  `# Init memory by mode, ${new Date().toISOString()}, node ${process.version}, ${RUNS} runs, settle ${SETTLE} ms`,
+  `# Init memory by mode, ${new Date().toISOString()}, node ${process.version}, ${RUNS} runs, settle ${SETTLE} ms, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
   '',
-  '| init | VmRSS MB median (min-max) | RssAnon | RssFile | threads | x bare node (per-run min-max) |',
-  '|---|---:|---:|---:|---:|---:|',
+  '| init | VmRSS MB median (min-max) | RssAnon | RssFile | PSS | Pss_Anon | Pss_File | threads | x bare node (per-run min-max) | PSS x bare node |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const c of CASES) {
   const xs = samples[c.name];
   const r = summary(xs.map((s) => s.rss));
   const ratios = pairedRatios(xs.map((s) => s.rss), bare);
+  const pssRatios = pairedRatios(xs.map((s) => s.pss), barePss);
+  const m1 = (k) => median(xs.map((s) => s[k])).toFixed(1);
   lines.push(
-    `| ${c.name} | ${r.median.toFixed(1)} (${r.min.toFixed(1)}-${r.max.toFixed(1)}) | ${median(xs.map((s) => s.anon)).toFixed(1)} | ${median(xs.map((s) => s.file)).toFixed(1)} | ${median(xs.map((s) => s.threads))} | ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) |`,
+    `| ${c.name} | ${r.median.toFixed(1)} (${r.min.toFixed(1)}-${r.max.toFixed(1)}) | ${m1('anon')} | ${m1('file')} | ${m1('pss')} | ${m1('pssAnon')} | ${m1('pssFile')} | ${median(xs.map((s) => s.threads))} | ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) | ${median(pssRatios).toFixed(2)} |`,
   );
 }
 console.log(lines.join('\n'));
 mkdirSync(join(ROOT, 'bench', 'out'), { recursive: true });
 const out = join(ROOT, 'bench', 'out', `memory-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(out, JSON.stringify({ node: process.version, runs: RUNS, settleMs: SETTLE, samples }, null, 2));
+writeFileSync(out, JSON.stringify({ node: process.version, runs: RUNS, settleMs: SETTLE, v8Flags: V8_FLAGS, samples }, null, 2));
 console.log(`\nraw samples: ${out}`);

