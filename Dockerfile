@@ -57,8 +57,8 @@ RUN --mount=type=cache,target=/root/.npm \
  && rm package-lock.json \
  && mkdir -p node/bin \
  && cp "$(command -v node)" node/bin/node \
- && sed -i 's|^":" //; exec node "\$0" "\$@"$|":" //; exec /opt/ringmaster/node/bin/node "$0" "$@"|' bin/ringmaster \
- && grep -q '^":" //; exec /opt/ringmaster/node/bin/node "\$0" "\$@"$' bin/ringmaster \
+ && sed -i 's|^":" //; exec node \$f "\$0" "\$@"$|":" //; exec /opt/ringmaster/node/bin/node $f "$0" "$@"|' bin/ringmaster \
+ && grep -q '^":" //; exec /opt/ringmaster/node/bin/node \$f "\$0" "\$@"$' bin/ringmaster \
  && env -i /opt/ringmaster/bin/ringmaster --version \
  && mkdir dist/compile-cache \
  && printf 'watchers:\n  w:\n    cmd: "true"\n' > /tmp/warm.yaml \

@@ -125,9 +125,9 @@ describe('Dockerfile', () => {
     assert.match(runs, /npm ci (--\S+ )*--omit=dev\b/);
     assert.match(runs, /cp "\$\(command -v node\)" node\/bin\/node/, 'the node binary goes into /opt/ringmaster/node/bin');
     // bin/ringmaster's shell part execs `node`: the opt stage makes that line name the bundled one
-    const execLine = '":" //; exec node "$0" "$@"';
+    const execLine = '":" //; exec node $f "$0" "$@"';
     assert.ok(readFileSync(join(ROOT, 'bin', 'ringmaster'), 'utf8').split('\n').includes(execLine), 'bin/ringmaster has the line the sed rewrites');
-    assert.ok(runs.includes(`sed -i 's|^":" //; exec node "\\$0" "\\$@"$|":" //; exec /opt/ringmaster/node/bin/node "$0" "$@"|' bin/ringmaster`), 'the sed names the bundled node');
+    assert.ok(runs.includes(`sed -i 's|^":" //; exec node \\$f "\\$0" "\\$@"$|":" //; exec /opt/ringmaster/node/bin/node $f "$0" "$@"|' bin/ringmaster`), 'the sed names the bundled node');
     assert.match(runs, /grep -q '\^":" \/\/; exec \/opt\/ringmaster\/node\/bin\/node/, 'the build fails when the sed matched nothing');
     assert.match(runs, /env -i \/opt\/ringmaster\/bin\/ringmaster --version/, 'the build proves it runs without PATH');
 
