@@ -46,8 +46,6 @@ RUN npm run build \
 # dependencies (koffi's prebuilt binary for this architecture) and the node binary of the
 # build image. bin/ringmaster runs on that node (the one line of its shell part that execs
 # node is made to name it), whatever PATH says; the grep fails the build if that line moved.
-# dist/compile-cache: V8's code for the init's bundle and the YAML parser, made by one
-# `check` with this node, which bin/ringmaster then uses at each start (Node >= 22.1).
 FROM ${NODE_IMAGE} AS opt
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 WORKDIR /opt/ringmaster
@@ -59,12 +57,7 @@ RUN --mount=type=cache,target=/root/.npm \
  && cp "$(command -v node)" node/bin/node \
  && sed -i 's|^":" //; exec node \$f "\$0" "\$@"$|":" //; exec /opt/ringmaster/node/bin/node $f "$0" "$@"|' bin/ringmaster \
  && grep -q '^":" //; exec /opt/ringmaster/node/bin/node \$f "\$0" "\$@"$' bin/ringmaster \
- && env -i /opt/ringmaster/bin/ringmaster --version \
- && mkdir dist/compile-cache \
- && printf 'watchers:\n  w:\n    cmd: "true"\n' > /tmp/warm.yaml \
- && env -i /opt/ringmaster/bin/ringmaster check /tmp/warm.yaml > /dev/null \
- && rm /tmp/warm.yaml \
- && test -n "$(ls -A dist/compile-cache)"
+ && env -i /opt/ringmaster/bin/ringmaster --version
 
 # --- runtime: Debian slim and /opt/ringmaster, nothing else (no npm)
 FROM ${BASE_IMAGE} AS runtime
