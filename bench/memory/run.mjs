@@ -26,7 +26,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, pairedRatios, summary } from '../pid1/stats.mjs';
 
@@ -55,11 +55,11 @@ writeFileSync(http8, 'ringmaster:\n  http_host: 127.0.0.1\n  http_port: 0\nsocke
 
 const CASES = [
   { name: 'bare node', argv: [NODE, '-e', 'setInterval(() => {}, 1 << 30)'], kill: 'SIGKILL' },
-  { name: 'command mode', argv: [NODE, BIN, '--', 'sleep', '600'] },
-  { name: 'INI config, no http_port', argv: [NODE, BIN, '-c', ini] },
-  { name: 'YAML config, no http_port', argv: [NODE, BIN, '-c', yaml] },
-  { name: 'YAML + http_port (1 scrape)', argv: [NODE, BIN, '-c', http], scrape: true },
-  { name: 'YAML + http_port, 8 workers, socket', argv: [NODE, BIN, '-c', http8], scrape: true },
+  { name: 'command mode', argv: [BIN, '--', 'sleep', '600'] },
+  { name: 'INI config, no http_port', argv: [BIN, '-c', ini] },
+  { name: 'YAML config, no http_port', argv: [BIN, '-c', yaml] },
+  { name: 'YAML + http_port (1 scrape)', argv: [BIN, '-c', http], scrape: true },
+  { name: 'YAML + http_port, 8 workers, socket', argv: [BIN, '-c', http8], scrape: true },
 ];
 if (V8_FLAGS.length > 0) {
   for (const c of CASES.filter((c) => c.argv[1] === BIN)) {
@@ -87,7 +87,8 @@ const status = (pid, file = 'status') => {
 const kb = (s) => Number.parseInt(s ?? '0', 10) / 1024;
 
 async function measure(c) {
-  const env = { ...process.env, RINGMASTER_CONTROL_SOCKET: join(dir, `ctl-${Date.now()}.sock`) };
+  // bin/ringmaster as users run it (its shell part picks node's flags), on this node
+  const env = { ...process.env, PATH: `${dirname(NODE)}:${process.env.PATH}`, RINGMASTER_CONTROL_SOCKET: join(dir, `ctl-${Date.now()}.sock`) };
   const p = spawn('unshare', ['--pid', '--fork', '--mount-proc', ...c.argv], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   p.stderr.on('data', (d) => (err += d));
