@@ -37,6 +37,7 @@ import net from 'node:net';
 import { NOTIFY_DATAGRAM_MAX } from '../sys/notify-socket.js';
 import { peerCredentials, socketFd } from '../sys/peercred.js';
 import { bindAndListen, closeSockets, SOCK_STREAM } from '../sys/socket.js';
+import { padToSunPath } from '../sys/sun-path.js';
 import { judgeSender, type ProcessTable } from './notify-access.js';
 
 /** Connections of the worker and its descendants open at once, at most. */
@@ -50,13 +51,6 @@ const LISTEN_BACKLOG = 16;
 const NEWLINE = 0x0a;
 /** What ringmaster writes on a connection it has taken, and all it ever writes. */
 export const ACCEPTED = 'OK\n';
-/** sizeof(sockaddr_un.sun_path) on Linux */
-const SUN_PATH_BYTES = 108;
-
-/** '@name' padded with NULs to fill sun_path: the address the stream half listens at. */
-export function paddedAbstract(path: string): string {
-  return path + '\0'.repeat(Math.max(0, SUN_PATH_BYTES - Buffer.byteLength(path)));
-}
 
 /** A connection dropped or a line left out, for the channel's report. */
 export interface StreamDrop {
@@ -94,7 +88,7 @@ export class NotifyStream {
   constructor(path: string, procs: ProcessTable, onDrop: (d: StreamDrop) => void) {
     this.#procs = procs;
     this.#onDrop = onDrop;
-    const fd = bindAndListen({ family: 'unix', path: paddedAbstract(path) }, { type: SOCK_STREAM, backlog: LISTEN_BACKLOG });
+    const fd = bindAndListen({ family: 'unix', path: padToSunPath(path) }, { type: SOCK_STREAM, backlog: LISTEN_BACKLOG });
     this.#server = net.createServer({ pauseOnConnect: true }, (socket) => this.#accept(socket));
     // EMFILE on accept and the like: the connection is lost, the init goes on.
     this.#server.on('error', () => {});

@@ -9,6 +9,7 @@
 import { constants as osConstants, endianness as osEndianness } from 'node:os';
 import { libc as sock } from './ffi.js';
 import { SysError } from './libc.js';
+import { SUN_PATH_BYTES } from './sun-path.js';
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;
@@ -24,8 +25,6 @@ const SO_BINDTODEVICE = 25;
 const SO_REUSEPORT = 15;
 const IPPROTO_IPV6 = 41;
 const IPV6_V6ONLY = 26;
-/** sizeof(sockaddr_un.sun_path) on Linux. */
-const SUN_PATH_BYTES = 108;
 
 /** r, or a SysError for `syscall` when r is -1. */
 export function check(r: number, syscall: string, detail?: string): number {

@@ -18,6 +18,7 @@
  *   from (none), the next send connects again
  */
 import net from 'node:net';
+import { nodeSocketPath } from '../sys/sun-path.js';
 
 interface Connection {
   socket: net.Socket;
@@ -36,24 +37,11 @@ const open = new Map<string, Connection>();
  */
 const TAKEN_TIMEOUT_MS = 5_000;
 
-/** sizeof(sockaddr_un.sun_path) on Linux */
-const SUN_PATH_BYTES = 108;
-
-/**
- * Node's spelling of abstract '@name': a leading NUL, and NULs after the name up to the whole
- * of sun_path, where ringmaster listens. Node 20 connects to an abstract name at that length
- * whatever the name's; Node 22 and later at the string's length: padded, both reach it.
- */
-function nodePath(path: string): string {
-  if (!path.startsWith('@')) return path;
-  const name = `\0${path.slice(1)}`;
-  return name + '\0'.repeat(Math.max(0, SUN_PATH_BYTES - Buffer.byteLength(name)));
-}
 
 function connection(path: string): Connection {
   const had = open.get(path);
   if (had && !had.socket.destroyed) return had;
-  const socket = net.connect({ path: nodePath(path) });
+  const socket = net.connect({ path: nodeSocketPath(path) });
   socket.on('error', () => {});
   // one 'close' listener per send in flight
   socket.setMaxListeners(0);

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { NotifyChannel, type NotifyMessage } from '../../src/supervisor/notify.js';
-import { MAX_CONNECTIONS, MAX_QUEUED, MAX_UNJUDGED, paddedAbstract } from '../../src/supervisor/notify-stream.js';
+import { MAX_CONNECTIONS, MAX_QUEUED, MAX_UNJUDGED } from '../../src/supervisor/notify-stream.js';
+import { nodeSocketPath, padToSunPath } from '../../src/sys/sun-path.js';
 import type { ProcessTable } from '../../src/supervisor/notify-access.js';
 import { sendStream } from '../../src/worker/notify-stream.js';
 import { notify } from '../../src/worker/index.js';
@@ -23,7 +24,7 @@ const procs: ProcessTable = { sessionOf: (pid) => pid, parentOf: () => 1, self: 
 const OTHER = process.pid + 1_000_000;
 
 function connect(ch: NotifyChannel): net.Socket {
-  const s = net.connect(`\0${paddedAbstract(ch.streamPath).slice(1)}`);
+  const s = net.connect(nodeSocketPath(ch.streamPath));
   s.on('error', () => {});
   // read (the channel's "OK"), so that the channel closing it is seen
   s.resume();
@@ -213,7 +214,7 @@ test('before the worker has a pid: connections wait unread, at most MAX_UNJUDGED
 test('a listener that never takes the connection: the message is not held for ever, and nothing throws', async () => {
   // listening in the kernel, never accepted: no "OK" ever comes
   const path = `@ringmaster-test/never/${process.pid}`;
-  const fd = bindAndListen({ family: 'unix', path: paddedAbstract(path) }, { type: SOCK_STREAM, backlog: 4 });
+  const fd = bindAndListen({ family: 'unix', path: padToSunPath(path) }, { type: SOCK_STREAM, backlog: 4 });
   try {
     // no NOTIFY_SOCKET to fall back to: false, once the wait for "OK" is over
     assert.equal(await notify('READY=1', { RINGMASTER_NOTIFY_STREAM: path }), false);

@@ -14,7 +14,7 @@ import { startRingmaster, FIXTURES, BIN, childPids, sleep, runCollect } from '..
 import { tempDir } from '../helpers/config.js';
 import { get, httpUrl, portFromLog } from '../helpers/http.js';
 import { NotifyChannel } from '../../src/supervisor/notify.js';
-import { paddedAbstract } from '../../src/supervisor/notify-stream.js';
+import { nodeSocketPath } from '../../src/sys/sun-path.js';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -174,7 +174,7 @@ watchers:
 
     // From outside the namespace (the kernel gives the pid as 0): garbage, a huge line, a line
     // that never ends, connections that say nothing, that end half-way, 200 at once.
-    const address = `\0${paddedAbstract(stream).slice(1)}`;
+    const address = nodeSocketPath(stream);
     const open = (): net.Socket => {
       const s = net.connect(address);
       s.on('error', () => {});
