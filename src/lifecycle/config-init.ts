@@ -103,7 +103,6 @@ export class ConfigInit {
   #unreap: (() => void) | undefined;
   #main: MainCommand | undefined;
   readonly #scheduled: ScheduledTasks;
-  #controller: Controller | undefined;
   /**
    * The environment the workers and tasks start from (copy_env), read once. process.env is a
    * view of the C environment: each spread of it calls into C++ for every variable and makes
@@ -211,9 +210,10 @@ export class ConfigInit {
     // in a pod: runAsUser), they load once the first workers are spawned: a worker does not
     // wait for what only the probes and `ctl` need (BENCHMARKS.md, "Start-up").
     const drops = g.user !== undefined || g.group !== undefined;
+    let controller: Controller;
     try {
       // Before dropping privileges, like the sockets: a port below 1024, a directory for the user dropped to.
-      if (drops) await this.#endpoints.start((e) => e.beforeDrop?.({ snapshot }));
+      if (drops) await this.#endpointsBeforeDrop();
       // execa (~200 ms) only for a config with tasks, and before the drop: the install may be unreadable after it
       if ((this.#config.tasks ?? []).length > 0) await loadTaskRunner().catch((err: unknown) => {
         throw new RingmasterError('RM_INTERNAL', `the config has tasks but execa cannot be loaded: ${(err as Error).message}`);
@@ -243,10 +243,9 @@ export class ConfigInit {
         },
       });
       this.#arbiter = arbiter;
-      const controller = createController({ arbiter, events: this.#events, snapshot, reload: () => this.reload(), quit: () => this.#beginShutdown() });
-      this.#controller = controller;
+      controller = createController({ arbiter, events: this.#events, snapshot, reload: () => this.reload(), quit: () => this.#beginShutdown() });
       // After dropping privileges: the control socket's file belongs to the user who will run ctl.
-      if (drops) await this.#endpoints.start((e) => e.afterDrop?.({ snapshot, controller }));
+      if (drops) await this.#endpointsAfterDrop(controller);
     } catch (err) {
       await this.#endpoints.close();
       this.#sockets.close();
@@ -265,7 +264,7 @@ export class ConfigInit {
     try {
       const aborted: StartOutcome = { kind: 'aborted' };
       const starting = this.#arbiter.start();
-      if (!drops) await this.#lateEndpoints();
+      if (!drops) await this.#lateEndpoints(controller);
       const outcome = await Promise.race([starting, stopRequested.then(() => aborted)]);
       this.#started(outcome, main);
     } catch (err) {
@@ -289,12 +288,20 @@ export class ConfigInit {
    * spawned (the arbiter spawns them in the microtasks of its start: one turn of the event
    * loop lets them run). One that comes up after the shutdown began is closed at once (Endpoints).
    */
-  async #lateEndpoints(): Promise<void> {
+  async #lateEndpoints(controller: Controller): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
-    const snapshot = (): InitSnapshot => this.snapshot();
-    const controller = this.#controller;
-    await this.#endpoints.start((e) => e.beforeDrop?.({ snapshot }));
-    if (controller) await this.#endpoints.start((e) => e.afterDrop?.({ snapshot, controller }));
+    await this.#endpointsBeforeDrop();
+    await this.#endpointsAfterDrop(controller);
+  }
+
+  /** Every endpoint's step of the sockets bound, before any privilege drop (see InitEndpoint). */
+  #endpointsBeforeDrop(): Promise<void> {
+    return this.#endpoints.start((e) => e.beforeDrop?.({ snapshot: () => this.snapshot() }));
+  }
+
+  /** Every endpoint's step of the controller made, after any privilege drop. */
+  #endpointsAfterDrop(controller: Controller): Promise<void> {
+    return this.#endpoints.start((e) => e.afterDrop?.({ snapshot: () => this.snapshot(), controller }));
   }
 
   /** How the start ended: running, or a shutdown with a failed start task's status. */
